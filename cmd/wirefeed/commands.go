@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/feedout"
+	"github.com/wirefeed/wirefeed/fetcher"
+	"github.com/wirefeed/wirefeed/store"
+)
+
+func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("fetch", "fetch -config FILE [--force]",
+		"Fetch every configured feed once, store what is new, and exit.\n"+
+			"Feeds that are backing off after errors, or that a server asked to wait,\n"+
+			"are skipped and listed unless --force is given.\n"+
+			"Exit status: 0 when every attempted feed was fetched or not modified,\n"+
+			"1 when some failed (a summary is printed), 2 for a bad config.", stdout, stderr)
+	path := fs.String("config", "", "config file (TOML)")
+	force := fs.Bool("force", false, "also fetch feeds that are backing off or were asked to wait")
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return exitUsage
+	}
+	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	a, err := openApp(ctx, cfg, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "wirefeed fetch:", err)
+		return exitFailure
+	}
+	defer a.Close()
+	rep, err := a.runner.Run(ctx, cfg.DomainFeeds(), *force)
+	if err != nil {
+		fmt.Fprintln(stderr, "wirefeed fetch:", err)
+		return exitFailure
+	}
+	a.maintain(ctx)
+	printReport(stdout, rep)
+	if rep.Count(fetcher.Failed) > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// printReport prints one line per feed that was not fetched cleanly, then a
+// summary line.
+func printReport(w io.Writer, rep fetcher.Report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	newItems := 0
+	for _, r := range rep.Results {
+		newItems += r.New
+		switch r.Status {
+		case fetcher.Failed:
+			fmt.Fprintf(tw, "FAILED\t%s\t%v\n", r.Feed, r.Err)
+		case fetcher.Skipped:
+			why := "backing off until " + r.NextDue.UTC().Format(time.RFC3339)
+			if r.Err != nil {
+				why = r.Err.Error()
+			}
+			fmt.Fprintf(tw, "skipped\t%s\t%s\n", r.Feed, why)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d feeds: %d fetched, %d not modified, %d skipped, %d failed; %d new items in %s\n",
+		len(rep.Results), rep.Count(fetcher.Fetched), rep.Count(fetcher.NotModified), rep.Count(fetcher.Skipped),
+		rep.Count(fetcher.Failed), newItems, rep.Duration.Round(time.Millisecond))
+}
+
+// inspectOutput is the JSON that `wirefeed inspect` prints.
+type inspectOutput struct {
+	Feed  inspectFeed   `json:"feed"`
+	Items []inspectItem `json:"items"`
+}
+
+type inspectFeed struct {
+	Title    string `json:"title"`
+	Link     string `json:"link"`
+	Language string `json:"language"`
+	Updated  string `json:"updated"`
+}
+
+type inspectItem struct {
+	GUID        string   `json:"guid"`
+	URL         string   `json:"url"`
+	Title       string   `json:"title"`
+	Summary     string   `json:"summary"`
+	Text        string   `json:"text"`
+	ContentHTML string   `json:"content_html"`
+	Published   string   `json:"published"`
+	Updated     string   `json:"updated"`
+	Authors     []string `json:"authors"`
+	Categories  []string `json:"categories"`
+}
+
+func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("inspect", "inspect [--allow-private] FILE|URL",
+		"Parse and normalise one feed and print it as JSON: what wirefeed would store.\n"+
+			"A URL is fetched as the daemon fetches it (same client and guards); a FILE\n"+
+			"is read as if served with no HTTP headers.", stdout, stderr)
+	allowPrivate := fs.Bool("allow-private", false, "permit loopback and private addresses")
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	src := fs.Arg(0)
+	var body []byte
+	var contentType, base string
+	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
+		c := fetcher.NewClient(fetcher.ClientOptions{AllowPrivate: *allowPrivate})
+		defer c.CloseIdleConnections()
+		resp, err := c.Get(ctx, fetcher.Request{URL: src})
+		if err != nil {
+			fmt.Fprintf(stderr, "wirefeed inspect: %v\n", err)
+			return exitFailure
+		}
+		body, contentType, base = resp.Body, resp.ContentType, resp.FinalURL
+	} else {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			fmt.Fprintf(stderr, "wirefeed inspect: %v\n", err)
+			return exitFailure
+		}
+		body = b
+	}
+	doc, err := fetcher.Parse(body, contentType, base, time.Now(), fetcher.Limits{})
+	if err != nil {
+		fmt.Fprintf(stderr, "wirefeed inspect: %s: %v\n", src, err)
+		return exitFailure
+	}
+	out := inspectOutput{
+		Feed:  inspectFeed{Title: doc.Meta.Title, Link: doc.Meta.Link, Language: doc.Meta.Language, Updated: rfc3339(doc.Meta.Updated)},
+		Items: make([]inspectItem, 0, len(doc.Items)),
+	}
+	for _, it := range doc.Items {
+		out.Items = append(out.Items, inspectItem{
+			GUID: it.GUID, URL: it.URL, Title: it.Title, Summary: it.Summary, Text: it.Text, ContentHTML: it.ContentHTML,
+			Published: rfc3339(it.Published), Updated: rfc3339(it.Updated),
+			Authors: nonNil(it.Authors), Categories: nonNil(it.Categories),
+		})
+	}
+	bw := bufio.NewWriter(stdout)
+	enc := json.NewEncoder(bw)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintf(stderr, "wirefeed inspect: %v\n", err)
+		return exitFailure
+	}
+	if err := bw.Flush(); err != nil {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("export", "export -config FILE -format rss|atom|json [--limit N]",
+		"Render the merged feed from the database to stdout: the same bytes the\ndaemon serves for the same limit.", stdout, stderr)
+	path := fs.String("config", "", "config file (TOML)")
+	format := fs.String("format", "atom", "rss, atom or json")
+	limit := fs.Int("limit", 0, "entries (default: server.default_limit)")
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return exitUsage
+	}
+	f, err := feedout.ParseFormat(*format)
+	if err != nil {
+		fmt.Fprintln(stderr, "wirefeed export:", err)
+		return exitUsage
+	}
+	if *limit == 0 {
+		*limit = cfg.Server.DefaultLimit
+	}
+	if *limit < 1 || *limit > feedout.MaxLimit {
+		fmt.Fprintf(stderr, "wirefeed export: -limit must be between 1 and %d\n", feedout.MaxLimit)
+		return exitUsage
+	}
+	if _, err := os.Stat(cfg.DBPath()); err != nil {
+		fmt.Fprintf(stderr, "wirefeed export: no database at %s (run wirefeed fetch or serve first)\n", cfg.DBPath())
+		return exitFailure
+	}
+	st, err := store.Open(ctx, cfg.DBPath(), store.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, "wirefeed export:", err)
+		return exitFailure
+	}
+	defer st.Close()
+	stories, err := st.Stories(ctx, wirefeed.StoryQuery{Limit: *limit})
+	if err != nil {
+		fmt.Fprintln(stderr, "wirefeed export:", err)
+		return exitFailure
+	}
+	a := &app{cfg: cfg}
+	bw := bufio.NewWriter(stdout)
+	if err := feedout.Render(bw, f, a.feedMeta(), stories); err != nil {
+		fmt.Fprintln(stderr, "wirefeed export:", err)
+		return exitFailure
+	}
+	if err := bw.Flush(); err != nil {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("healthcheck", "healthcheck [-config FILE] [-url URL]",
+		"Ask a running daemon whether it is healthy (for Docker's HEALTHCHECK).\n"+
+			"Exit status: 0 when healthy, 1 when not.", stdout, stderr)
+	path := fs.String("config", "", "config file; the daemon's server.listen address is probed")
+	target := fs.String("url", "", "health URL to probe (default http://<server.listen>/healthz, or http://127.0.0.1:8080/healthz)")
+	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long")
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
+	}
+	u := *target
+	if u == "" {
+		listen := defaultConfig().Server.Listen
+		if *path != "" {
+			cfg, ok := loadConfig(*path, stderr)
+			if !ok {
+				return exitUsage
+			}
+			listen = cfg.Server.Listen
+		}
+		u = "http://" + probeAddress(listen) + "/healthz"
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "wirefeed healthcheck:", err)
+		return exitUsage
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "wirefeed healthcheck:", err)
+		return exitFailure
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "wirefeed healthcheck: %s: HTTP %d: %s\n", u, resp.StatusCode, strings.TrimSpace(string(body)))
+		return exitFailure
+	}
+	fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
+	return exitOK
+}
+
+// probeAddress turns a listen address into one to connect to: an empty or
+// wildcard host means the daemon is reachable on loopback.
+func probeAddress(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}

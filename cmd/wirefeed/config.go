@@ -1,0 +1,385 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/fetcher"
+)
+
+// Config is the TOML configuration file. Durations are Go duration strings
+// ("90s", "15m", "6h"); schedules are cron specs ("*/15 * * * *", "@hourly",
+// "@every 15m").
+type Config struct {
+	DataDir               string `toml:"data_dir"`
+	Schedule              string `toml:"schedule"`
+	AllowPrivateAddresses bool   `toml:"allow_private_addresses"`
+	LogLevel              string `toml:"log_level"`
+	LogFormat             string `toml:"log_format"`
+
+	Server ServerConfig `toml:"server"`
+	Fetch  FetchConfig  `toml:"fetch"`
+	Dedupe DedupeConfig `toml:"dedupe"`
+	Store  StoreConfig  `toml:"store"`
+	Feeds  []FeedConfig `toml:"feeds"`
+
+	path  string
+	lines keyLines
+}
+
+// ServerConfig is the [server] table.
+type ServerConfig struct {
+	Listen       string `toml:"listen"`
+	BaseURL      string `toml:"base_url"`
+	Title        string `toml:"title"`
+	Description  string `toml:"description"`
+	DefaultLimit int    `toml:"default_limit"`
+	MaxAge       string `toml:"max_age"`
+}
+
+// FetchConfig is the [fetch] table.
+type FetchConfig struct {
+	Timeout         string `toml:"timeout"`
+	Concurrency     int    `toml:"concurrency"`
+	MaxBodyBytes    int64  `toml:"max_body_bytes"`
+	MaxItemsPerFeed int    `toml:"max_items_per_feed"`
+	UserAgent       string `toml:"user_agent"`
+	BackoffMin      string `toml:"backoff_min"`
+	BackoffMax      string `toml:"backoff_max"`
+}
+
+// DedupeConfig is the [dedupe] table.
+type DedupeConfig struct {
+	PreferredSources []string `toml:"preferred_sources"`
+	MinBodyWords     int      `toml:"min_body_words"`
+}
+
+// StoreConfig is the [store] table.
+type StoreConfig struct {
+	Retention string `toml:"retention"`
+}
+
+// FeedConfig is one [[feeds]] entry.
+type FeedConfig struct {
+	Name     string   `toml:"name"`
+	URL      string   `toml:"url"`
+	Tags     []string `toml:"tags"`
+	Schedule string   `toml:"schedule"`
+}
+
+// defaults are applied before the file is decoded, so a key left out keeps
+// its default.
+func defaultConfig() Config {
+	return Config{
+		DataDir:   "./data",
+		Schedule:  "@every 15m",
+		LogLevel:  "info",
+		LogFormat: "text",
+		Server: ServerConfig{
+			Listen:       "127.0.0.1:8080",
+			Title:        "wirefeed",
+			Description:  "One entry per story, with every outlet that carried it.",
+			DefaultLimit: 50,
+			MaxAge:       "5m",
+		},
+		Fetch: FetchConfig{
+			Timeout:         "30s",
+			Concurrency:     8,
+			MaxBodyBytes:    fetcher.DefaultMaxBodyBytes,
+			MaxItemsPerFeed: fetcher.DefaultMaxItems,
+			BackoffMin:      "5m",
+			BackoffMax:      "6h",
+		},
+		Store: StoreConfig{Retention: "720h"},
+	}
+}
+
+// ConfigError lists every problem found in a config file, each naming the
+// file, the line and the key.
+type ConfigError struct {
+	Problems []string
+}
+
+func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
+
+// LoadConfig reads and validates a config file.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig decodes and validates config data read from path.
+func ParseConfig(path string, data []byte) (*Config, error) {
+	cfg := defaultConfig()
+	cfg.path = path
+	md, err := toml.Decode(string(data), &cfg)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%d: %s", path, pe.Position.Line, pe.Message)}}
+		}
+		return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s: %v", path, err)}}
+	}
+	cfg.lines = scanKeyLines(data)
+	var problems []string
+	for _, k := range md.Undecoded() {
+		problems = append(problems, cfg.problem(cfg.lines.find(k), k.String(), "unknown key"))
+	}
+	problems = append(problems, cfg.validate()...)
+	if len(problems) > 0 {
+		return nil, &ConfigError{Problems: problems}
+	}
+	return &cfg, nil
+}
+
+func (c *Config) problem(line int, key, msg string) string {
+	if line > 0 {
+		return fmt.Sprintf("%s:%d: %s: %s", c.path, line, key, msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", c.path, key, msg)
+}
+
+// at reports a problem with the value of key (a path such as
+// "feeds[2].url").
+func (c *Config) at(key, format string, args ...any) string {
+	return c.problem(c.lines[key], key, fmt.Sprintf(format, args...))
+}
+
+var feedNameRE = regexp.MustCompile(`^[^\x00-\x1f]{1,100}$`)
+
+func (c *Config) validate() []string {
+	var ps []string
+	add := func(p string) { ps = append(ps, p) }
+
+	if strings.TrimSpace(c.DataDir) == "" {
+		add(c.at("data_dir", "must not be empty"))
+	}
+	if _, err := fetcher.CronParser.Parse(c.Schedule); err != nil {
+		add(c.at("schedule", "bad cron spec %q: %v", c.Schedule, err))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		add(c.at("log_level", "must be debug, info, warn or error, not %q", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		add(c.at("log_format", "must be text or json, not %q", c.LogFormat))
+	}
+
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		add(c.at("server.listen", "bad address %q: want host:port", c.Server.Listen))
+	}
+	if c.Server.BaseURL != "" {
+		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add(c.at("server.base_url", "bad URL %q: want an absolute http or https URL", c.Server.BaseURL))
+		}
+	}
+	if c.Server.DefaultLimit < 1 || c.Server.DefaultLimit > 1000 {
+		add(c.at("server.default_limit", "must be between 1 and 1000, not %d", c.Server.DefaultLimit))
+	}
+	c.checkDuration(&ps, "server.max_age", c.Server.MaxAge, 0)
+
+	c.checkDuration(&ps, "fetch.timeout", c.Fetch.Timeout, time.Second)
+	c.checkDuration(&ps, "fetch.backoff_min", c.Fetch.BackoffMin, time.Second)
+	c.checkDuration(&ps, "fetch.backoff_max", c.Fetch.BackoffMax, time.Second)
+	if c.Fetch.Concurrency < 1 || c.Fetch.Concurrency > 256 {
+		add(c.at("fetch.concurrency", "must be between 1 and 256, not %d", c.Fetch.Concurrency))
+	}
+	if c.Fetch.MaxBodyBytes < 1024 {
+		add(c.at("fetch.max_body_bytes", "must be at least 1024, not %d", c.Fetch.MaxBodyBytes))
+	}
+	if c.Fetch.MaxItemsPerFeed < 1 {
+		add(c.at("fetch.max_items_per_feed", "must be at least 1, not %d", c.Fetch.MaxItemsPerFeed))
+	}
+	if c.Dedupe.MinBodyWords < 0 {
+		add(c.at("dedupe.min_body_words", "must not be negative"))
+	}
+	c.checkDuration(&ps, "store.retention", c.Store.Retention, time.Hour)
+
+	if len(c.Feeds) == 0 {
+		add(c.problem(0, "feeds", "no [[feeds]] configured"))
+	}
+	names := map[string]int{}
+	for i, f := range c.Feeds {
+		key := fmt.Sprintf("feeds[%d]", i)
+		if strings.TrimSpace(f.Name) == "" {
+			add(c.problem(c.lines.entry(key), key+".name", "missing; every feed needs a name"))
+		} else if !feedNameRE.MatchString(f.Name) {
+			add(c.at(key+".name", "must be 1 to 100 printable characters"))
+		} else if j, dup := names[strings.ToLower(f.Name)]; dup {
+			add(c.at(key+".name", "duplicate feed name %q (also feeds[%d], line %d)", f.Name, j, c.lines[fmt.Sprintf("feeds[%d].name", j)]))
+		} else {
+			names[strings.ToLower(f.Name)] = i
+		}
+		if f.URL == "" {
+			add(c.problem(c.lines.entry(key), key+".url", "missing"))
+		} else if u, err := url.Parse(f.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add(c.at(key+".url", "bad URL %q: want an absolute http or https URL", f.URL))
+		}
+		if f.Schedule != "" {
+			if _, err := fetcher.CronParser.Parse(f.Schedule); err != nil {
+				add(c.at(key+".schedule", "bad cron spec %q: %v", f.Schedule, err))
+			}
+		}
+	}
+	return ps
+}
+
+func (c *Config) checkDuration(ps *[]string, key, v string, atLeast time.Duration) {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		*ps = append(*ps, c.at(key, "bad duration %q: want a number with a unit, such as 90s, 15m or 6h", v))
+	case d < atLeast:
+		*ps = append(*ps, c.at(key, "must be at least %s, not %s", atLeast, v))
+	}
+}
+
+// duration returns a validated duration value.
+func duration(v string) time.Duration {
+	d, _ := time.ParseDuration(v)
+	return d
+}
+
+// DBPath is the database file inside the data directory.
+func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "wirefeed.db") }
+
+// DomainFeeds returns the configured feeds as domain values.
+func (c *Config) DomainFeeds() []wirefeed.Feed {
+	out := make([]wirefeed.Feed, len(c.Feeds))
+	for i, f := range c.Feeds {
+		out[i] = wirefeed.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Schedule: f.Schedule}
+	}
+	return out
+}
+
+// keyLines maps a key path ("server.listen", "feeds[2].url") to the line
+// where it is set, and an array-table entry ("feeds[2]") to its header
+// line. BurntSushi/toml keeps key positions private, so the file is scanned
+// once more; the scanner understands tables, arrays of tables, dotted and
+// quoted keys, and skips multi-line strings and arrays.
+type keyLines map[string]int
+
+var (
+	tableHeaderRE = regexp.MustCompile(`^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$`)
+	arrayHeaderRE = regexp.MustCompile(`^\s*\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$`)
+	keyValueRE    = regexp.MustCompile(`^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=\s*(.*)$`)
+)
+
+func scanKeyLines(data []byte) keyLines {
+	kl := keyLines{}
+	counts := map[string]int{}
+	prefix := ""
+	inMultiline := ""
+	depth := 0
+	for i, line := range strings.Split(string(data), "\n") {
+		n := i + 1
+		if inMultiline != "" {
+			if strings.Count(line, inMultiline)%2 == 1 {
+				inMultiline = ""
+			}
+			continue
+		}
+		if depth > 0 {
+			depth += bracketDepth(line)
+			continue
+		}
+		if m := arrayHeaderRE.FindStringSubmatch(line); m != nil {
+			name := normaliseKey(m[1])
+			idx := counts[name]
+			counts[name]++
+			prefix = fmt.Sprintf("%s[%d]", name, idx)
+			kl[prefix] = n
+			continue
+		}
+		if m := tableHeaderRE.FindStringSubmatch(line); m != nil {
+			prefix = normaliseKey(m[1])
+			kl[prefix] = n
+			continue
+		}
+		m := keyValueRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		key := normaliseKey(m[1])
+		if prefix != "" {
+			key = prefix + "." + key
+		}
+		if _, seen := kl[key]; !seen {
+			kl[key] = n
+		}
+		value := strings.TrimSpace(m[2])
+		for _, q := range []string{`"""`, `'''`} {
+			if strings.HasPrefix(value, q) && strings.Count(value, q)%2 == 1 {
+				inMultiline = q
+			}
+		}
+		if strings.HasPrefix(value, "[") {
+			depth = bracketDepth(value)
+		}
+	}
+	return kl
+}
+
+// bracketDepth counts '[' minus ']' outside strings and comments.
+func bracketDepth(s string) int {
+	d := 0
+	var quote rune
+	for _, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote = r
+		case r == '#':
+			return d
+		case r == '[':
+			d++
+		case r == ']':
+			d--
+		}
+	}
+	return d
+}
+
+func normaliseKey(k string) string {
+	parts := strings.Split(k, ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return strings.Join(parts, ".")
+}
+
+var indexRE = regexp.MustCompile(`\[\d+\]`)
+
+// find returns the first line where a key decoded by toml (which carries no
+// array indexes) is set.
+func (kl keyLines) find(k toml.Key) int {
+	want := strings.Join(k, ".")
+	best := 0
+	for path, line := range kl {
+		if indexRE.ReplaceAllString(path, "") == want && (best == 0 || line < best) {
+			best = line
+		}
+	}
+	return best
+}
+
+// entry returns the header line of an array-table entry.
+func (kl keyLines) entry(key string) int { return kl[key] }

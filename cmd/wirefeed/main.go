@@ -1,0 +1,204 @@
+// Command wirefeed fetches international-relations news feeds on a
+// schedule, recognises the same story republished across outlets, and
+// serves one merged RSS/Atom/JSON feed in which each story appears once
+// with every outlet that carried it.
+//
+// Usage:
+//
+//	wirefeed serve -config FILE                 run the daemon
+//	wirefeed fetch -config FILE [--force]       one pass over every feed, then exit
+//	wirefeed inspect [--allow-private] FILE|URL print one feed, normalised, as JSON
+//	wirefeed export -config FILE -format F      print the merged feed from the database
+//	wirefeed check-config FILE                  validate a config file
+//	wirefeed healthcheck [-config FILE]         probe a running daemon (for Docker)
+//	wirefeed version                            print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+)
+
+// Exit codes. Scripts depend on them; keep them stable.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and something failed (feeds, health, config problems)
+	exitUsage   = 2 // bad arguments or an unusable config
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "run the daemon: scheduled fetches and the HTTP server", runServe},
+		{"fetch", "fetch every configured feed once, then exit", runFetch},
+		{"inspect", "parse and normalise one feed (file or URL) and print it as JSON", runInspect},
+		{"export", "render the merged feed from the database to stdout", runExport},
+		{"check-config", "validate a config file; print its problems or ok", runCheckConfig},
+		{"healthcheck", "exit 0 when a running daemon answers its health endpoint", runHealthcheck},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitOK
+	case "-version", "--version":
+		return runVersion(ctx, nil, stdout, stderr)
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "wirefeed: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "wirefeed merges news feeds into one feed with each story once.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: wirefeed <command> [flags]")
+	fmt.Fprintln(w)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'wirefeed <command> -h' for a command's flags.")
+}
+
+// newFlagSet returns a flag set whose -h prints the command's usage line
+// and flags to stdout.
+func newFlagSet(name, synopsis, about string, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: wirefeed %s\n\n%s\n", synopsis, about)
+		var n int
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(out, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args; it returns done=true with the exit code when the
+// command should stop (help was asked for, or the flags were wrong).
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, done bool) {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK, true
+	}
+	if err != nil {
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+// newLogger builds the process's logger from the config.
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// loadConfig loads a config, printing its problems to stderr.
+func loadConfig(path string, stderr io.Writer) (*Config, bool) {
+	if path == "" {
+		fmt.Fprintln(stderr, "wirefeed: -config FILE is required")
+		return nil, false
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+func versionString() string {
+	v := version
+	if v == "" {
+		v = "(devel)"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+	}
+	return "wirefeed " + v
+}
+
+// userAgent is what wirefeed sends to feed servers unless configured.
+func userAgent() string {
+	return strings.Replace(versionString(), " ", "/", 1) + " (+https://github.com/wirefeed/wirefeed)"
+}
+
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("version", "version", "Print wirefeed's version.", stdout, stderr)
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
+	}
+	fmt.Fprintln(stdout, versionString())
+	return exitOK
+}
+
+func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("check-config", "check-config FILE", "Validate a config file. Prints every problem with its line and key, or ok.\nExit status: 0 when valid, 1 when not.", stdout, stderr)
+	path := fs.String("config", "", "config file (may also be given as the argument)")
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		*path = fs.Arg(0)
+	}
+	if *path == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	if _, err := LoadConfig(*path); err != nil {
+		fmt.Fprintln(stdout, err)
+		return exitFailure
+	}
+	fmt.Fprintln(stdout, "ok")
+	return exitOK
+}

@@ -1,0 +1,184 @@
+package fetcher
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// policy is the sanitiser every item body passes through. It starts from
+// bluemonday's user-generated-content policy (no script, style, event
+// handlers, iframes, forms or javascript: URLs) and keeps the markup a news
+// article needs. A bluemonday policy is safe for concurrent use once built.
+var policy = func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireNoFollowOnLinks(false)
+	p.AllowAttrs("datetime").OnElements("time")
+	p.AllowElements("figure", "figcaption", "picture", "time", "mark", "small")
+	return p
+}()
+
+// SanitizeHTML returns raw with active content removed and relative links
+// resolved against base. It is what the merged feed may carry.
+func SanitizeHTML(raw string, base *url.URL) string {
+	if strings.TrimSpace(raw) == "" {
+		return ""
+	}
+	clean := policy.Sanitize(raw)
+	if base == nil || !strings.ContainsAny(clean, "=") {
+		return strings.TrimSpace(clean)
+	}
+	return strings.TrimSpace(resolveLinks(clean, base))
+}
+
+// resolveLinks rewrites href and src attributes to absolute URLs.
+func resolveLinks(s string, base *url.URL) string {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b bytes.Buffer
+	b.Grow(len(s) + 64)
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return b.String()
+		case html.StartTagToken, html.SelfClosingTagToken:
+			t := z.Token()
+			changed := false
+			for i, a := range t.Attr {
+				if a.Key != "href" && a.Key != "src" {
+					continue
+				}
+				if abs := resolveRef(a.Val, base); abs != a.Val {
+					t.Attr[i].Val = abs
+					changed = true
+				}
+			}
+			if changed {
+				b.WriteString(t.String())
+			} else {
+				b.Write(z.Raw())
+			}
+		default:
+			b.Write(z.Raw())
+		}
+	}
+}
+
+func resolveRef(ref string, base *url.URL) string {
+	u, err := url.Parse(strings.TrimSpace(ref))
+	if err != nil || u.IsAbs() {
+		return ref
+	}
+	return base.ResolveReference(u).String()
+}
+
+// blockElements end a paragraph of plain text.
+var blockElements = map[atom.Atom]bool{
+	atom.P: true, atom.Div: true, atom.Br: true, atom.Li: true, atom.Ul: true, atom.Ol: true,
+	atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
+	atom.Blockquote: true, atom.Pre: true, atom.Table: true, atom.Tr: true, atom.Td: true,
+	atom.Th: true, atom.Section: true, atom.Article: true, atom.Header: true, atom.Footer: true,
+	atom.Figure: true, atom.Figcaption: true, atom.Hr: true, atom.Dd: true, atom.Dt: true,
+	atom.Aside: true, atom.Nav: true, atom.Main: true,
+}
+
+// skipElements hold no readable text.
+var skipElements = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Iframe: true, atom.Object: true, atom.Svg: true, atom.Head: true, atom.Title: true,
+}
+
+// HTMLToText returns the readable text of an HTML fragment: entities decoded,
+// whitespace folded within a paragraph, paragraphs separated by a blank
+// line. Plain text without markup passes through with its entities decoded.
+func HTMLToText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return foldParagraphs(s)
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	b.Grow(len(s))
+	skip := 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return foldParagraphs(b.String())
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if skipElements[a] && tt == html.StartTagToken {
+				skip++
+			} else if blockElements[a] {
+				b.WriteString("\n\n")
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if skipElements[a] {
+				if skip > 0 {
+					skip--
+				}
+			} else if blockElements[a] {
+				b.WriteString("\n\n")
+			}
+		}
+	}
+}
+
+// foldParagraphs folds runs of white space to one space inside a paragraph
+// and keeps blank-line paragraph breaks (a single newline in source text is
+// only wrapping). NBSP and other Unicode spaces count as white space.
+func foldParagraphs(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	pendingSpace, pendingBreak := false, false
+	newlines := 0
+	for _, r := range s {
+		if r == utf8.RuneError || r == 0 {
+			continue
+		}
+		if r == '\n' {
+			newlines++
+			if newlines >= 2 {
+				pendingBreak = true
+			}
+			pendingSpace = true
+			continue
+		}
+		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
+			pendingSpace = true
+			continue
+		}
+		newlines = 0
+		if b.Len() > 0 {
+			if pendingBreak {
+				b.WriteString("\n\n")
+			} else if pendingSpace {
+				b.WriteByte(' ')
+			}
+		}
+		pendingSpace, pendingBreak = false, false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// PlainLine returns s as a single line of plain text: markup removed,
+// entities decoded, all white space folded to single spaces. Titles, author
+// names and categories go through it.
+func PlainLine(s string) string {
+	t := HTMLToText(s)
+	return strings.Join(strings.Fields(t), " ")
+}

@@ -1,0 +1,175 @@
+package fetcher
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrBodyTooLarge is returned (wrapped) when a response body, after
+// decompression, exceeds the client's cap.
+var ErrBodyTooLarge = errors.New("fetcher: response body too large")
+
+// Request is one conditional GET of a feed.
+type Request struct {
+	URL          string
+	ETag         string // sent as If-None-Match when set
+	LastModified string // sent as If-Modified-Since when set
+}
+
+// Response is what came back. Body is decompressed and capped; it is nil
+// when NotModified is set.
+type Response struct {
+	StatusCode   int
+	NotModified  bool
+	Body         []byte
+	ContentType  string
+	ETag         string
+	LastModified string
+	// FinalURL is the URL the body was served from after redirects.
+	FinalURL string
+	// MovedTo is set when every redirect on the way was permanent (301/308):
+	// the feed has moved and its stored URL should follow.
+	MovedTo string
+	Header  http.Header
+}
+
+// StatusError is returned for a response whose status is neither 2xx nor
+// 304. RetryAfter is the server's Retry-After, when it gave a usable one.
+type StatusError struct {
+	URL        string
+	StatusCode int
+	RetryAfter time.Duration
+}
+
+func (e *StatusError) Error() string {
+	s := fmt.Sprintf("fetcher: %s: HTTP %d %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.RetryAfter > 0 {
+		s += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+	}
+	return s
+}
+
+// Get performs a conditional GET. Non-2xx answers other than 304 come back
+// as a *StatusError. The body is read completely, decompressed and capped
+// before Get returns, so the connection is always released.
+func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetcher: %s: %w", r.URL, err)
+	}
+	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5")
+	// Asking for gzip ourselves turns off the transport's transparent
+	// decompression, which is what we want: the cap must apply to the
+	// decompressed stream, and we decide how to read it.
+	req.Header.Set("Accept-Encoding", "gzip")
+	if r.ETag != "" {
+		req.Header.Set("If-None-Match", r.ETag)
+	}
+	if r.LastModified != "" {
+		req.Header.Set("If-Modified-Since", r.LastModified)
+	}
+
+	permanent := true
+	client := *c.http
+	inner := c.http.CheckRedirect
+	client.CheckRedirect = func(next *http.Request, via []*http.Request) error {
+		if next.Response != nil && next.Response.StatusCode != http.StatusMovedPermanently && next.Response.StatusCode != http.StatusPermanentRedirect {
+			permanent = false
+		}
+		return inner(next, via)
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetcher: %s: %w", r.URL, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+
+	out := &Response{
+		StatusCode:   resp.StatusCode,
+		ContentType:  resp.Header.Get("Content-Type"),
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+		FinalURL:     resp.Request.URL.String(),
+		Header:       resp.Header,
+	}
+	if permanent && out.FinalURL != r.URL {
+		out.MovedTo = out.FinalURL
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		out.NotModified = true
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return out, nil
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return out, &StatusError{URL: r.URL, StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	}
+
+	body, err := c.readBody(resp)
+	if err != nil {
+		return out, fmt.Errorf("fetcher: %s: %w", r.URL, err)
+	}
+	out.Body = body
+	return out, nil
+}
+
+// readBody reads the body, decompressing gzip, and stops at the cap.
+func (c *Client) readBody(resp *http.Response) ([]byte, error) {
+	var r io.Reader = resp.Body
+	if strings.EqualFold(strings.TrimSpace(resp.Header.Get("Content-Encoding")), "gzip") {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	body, err := io.ReadAll(io.LimitReader(r, c.maxBodyBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading body: %w", err)
+	}
+	if int64(len(body)) > c.maxBodyBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, c.maxBodyBytes)
+	}
+	return body, nil
+}
+
+// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP-date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, int64(30*24*3600))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// unwrapURLError drops the *url.Error wrapper, whose message repeats the
+// method and URL that our own prefix already names.
+func unwrapURLError(err error) error {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil && strings.HasPrefix(err.Error(), "Get ") {
+			return inner
+		}
+	}
+	return err
+}

@@ -1,0 +1,140 @@
+package fetcher
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/wirefeed/wirefeed"
+)
+
+// CronParser parses the schedule specs wirefeed accepts: five-field cron
+// expressions, descriptors such as @hourly, and @every <duration>.
+var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Scheduler runs fetch cycles on cron schedules: one cron entry per distinct
+// schedule, each fetching the feeds that use it. Overlapping ticks of one
+// entry are skipped, panics in a cycle are recovered and logged.
+type Scheduler struct {
+	runner      *Runner
+	cron        *cron.Cron
+	logger      *slog.Logger
+	afterCycle  func(context.Context, Report)
+	ctx         context.Context
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	mu          sync.Mutex
+	stopped     bool
+	startupFeed []wirefeed.Feed
+}
+
+// NewScheduler groups feeds by schedule (a feed without one uses
+// globalSpec) and prepares a cron entry for each group. afterCycle, when not
+// nil, runs after every cycle (static export, metrics).
+func NewScheduler(runner *Runner, feeds []wirefeed.Feed, globalSpec string, logger *slog.Logger, afterCycle func(context.Context, Report)) (*Scheduler, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	cl := cronLogger{logger}
+	s := &Scheduler{
+		runner:      runner,
+		cron:        cron.New(cron.WithParser(CronParser), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)), cron.WithLogger(cl)),
+		logger:      logger,
+		afterCycle:  afterCycle,
+		startupFeed: feeds,
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	groups := map[string][]wirefeed.Feed{}
+	var order []string
+	for _, f := range feeds {
+		spec := f.Schedule
+		if spec == "" {
+			spec = globalSpec
+		}
+		if _, ok := groups[spec]; !ok {
+			order = append(order, spec)
+		}
+		groups[spec] = append(groups[spec], f)
+	}
+	for _, spec := range order {
+		group := groups[spec]
+		if _, err := s.cron.AddFunc(spec, func() { s.cycle(group) }); err != nil {
+			return nil, fmt.Errorf("schedule %q: %w", spec, err)
+		}
+	}
+	return s, nil
+}
+
+// Start runs one cycle over every feed at once (so a fresh daemon has
+// something to serve) and then starts the schedules.
+func (s *Scheduler) Start() {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.cycle(s.startupFeed)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.stopped {
+			s.cron.Start()
+		}
+	}()
+}
+
+func (s *Scheduler) cycle(feeds []wirefeed.Feed) {
+	if s.ctx.Err() != nil {
+		return
+	}
+	rep, err := s.runner.Run(s.ctx, feeds, false)
+	if err != nil {
+		s.logger.Error("fetch cycle failed", slog.Any("err", err))
+		return
+	}
+	s.logger.Info("fetch cycle done",
+		slog.Int("feeds", len(rep.Results)),
+		slog.Int("fetched", rep.Count(Fetched)),
+		slog.Int("not_modified", rep.Count(NotModified)),
+		slog.Int("skipped", rep.Count(Skipped)),
+		slog.Int("failed", rep.Count(Failed)),
+		slog.Duration("took", rep.Duration))
+	if s.afterCycle != nil {
+		s.afterCycle(s.ctx, rep)
+	}
+}
+
+// Stop stops the schedules and waits for running cycles. Cycles get grace
+// to finish; after that their context is cancelled (each feed's store
+// transaction then rolls back whole) and Stop waits for them to return.
+func (s *Scheduler) Stop(grace time.Duration) {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	done := s.cron.Stop().Done()
+	all := make(chan struct{})
+	go func() {
+		<-done
+		s.wg.Wait()
+		close(all)
+	}()
+	select {
+	case <-all:
+	case <-time.After(grace):
+		s.logger.Warn("cycle still running at shutdown; cancelling it")
+		s.cancel()
+		<-all
+	}
+	s.cancel()
+}
+
+// cronLogger adapts slog to cron's logger interface.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) {
+	c.l.Debug("cron: "+msg, kv...)
+}
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, slog.Any("err", err))...)
+}

@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wirefeed/wirefeed"
+)
+
+// maxErrorLen bounds the last error kept for a feed.
+const maxErrorLen = 1000
+
+// Record stores the outcome of one fetch in one transaction: the feed's new
+// state, every new or changed item with its story, and the stories'
+// representatives. Either all of it is stored or none of it.
+func (s *Store) Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.RecordResult, error) {
+	var res wirefeed.RecordResult
+	if s.matcher == nil {
+		return res, ErrNoMatcher
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+	}
+	defer tx.Rollback()
+
+	feedID, err := ensureFeed(ctx, tx, o.Feed)
+	if err != nil {
+		return res, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+	}
+	var assigned []wirefeed.Assigned
+	if o.Err == nil && !o.NotModified && len(o.Items) > 0 {
+		assigned, res, err = s.recordItems(ctx, tx, feedID, o)
+		if err != nil {
+			return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+		}
+	}
+	if err := updateFeedState(ctx, tx, feedID, o); err != nil {
+		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: commit: %w", o.Feed.Name, err)
+	}
+	if len(assigned) > 0 {
+		s.matcher.Committed(assigned)
+	}
+	return res, nil
+}
+
+func ensureFeed(ctx context.Context, tx *sql.Tx, f wirefeed.Feed) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM feeds WHERE name = ?`, f.Name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		r, err := tx.ExecContext(ctx, `INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?)`, f.Name, f.URL, f.URL)
+		if err != nil {
+			return 0, err
+		}
+		return r.LastInsertId()
+	}
+	return id, err
+}
+
+func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.Outcome) ([]wirefeed.Assigned, wirefeed.RecordResult, error) {
+	var res wirefeed.RecordResult
+	var assigned []wirefeed.Assigned
+	touched := map[string]bool{}
+	lk := &txLookup{tx: tx}
+	seen := o.Attempted.UTC().Truncate(time.Second)
+
+	for i := range o.Items {
+		it := &o.Items[i]
+		var existingID int64
+		var cluster, oldTitle, oldText, oldURL string
+		err := tx.QueryRowContext(ctx, `SELECT id, cluster_id, title, text, url FROM items WHERE feed_id = ? AND guid = ?`, feedID, it.GUID).
+			Scan(&existingID, &cluster, &oldTitle, &oldText, &oldURL)
+		switch {
+		case err == nil:
+			// A known item. An update is not a new story: keep its
+			// cluster, refresh what the source changed.
+			if oldTitle == it.Title && oldText == it.Text && oldURL == it.URL {
+				continue
+			}
+			if err := updateItem(ctx, tx, existingID, it); err != nil {
+				return nil, res, err
+			}
+			res.UpdatedItems++
+			touched[cluster] = true
+			continue
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, res, err
+		}
+
+		dec, err := s.matcher.Match(ctx, lk, wirefeed.Candidate{Feed: o.Feed.Name, Item: it, Seen: seen})
+		if err != nil {
+			return nil, res, fmt.Errorf("matching item %q: %w", it.GUID, err)
+		}
+		cluster = dec.ClusterID
+		if cluster == "" {
+			cluster, err = newCluster(ctx, tx, o.Feed.Name, it, seen)
+			if err != nil {
+				return nil, res, err
+			}
+			res.NewStories++
+		}
+		id, err := insertItem(ctx, tx, feedID, it, seen, dec, cluster)
+		if err != nil {
+			return nil, res, err
+		}
+		res.NewItems++
+		touched[cluster] = true
+		assigned = append(assigned, wirefeed.Assigned{ItemID: id, Feed: o.Feed.Name, ClusterID: cluster, Seen: seen, Decision: dec})
+	}
+	for c := range touched {
+		if err := s.refreshCluster(ctx, tx, c, seen); err != nil {
+			return nil, res, err
+		}
+	}
+	if len(touched) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'generation'`); err != nil {
+			return nil, res, err
+		}
+	}
+	return assigned, res, nil
+}
+
+// clusterIDEncoding writes ids in lower-case base32 without padding: short,
+// URL- and URN-safe.
+var clusterIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newCluster creates a story for an item that joins none. Its id derives
+// from the feed and GUID of that first item, so it is stable and says
+// nothing about row order; on the rare clash a counter is mixed in.
+func newCluster(ctx context.Context, tx *sql.Tx, feed string, it *wirefeed.Item, seen time.Time) (string, error) {
+	for n := 0; ; n++ {
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\x00%s\x00%d", feed, it.GUID, n)
+		id := clusterIDEncoding.EncodeToString(h.Sum(nil)[:10])
+		r, err := tx.ExecContext(ctx, `INSERT INTO clusters (id, first_seen, published, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			id, seen.Unix(), it.Published.Unix(), seen.Unix())
+		if err != nil {
+			return "", err
+		}
+		if k, _ := r.RowsAffected(); k == 1 {
+			return id, nil
+		}
+	}
+}
+
+func insertItem(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, cluster string) (int64, error) {
+	authors, _ := json.Marshal(nonNil(it.Authors))
+	cats, _ := json.Marshal(nonNil(it.Categories))
+	r, err := tx.ExecContext(ctx, `
+		INSERT INTO items (feed_id, guid, url, title, summary, text, content_html, published, updated,
+		                   first_seen, authors, categories, body_hash, signature, cluster_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		feedID, it.GUID, it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Published.Unix(), it.Updated.Unix(),
+		seen.Unix(), string(authors), string(cats), dec.BodyHash, dec.Signature, cluster)
+	if err != nil {
+		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
+	}
+	return r.LastInsertId()
+}
+
+func updateItem(ctx context.Context, tx *sql.Tx, id int64, it *wirefeed.Item) error {
+	authors, _ := json.Marshal(nonNil(it.Authors))
+	cats, _ := json.Marshal(nonNil(it.Categories))
+	_, err := tx.ExecContext(ctx, `
+		UPDATE items SET url = ?, title = ?, summary = ?, text = ?, content_html = ?, updated = ?,
+		                 authors = ?, categories = ?
+		WHERE id = ?`,
+		it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Updated.Unix(), string(authors), string(cats), id)
+	if err != nil {
+		return fmt.Errorf("updating item %q: %w", it.GUID, err)
+	}
+	return nil
+}
+
+// refreshCluster recomputes a story's published date and representative
+// after its membership or a member changed.
+func (s *Store) refreshCluster(ctx context.Context, tx *sql.Tx, cluster string, now time.Time) error {
+	members, err := loadMembers(ctx, tx, []string{cluster})
+	if err != nil {
+		return err
+	}
+	ms := members[cluster]
+	if len(ms) == 0 {
+		return nil
+	}
+	rep := ms[s.matcher.Representative(ms)]
+	published := ms[0].Published
+	for _, m := range ms[1:] {
+		if m.Published.Before(published) {
+			published = m.Published
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE clusters SET published = ?, updated = ?, rep_item_id = ? WHERE id = ?`,
+		published.Unix(), now.Unix(), rep.ItemID, cluster)
+	return err
+}
+
+func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.Outcome) error {
+	at := o.Attempted.Unix()
+	if o.Err != nil {
+		msg := o.Err.Error()
+		if len(msg) > maxErrorLen {
+			msg = strings.ToValidUTF8(msg[:maxErrorLen], "") + "…"
+		}
+		_, err := tx.ExecContext(ctx, `
+			UPDATE feeds SET last_status = ?, last_attempt = ?, consecutive_errors = consecutive_errors + 1,
+			                 last_error = ?, next_due = ?, gone = ?
+			WHERE id = ?`, o.Status, at, msg, unix(o.NextDue), o.Gone, feedID)
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `
+		UPDATE feeds SET last_status = ?, last_attempt = ?, last_success = ?, consecutive_errors = 0,
+		                 last_error = '', next_due = ?, gone = 0, etag = ?, last_modified = ?, body_hash = ?,
+		                 title = CASE WHEN ? != '' THEN ? ELSE title END
+		WHERE id = ?`, o.Status, at, at, unix(o.NextDue), o.ETag, o.LastMod, o.BodyHash, o.Meta.Title, o.Meta.Title, feedID)
+	if err != nil {
+		return err
+	}
+	if o.MovedTo != "" {
+		_, err = tx.ExecContext(ctx, `UPDATE feeds SET url = ? WHERE id = ?`, o.MovedTo, feedID)
+	}
+	return err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// txLookup answers the Matcher's questions inside the recording transaction.
+type txLookup struct{ tx *sql.Tx }
+
+func (l *txLookup) one(ctx context.Context, query string, args ...any) (string, error) {
+	var c string
+	err := l.tx.QueryRowContext(ctx, query, args...).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return c, err
+}
+
+func (l *txLookup) ClusterByURL(ctx context.Context, u string) (string, error) {
+	if u == "" {
+		return "", nil
+	}
+	return l.one(ctx, `SELECT cluster_id FROM items WHERE url = ? ORDER BY id DESC LIMIT 1`, u)
+}
+
+func (l *txLookup) ClusterByBodyHash(ctx context.Context, h int64) (string, error) {
+	if h == 0 {
+		return "", nil
+	}
+	return l.one(ctx, `SELECT cluster_id FROM items WHERE body_hash = ? ORDER BY id DESC LIMIT 1`, h)
+}

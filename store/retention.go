@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Prune deletes items first seen before cutoff, and stories left with no
+// members, in one transaction; stories that keep a member keep their id
+// and get their representative chosen again. The work is proportional to
+// what is deleted, not to what is kept. It returns the number of items
+// deleted.
+func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	if s.matcher == nil {
+		return 0, ErrNoMatcher
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT cluster_id FROM items WHERE first_seen < ?`, cutoff.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("store: prune: %w", err)
+	}
+	var affected []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: prune: %w", err)
+		}
+		affected = append(affected, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: prune: %w", err)
+	}
+	if len(affected) == 0 {
+		return 0, nil
+	}
+	r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE first_seen < ?`, cutoff.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("store: prune items: %w", err)
+	}
+	n, _ := r.RowsAffected()
+	now := nowFunc().UTC()
+	for _, c := range affected {
+		var left int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM items WHERE cluster_id = ?`, c).Scan(&left); err != nil {
+			return 0, fmt.Errorf("store: prune: %w", err)
+		}
+		if left == 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM clusters WHERE id = ?`, c); err != nil {
+				return 0, fmt.Errorf("store: prune story %s: %w", c, err)
+			}
+			continue
+		}
+		if err := s.refreshCluster(ctx, tx, c, now); err != nil {
+			return 0, fmt.Errorf("store: prune story %s: %w", c, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'generation'`); err != nil {
+		return 0, fmt.Errorf("store: prune: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: prune: %w", err)
+	}
+	return n, nil
+}

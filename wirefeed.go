@@ -1,0 +1,173 @@
+// Package wirefeed holds the domain types shared by wirefeed's packages: the
+// normalised feed item, the story (a cluster of items that carry the same
+// copy) and the small contracts between the fetcher, the deduplicator, the
+// store and the feed renderer.
+//
+// The package imports nothing of ours, so every other package may depend on
+// it without creating cycles.
+package wirefeed
+
+import (
+	"context"
+	"time"
+)
+
+// Feed is one configured source: what the operator wrote in the config file.
+type Feed struct {
+	Name     string   // unique, human readable; shown in the merged feed
+	URL      string   // where the feed is fetched from
+	Tags     []string // free-form labels used by output rules
+	Schedule string   // cron spec; empty means the global schedule
+}
+
+// FeedMeta is what a parsed feed document says about itself.
+type FeedMeta struct {
+	Title    string    `json:"title"`
+	Link     string    `json:"link"`
+	Language string    `json:"language"`
+	Updated  time.Time `json:"updated"`
+}
+
+// Item is one normalised entry of a feed: plain-text title, absolute
+// canonical URL, sanitised HTML, plain text and UTC dates. The fetcher
+// produces Items; nothing downstream needs to clean them again.
+type Item struct {
+	GUID        string    `json:"guid"`         // as the source gave it (or a derived key when it gave none)
+	URL         string    `json:"url"`          // canonical absolute link; may be empty
+	Title       string    `json:"title"`        // plain text, entities decoded, whitespace folded
+	Summary     string    `json:"summary"`      // plain text
+	Text        string    `json:"text"`         // plain text of the fullest body the source gave
+	ContentHTML string    `json:"content_html"` // sanitised HTML of that body
+	Published   time.Time `json:"published"`    // UTC; first-seen time when the source gave none
+	Updated     time.Time `json:"updated"`      // UTC; equals Published when the source gave none
+	Authors     []string  `json:"authors"`
+	Categories  []string  `json:"categories"`
+	// DateMissing records that the source gave no usable date, so
+	// Published is the time wirefeed first saw the item.
+	DateMissing bool `json:"-"`
+}
+
+// Member is one outlet's copy of a story, as stored.
+type Member struct {
+	ItemID    int64
+	FeedName  string
+	FeedURL   string
+	GUID      string
+	URL       string
+	Title     string
+	Summary   string
+	Text      string
+	HTML      string
+	Published time.Time
+	FirstSeen time.Time
+	Authors   []string
+	Category  []string
+}
+
+// Story is one cluster of items that carry the same copy, with the member
+// chosen to represent it. Its ID never changes once given.
+type Story struct {
+	ID             string
+	FirstSeen      time.Time // when wirefeed first saw any member
+	Updated        time.Time // when the cluster last changed (member added, representative changed)
+	Representative Member
+	Members        []Member // every outlet's copy, earliest first; includes the representative
+}
+
+// Candidate is an item about to be stored, as the deduplicator sees it.
+type Candidate struct {
+	Feed string // feed name
+	Item *Item
+	Seen time.Time // first-seen time of this item
+}
+
+// Decision is the deduplicator's verdict on one candidate.
+type Decision struct {
+	// ClusterID is the story the item joins. Empty means a new story.
+	ClusterID string
+	// Reason says which rule decided, for logs and `wirefeed explain`:
+	// "guid", "url", "body", "near-duplicate", "new"...
+	Reason string
+	// BodyHash is the hash of the normalised body text, or 0 when the body is
+	// too short to be used as an identity key. The store keeps it so the
+	// identical-copy rule can find the item later.
+	BodyHash int64
+	// Signature is opaque data the deduplicator wants stored with the item
+	// (MinHash signatures and the like), returned to it when it rebuilds its
+	// index at start.
+	Signature []byte
+}
+
+// Lookup answers the deduplicator's questions about what is already stored.
+// The store implements it inside the transaction that will store the
+// candidate, so answers include items stored earlier in the same
+// transaction. A method returns "" when nothing matches. (Same feed and
+// GUID needs no question: the store treats such an item as an update of the
+// one it has and never asks the deduplicator about it.)
+type Lookup interface {
+	// ClusterByURL returns the story of any item with this canonical URL.
+	ClusterByURL(ctx context.Context, url string) (string, error)
+	// ClusterByBodyHash returns the story of the most recent item whose
+	// normalised body hashes to h.
+	ClusterByBodyHash(ctx context.Context, h int64) (string, error)
+}
+
+// Assigned tells the deduplicator what the store committed: the item with
+// this row id and Decision was stored in cluster ClusterID.
+type Assigned struct {
+	ItemID    int64
+	Feed      string
+	ClusterID string
+	Seen      time.Time
+	Decision  Decision
+}
+
+// FeedState is what the store remembers about a feed between fetches: the
+// validators for conditional GET and the feed's health.
+type FeedState struct {
+	Name              string
+	URL               string // where it is fetched now (follows permanent redirects)
+	ConfigURL         string // what the config said when URL was set
+	Title             string // as the feed calls itself
+	ETag              string
+	LastModified      string
+	BodyHash          string // of the last body parsed, for servers without validators
+	LastStatus        int    // HTTP status of the last attempt; 0 for a network error
+	LastAttempt       time.Time
+	LastSuccess       time.Time
+	ConsecutiveErrors int
+	LastError         string
+	NextDue           time.Time // do not fetch before this (backoff, Retry-After, TTL)
+	Gone              bool      // the server answered 410 Gone
+	Items             int       // items stored for this feed
+}
+
+// Outcome is the result of one fetch of one feed, as the store records it.
+type Outcome struct {
+	Feed        Feed
+	Attempted   time.Time
+	Status      int // HTTP status; 0 when no response came
+	NotModified bool
+	ETag        string
+	LastMod     string
+	BodyHash    string
+	MovedTo     string // new permanent URL, when the feed moved
+	Meta        FeedMeta
+	Items       []Item // empty on error and on 304
+	Err         error  // nil on success and on 304
+	NextDue     time.Time
+	Gone        bool
+}
+
+// RecordResult says what recording an Outcome changed.
+type RecordResult struct {
+	NewItems     int // items not seen before
+	UpdatedItems int // known items whose content changed
+	NewStories   int // items that started a story of their own
+}
+
+// StoryQuery selects stories for the merged feed, newest first.
+type StoryQuery struct {
+	Limit int       // at most this many; <= 0 means 50
+	Since time.Time // only stories published or updated at or after Since
+}
