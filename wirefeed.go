@@ -140,6 +140,27 @@ type FeedState struct {
 	NextDue           time.Time // do not fetch before this (backoff, Retry-After, TTL)
 	Gone              bool      // the server answered 410 Gone
 	Items             int       // items stored for this feed
+	// NextDueReason says why NextDue is set: one of the NextDue* constants,
+	// or "" when the feed may be fetched on its schedule.
+	NextDueReason string
+	// MinInterval is the shortest interval between fetches the feed itself
+	// asked for (RSS <ttl>), kept across 304 answers that carry no body.
+	MinInterval time.Duration
+}
+
+// Why a feed's NextDue lies in the future; shown to the operator.
+const (
+	NextDueBackoff    = "backoff"     // the feed is failing; retried with exponential backoff
+	NextDueRetryAfter = "retry-after" // the server answered 429/503 with Retry-After
+	NextDueCache      = "cache"       // Cache-Control max-age, Expires or RSS <ttl> ask for a minimum interval
+)
+
+// HostPause is a host that asked wirefeed to wait (429 or 503 with
+// Retry-After): no feed on it is fetched before Until.
+type HostPause struct {
+	Host   string // lower-case host[:port] of the feed URL
+	Until  time.Time
+	Reason string // what asked for it, e.g. "HTTP 429 Too Many Requests (feed BBC World)"
 }
 
 // Outcome is the result of one fetch of one feed, as the store records it.
@@ -157,6 +178,16 @@ type Outcome struct {
 	Err         error  // nil on success and on 304
 	NextDue     time.Time
 	Gone        bool
+	// NextDueReason says why NextDue is set (a NextDue* constant).
+	NextDueReason string
+	// MinInterval is the feed's own minimum interval (RSS <ttl>), to be
+	// remembered for later 304 answers; zero when it gave none.
+	MinInterval time.Duration
+	// PauseHost, when set, is a host (lower-case host[:port]) that asked to
+	// be left alone until PauseUntil; the store remembers it so that later
+	// runs (another `wirefeed fetch` process) honour it too.
+	PauseHost  string
+	PauseUntil time.Time
 }
 
 // RecordResult says what recording an Outcome changed.

@@ -6,11 +6,13 @@
 package fetcher
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -37,11 +39,20 @@ var ErrTooManyRedirects = errors.New("fetcher: too many redirects")
 // ClientOptions configures a Client. The zero value is usable: public
 // addresses only, the default timeouts, body cap and User-Agent.
 type ClientOptions struct {
-	Timeout      time.Duration // whole exchange, body included
-	MaxBodyBytes int64         // cap on the decompressed body
+	// Timeout bounds the whole exchange, body included. The wait for
+	// response headers and the dial are also bounded by it (and by 20 s
+	// and 10 s at most).
+	Timeout      time.Duration
+	MaxBodyBytes int64 // cap on the decompressed body
 	MaxRedirects int
 	UserAgent    string
 	AllowPrivate bool // permit loopback/private addresses (tests, intranet feeds)
+	// Resolve, when set, replaces DNS: it returns the addresses of host.
+	// The address guard still checks whatever address is dialled, so a
+	// resolver that answers with a private address is refused like DNS
+	// rebinding would be. Tests and benchmarks use it to give many host
+	// names to one local server.
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // Client fetches feed documents. It is safe for concurrent use; create one
@@ -66,19 +77,23 @@ func NewClient(opts ClientOptions) *Client {
 	if opts.UserAgent == "" {
 		opts.UserAgent = DefaultUserAgent
 	}
-	dialer := &net.Dialer{Timeout: defaultDialTimeout, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: min(defaultDialTimeout, opts.Timeout), KeepAlive: 30 * time.Second}
 	if !opts.AllowPrivate {
 		dialer.Control = refusePrivate
 	}
+	dial := dialer.DialContext
+	if opts.Resolve != nil {
+		dial = resolvingDial(dialer, opts.Resolve)
+	}
 	transport := &http.Transport{
 		Proxy:                  nil, // a proxy would be dialled instead of the feed host and defeat the address guard
-		DialContext:            dialer.DialContext,
+		DialContext:            dial,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           100,
 		MaxIdleConnsPerHost:    4,
 		IdleConnTimeout:        90 * time.Second,
 		TLSHandshakeTimeout:    10 * time.Second,
-		ResponseHeaderTimeout:  defaultHeaderTimeout,
+		ResponseHeaderTimeout:  min(defaultHeaderTimeout, opts.Timeout),
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
@@ -101,6 +116,42 @@ func NewClient(opts ClientOptions) *Client {
 
 // CloseIdleConnections closes idle keep-alive connections.
 func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
+// resolvingDial dials host names through resolve instead of DNS, trying
+// each address in turn. Literal addresses are dialled as they are.
+func resolvingDial(d *net.Dialer, resolve func(context.Context, string) ([]netip.Addr, error)) func(context.Context, string, string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := netip.ParseAddr(host); err == nil {
+			return d.DialContext(ctx, network, address)
+		}
+		addrs, err := resolve(ctx, host)
+		if err != nil {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: err.Error(), Name: host, IsNotFound: true}}
+		}
+		if len(addrs) == 0 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
+		}
+		p, err := strconv.ParseUint(port, 10, 16)
+		if err != nil {
+			return nil, fmt.Errorf("bad port %q", port)
+		}
+		var first error
+		for _, a := range addrs {
+			c, err := d.DialContext(ctx, network, netip.AddrPortFrom(a, uint16(p)).String())
+			if err == nil {
+				return c, nil
+			}
+			if first == nil {
+				first = err
+			}
+		}
+		return nil, first
+	}
+}
 
 // refusePrivate runs in the dialer after DNS resolution, on the address that
 // is about to be connected, so redirects and DNS rebinding cannot get past it.

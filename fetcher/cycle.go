@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -15,10 +16,11 @@ import (
 )
 
 // Store is what a Runner needs from storage: the remembered state of every
-// feed, and a place to record each outcome (items and feed state in one
-// transaction).
+// feed and host, and a place to record each outcome (items and feed state
+// in one transaction).
 type Store interface {
 	FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, error)
+	HostPauses(ctx context.Context, now time.Time) (map[string]wirefeed.HostPause, error)
 	Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.RecordResult, error)
 }
 
@@ -32,6 +34,9 @@ type Result struct {
 	New     int // items not seen before
 	Err     error
 	NextDue time.Time
+	// Reason says why a feed was skipped: backing off, gone, asked to
+	// wait, host paused. Empty for other statuses.
+	Reason string
 }
 
 // ResultStatus classifies a feed's result in a cycle.
@@ -41,7 +46,7 @@ type ResultStatus string
 const (
 	Fetched     ResultStatus = "fetched"
 	NotModified ResultStatus = "not-modified"
-	Skipped     ResultStatus = "skipped" // backing off or asked to wait; not attempted
+	Skipped     ResultStatus = "skipped" // backing off, gone or asked to wait; not attempted
 	Failed      ResultStatus = "failed"
 )
 
@@ -63,53 +68,65 @@ func (r Report) Count(s ResultStatus) int {
 	return n
 }
 
-// Backoff is the retry policy for failing feeds.
-type Backoff struct {
-	Min time.Duration // delay after the first failure
-	Max time.Duration // cap
-}
-
-// Delay returns the wait after the n-th consecutive failure (n >= 1).
-func (b Backoff) Delay(n int) time.Duration {
-	if b.Min <= 0 {
-		b.Min = time.Minute
-	}
-	if b.Max <= 0 {
-		b.Max = 6 * time.Hour
-	}
-	d := b.Min
-	for i := 1; i < n && d < b.Max; i++ {
-		d *= 2
-	}
-	return min(d, b.Max)
-}
-
-// Runner fetches a set of feeds once, with bounded concurrency, and records
-// every outcome in the Store. It is safe for concurrent use; two cycles that
-// overlap each fetch their own feeds.
+// Runner fetches a set of feeds once, politely, and records every outcome
+// in the Store: at most Concurrency fetches at once and PerHost on one host
+// (shared by every cycle of the Runner), hosts that answered 429/503 with
+// Retry-After paused, failing feeds backed off, server cache hints honoured
+// as a minimum interval. It is safe for concurrent use.
 type Runner struct {
-	client      *Client
-	store       Store
-	limits      Limits
-	concurrency int
-	backoff     Backoff
-	logger      *slog.Logger
-	now         func() time.Time
+	client           *Client
+	store            Store
+	limits           Limits
+	lim              *limiter
+	concurrency      int
+	backoff          Backoff
+	maxCacheInterval time.Duration
+	maxRetryAfter    time.Duration
+	jitter           time.Duration
+	logger           *slog.Logger
+	now              func() time.Time
+	rand             func() float64
 }
 
-// RunnerOptions configures a Runner.
+// RunnerOptions configures a Runner. Zero fields take defaults.
 type RunnerOptions struct {
-	Concurrency int // feeds fetched at once; default 8
-	Limits      Limits
-	Backoff     Backoff
-	Logger      *slog.Logger     // default slog.Default()
-	Now         func() time.Time // default time.Now; tests override it
+	// Concurrency is how many feeds are fetched at once, across every
+	// cycle of the Runner; default DefaultConcurrency.
+	Concurrency int
+	// PerHost is how many feeds on one host are fetched at once; default
+	// DefaultPerHost.
+	PerHost int
+	Limits  Limits
+	Backoff Backoff
+	// MaxCacheInterval caps how long Cache-Control max-age, Expires or an
+	// RSS <ttl> may hold back a feed's next fetch; default
+	// DefaultMaxCacheInterval; negative ignores those hints.
+	MaxCacheInterval time.Duration
+	// MaxRetryAfter caps a Retry-After; default DefaultMaxRetryAfter.
+	MaxRetryAfter time.Duration
+	// Jitter is the window over which a scheduled cycle spreads the start
+	// of its feeds (see CycleOptions.Spread); zero spreads nothing.
+	Jitter time.Duration
+	Logger *slog.Logger     // default slog.Default()
+	Now    func() time.Time // default time.Now; tests override it
+	// Rand returns numbers in [0, 1) for backoff jitter; default
+	// math/rand/v2's Float64.
+	Rand func() float64
 }
 
 // NewRunner returns a Runner that fetches with client and records in store.
 func NewRunner(client *Client, store Store, opts RunnerOptions) *Runner {
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = 8
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.PerHost <= 0 {
+		opts.PerHost = DefaultPerHost
+	}
+	if opts.MaxCacheInterval == 0 {
+		opts.MaxCacheInterval = DefaultMaxCacheInterval
+	}
+	if opts.MaxRetryAfter <= 0 {
+		opts.MaxRetryAfter = DefaultMaxRetryAfter
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -117,57 +134,177 @@ func NewRunner(client *Client, store Store, opts RunnerOptions) *Runner {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
 	return &Runner{
-		client:      client,
-		store:       store,
-		limits:      opts.Limits,
-		concurrency: opts.Concurrency,
-		backoff:     opts.Backoff,
-		logger:      opts.Logger,
-		now:         opts.Now,
+		client:           client,
+		store:            store,
+		limits:           opts.Limits,
+		lim:              newLimiter(opts.Concurrency, opts.PerHost),
+		concurrency:      opts.Concurrency,
+		backoff:          opts.Backoff,
+		maxCacheInterval: opts.MaxCacheInterval,
+		maxRetryAfter:    opts.MaxRetryAfter,
+		jitter:           opts.Jitter,
+		logger:           opts.Logger,
+		now:              opts.Now,
+		rand:             opts.Rand,
 	}
 }
 
-// Run fetches every feed in feeds once. Feeds that are backing off, gone,
-// or asked to wait are skipped unless force is set. It returns when every
-// feed is done or ctx is cancelled; an error is returned only when the store
-// cannot be read at all.
+// Jitter returns the spread window the Runner was configured with, for the
+// Scheduler.
+func (r *Runner) Jitter() time.Duration { return r.jitter }
+
+// CycleOptions tunes one cycle.
+type CycleOptions struct {
+	// Force fetches feeds that are backing off, gone, or asked to wait
+	// (Retry-After, cache hints, paused hosts).
+	Force bool
+	// Spread delays each feed's start by a fixed offset in [0, Spread)
+	// derived from its name, so that many feeds on one schedule do not
+	// hit their servers in the same second. A one-off `wirefeed fetch`
+	// uses none.
+	Spread time.Duration
+}
+
+// Run fetches every feed in feeds once, at once (no spread). Feeds that are
+// backing off, gone, or asked to wait are skipped unless force is set. See
+// RunCycle.
 func (r *Runner) Run(ctx context.Context, feeds []wirefeed.Feed, force bool) (Report, error) {
+	return r.RunCycle(ctx, feeds, CycleOptions{Force: force})
+}
+
+// RunCycle fetches every feed in feeds once. It returns when every feed is
+// done or ctx is cancelled (feeds not started then are reported failed
+// with ctx's error); an error is returned only when the store cannot be
+// read at all. Every outcome is recorded by one goroutine, in the order
+// fetches finish, so the store's single writer never holds a fetch slot.
+func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts CycleOptions) (Report, error) {
 	rep := Report{Started: r.now()}
 	states, err := r.store.FeedStates(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("fetch cycle: %w", err)
 	}
+	pauses, err := r.store.HostPauses(ctx, rep.Started)
+	if err != nil {
+		return rep, fmt.Errorf("fetch cycle: %w", err)
+	}
+	for _, p := range pauses {
+		r.lim.pause(p)
+	}
+
 	results := make([]Result, len(feeds))
-	sem := make(chan struct{}, r.concurrency)
-	var wg sync.WaitGroup
+	q := &queue{}
 	for i, f := range feeds {
 		st := states[f.Name]
-		now := r.now()
-		if !force && (st.Gone || now.Before(st.NextDue)) {
-			results[i] = Result{Feed: f.Name, URL: fetchURL(f, st), Status: Skipped, NextDue: st.NextDue}
-			if st.Gone {
-				results[i].Err = errors.New("feed is gone (HTTP 410); remove it from the config or fetch with --force")
+		u := fetchURL(f, st)
+		host := hostKey(u)
+		if !opts.Force {
+			if why := r.skipReason(st, host, rep.Started); why != "" {
+				results[i] = Result{Feed: f.Name, URL: u, Status: Skipped, NextDue: st.NextDue, Reason: why}
+				continue
 			}
-			continue
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			results[i] = Result{Feed: f.Name, URL: fetchURL(f, st), Status: Failed, Err: ctx.Err()}
-			continue
-		}
-		wg.Add(1)
-		go func(i int, f wirefeed.Feed, st wirefeed.FeedState) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			results[i] = r.fetchOne(ctx, f, st)
-		}(i, f, st)
+		q.add(&job{idx: i, feed: f, st: st, url: u, host: host, notBefore: rep.Started.Add(spreadOffset(f.Name, opts.Spread))})
 	}
-	wg.Wait()
+
+	workers := min(r.concurrency, q.n)
+	recorded := make(chan *fetched, workers)
+	stopWake := context.AfterFunc(ctx, r.lim.broadcast)
+	defer stopWake()
+	var fetchers, recorder sync.WaitGroup
+	recorder.Add(1)
+	go func() {
+		defer recorder.Done()
+		for f := range recorded {
+			results[f.job.idx] = r.record(ctx, f)
+		}
+	}()
+	for range workers {
+		fetchers.Add(1)
+		go func() {
+			defer fetchers.Done()
+			r.work(ctx, q, opts.Force, results, recorded)
+		}()
+	}
+	fetchers.Wait()
+	close(recorded)
+	recorder.Wait()
+
+	r.lim.mu.Lock()
+	left := q.drain()
+	r.lim.mu.Unlock()
+	for _, j := range left {
+		results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Failed, Err: fmt.Errorf("feed %q: not fetched: %w", j.feed.Name, ctx.Err())}
+	}
 	rep.Results = results
 	rep.Duration = r.now().Sub(rep.Started)
 	return rep, nil
+}
+
+// skipReason says why a feed is not fetched now, or "" when it is due.
+func (r *Runner) skipReason(st wirefeed.FeedState, host string, now time.Time) string {
+	if st.Gone {
+		return "feed is gone (HTTP 410); fix its URL in the config or fetch with --force"
+	}
+	due := st.NextDue
+	if st.NextDueReason == wirefeed.NextDueCache {
+		// A cache hint is a minimum interval, not a deadline: a tick that
+		// comes a little early (the previous fetch waited in the queue)
+		// should not push the fetch a whole schedule period later.
+		due = due.Add(-min(time.Minute, st.NextDue.Sub(st.LastAttempt)/10))
+	}
+	if now.Before(due) {
+		until := st.NextDue.UTC().Format(time.RFC3339)
+		switch st.NextDueReason {
+		case wirefeed.NextDueRetryAfter:
+			return "server asked to wait (Retry-After) until " + until
+		case wirefeed.NextDueCache:
+			return "server asked not to refetch before " + until + " (Cache-Control, Expires or <ttl>)"
+		default:
+			s := fmt.Sprintf("backing off after %d consecutive failures until %s", st.ConsecutiveErrors, until)
+			if st.LastError != "" {
+				s += "; last error: " + st.LastError
+			}
+			return s
+		}
+	}
+	if p, ok := r.lim.paused(host, now); ok {
+		return pausedReason(p)
+	}
+	return ""
+}
+
+func pausedReason(p wirefeed.HostPause) string {
+	return fmt.Sprintf("host %s asked to wait until %s (%s)", p.Host, p.Until.UTC().Format(time.RFC3339), p.Reason)
+}
+
+// fetched is a feed whose exchange is over, on its way to the store.
+type fetched struct {
+	job     *job
+	outcome *wirefeed.Outcome
+}
+
+// work takes jobs from q until it is empty or ctx is done: it holds a
+// fetch slot only for the HTTP exchange, then parses and hands the outcome
+// to the recorder.
+func (r *Runner) work(ctx context.Context, q *queue, force bool, results []Result, recorded chan<- *fetched) {
+	for {
+		j, paused, ok := r.lim.acquire(ctx, q, force, r.now)
+		if !ok {
+			return
+		}
+		if paused != nil {
+			results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Skipped, NextDue: paused.Until, Reason: pausedReason(*paused)}
+			continue
+		}
+		o, resp, err := r.exchange(ctx, j)
+		r.lim.release(j.host, r.hostPause(j, o, err))
+		r.finish(j, o, resp, err)
+		recorded <- &fetched{job: j, outcome: o}
+	}
 }
 
 // fetchURL is the URL a feed is fetched from: the stored one when the feed
@@ -179,20 +316,58 @@ func fetchURL(f wirefeed.Feed, st wirefeed.FeedState) string {
 	return f.URL
 }
 
-func (r *Runner) fetchOne(ctx context.Context, f wirefeed.Feed, st wirefeed.FeedState) Result {
-	u := fetchURL(f, st)
-	res := Result{Feed: f.Name, URL: u}
-	o := &wirefeed.Outcome{Feed: f, Attempted: r.now().UTC()}
-	if st.ConfigURL != f.URL {
-		st.ETag, st.LastModified, st.BodyHash = "", "", "" // validators belong to the old URL
+// exchange performs the conditional GET of one feed.
+func (r *Runner) exchange(ctx context.Context, j *job) (*wirefeed.Outcome, *Response, error) {
+	o := &wirefeed.Outcome{Feed: j.feed, Attempted: r.now().UTC()}
+	st := j.st
+	if st.ConfigURL != j.feed.URL {
+		st.ETag, st.LastModified = "", "" // validators belong to the old URL
 	}
-
-	resp, err := r.client.Get(ctx, Request{URL: u, ETag: st.ETag, LastModified: st.LastModified})
+	resp, err := r.client.Get(ctx, Request{URL: j.url, ETag: st.ETag, LastModified: st.LastModified})
 	if resp != nil {
 		o.Status = resp.StatusCode
 		o.MovedTo = resp.MovedTo
-		res.HTTP = resp.StatusCode
 	}
+	return o, resp, err
+}
+
+// hostPause decides whether an answer pauses the feed's whole host: 429
+// always (for Retry-After, or the feed's backoff when the server gave
+// none), 503 when it came with Retry-After.
+func (r *Runner) hostPause(j *job, o *wirefeed.Outcome, err error) *wirefeed.HostPause {
+	var se *StatusError
+	if !errors.As(err, &se) || j.host == "" {
+		return nil
+	}
+	wait := min(se.RetryAfter, r.maxRetryAfter)
+	switch {
+	case se.StatusCode == http.StatusTooManyRequests:
+		if wait <= 0 {
+			wait = r.backoff.Base(j.st.ConsecutiveErrors + 1)
+		}
+	case se.StatusCode == http.StatusServiceUnavailable && wait > 0:
+	default:
+		return nil
+	}
+	p := &wirefeed.HostPause{
+		Host:   j.host,
+		Until:  o.Attempted.Add(wait),
+		Reason: fmt.Sprintf("HTTP %d %s for feed %q", se.StatusCode, http.StatusText(se.StatusCode), j.feed.Name),
+	}
+	o.PauseHost, o.PauseUntil = p.Host, p.Until
+	return p
+}
+
+// finish turns an exchange into a complete Outcome: the document parsed
+// (unless the server said 304 or sent the same bytes again), the next
+// attempt scheduled (backoff, Retry-After, cache hints), the error named
+// after the feed.
+func (r *Runner) finish(j *job, o *wirefeed.Outcome, resp *Response, err error) {
+	st := j.st
+	if st.ConfigURL != j.feed.URL {
+		st.BodyHash, st.MinInterval = "", 0
+	}
+	var cacheFor, ttl time.Duration
 	switch {
 	case err != nil:
 		o.Err = err
@@ -206,58 +381,91 @@ func (r *Runner) fetchOne(ctx context.Context, f wirefeed.Feed, st wirefeed.Feed
 			o.LastMod = resp.LastModified
 		}
 		o.BodyHash = st.BodyHash
+		cacheFor, ttl = resp.CacheFor, st.MinInterval
 	default:
 		o.ETag, o.LastMod = resp.ETag, resp.LastModified
+		cacheFor = resp.CacheFor
 		sum := sha256.Sum256(resp.Body)
 		o.BodyHash = hex.EncodeToString(sum[:16])
-		if o.BodyHash == st.BodyHash && o.ETag == "" && o.LastMod == "" {
-			// Same bytes from a server without validators: nothing to parse.
+		if o.BodyHash == st.BodyHash {
+			// The same bytes again, from a server without validators or
+			// one that ignores them: nothing new to parse.
 			o.NotModified = true
+			ttl = st.MinInterval
 			break
 		}
-		doc, perr := Parse(resp.Body, resp.ContentType, u, o.Attempted, r.limits)
+		doc, perr := Parse(resp.Body, resp.ContentType, resp.FinalURL, o.Attempted, r.limits)
 		if perr != nil {
 			o.Err = perr
 			o.BodyHash = "" // parse again next time, the parser may have been fixed
 			break
 		}
-		o.Meta, o.Items = doc.Meta, doc.Items
+		o.Meta, o.Items, ttl = doc.Meta, doc.Items, doc.TTL
 	}
 
-	if o.Err != nil {
-		var se *StatusError
-		if errors.As(o.Err, &se) && se.StatusCode == http.StatusGone {
-			o.Gone = true
+	if o.Err == nil {
+		o.MinInterval = ttl
+		if hint := min(max(cacheFor, ttl), r.maxCacheInterval); hint > 0 {
+			o.NextDue, o.NextDueReason = o.Attempted.Add(hint), wirefeed.NextDueCache
 		}
-		delay := r.backoff.Delay(st.ConsecutiveErrors + 1)
-		if errors.As(o.Err, &se) && se.RetryAfter > delay {
-			delay = se.RetryAfter
-		}
-		o.NextDue = o.Attempted.Add(delay)
-		o.Err = fmt.Errorf("feed %q: %w", f.Name, o.Err)
+		return
 	}
+	var se *StatusError
+	isStatus := errors.As(o.Err, &se)
+	if isStatus && se.StatusCode == http.StatusGone {
+		o.Gone = true
+	}
+	delay := r.backoff.Delay(st.ConsecutiveErrors+1, r.rand())
+	o.NextDueReason = wirefeed.NextDueBackoff
+	if isStatus && se.RetryAfter > 0 {
+		if wait := min(se.RetryAfter, r.maxRetryAfter); wait >= delay {
+			delay, o.NextDueReason = wait, wirefeed.NextDueRetryAfter
+		}
+	}
+	if o.PauseHost != "" && o.PauseUntil.After(o.Attempted.Add(delay)) {
+		delay, o.NextDueReason = o.PauseUntil.Sub(o.Attempted), wirefeed.NextDueRetryAfter
+	}
+	o.NextDue = o.Attempted.Add(delay)
+	o.Err = fmt.Errorf("feed %q: %w", j.feed.Name, o.Err)
+}
 
+// record stores one outcome and logs it.
+func (r *Runner) record(ctx context.Context, f *fetched) Result {
+	j, o := f.job, f.outcome
+	res := Result{Feed: j.feed.Name, URL: j.url, HTTP: o.Status, Items: len(o.Items), NextDue: o.NextDue}
 	rec, recErr := r.store.Record(ctx, o)
 	if recErr != nil {
-		r.logger.Error("recording fetch outcome", slog.String("feed", f.Name), slog.Any("err", recErr))
+		r.logger.Error("recording fetch outcome", slog.String("feed", j.feed.Name), slog.Any("err", recErr))
 		if o.Err == nil {
-			o.Err = fmt.Errorf("feed %q: %w", f.Name, recErr)
+			o.Err = fmt.Errorf("feed %q: %w", j.feed.Name, recErr)
 		}
 	}
-	res.Items, res.New, res.NextDue, res.Err = len(o.Items), rec.NewItems, o.NextDue, o.Err
+	res.New, res.Err = rec.NewItems, o.Err
 	switch {
 	case o.Err != nil:
 		res.Status = Failed
-		r.logger.Warn("feed failed", slog.String("feed", f.Name), slog.String("url", u), slog.Int("consecutive", st.ConsecutiveErrors+1), slog.Time("next_attempt", o.NextDue), slog.Any("err", o.Err))
+		if o.Gone {
+			r.logger.Error("feed is gone (HTTP 410); not fetched again until its URL changes or fetch --force",
+				slog.String("feed", j.feed.Name), slog.String("url", j.url))
+		} else {
+			r.logger.Warn("feed failed", slog.String("feed", j.feed.Name), slog.String("url", j.url),
+				slog.Int("consecutive", j.st.ConsecutiveErrors+1), slog.Time("next_attempt", o.NextDue), slog.Any("err", o.Err))
+		}
 	case o.NotModified:
 		res.Status = NotModified
-		r.logger.Debug("feed not modified", slog.String("feed", f.Name))
+		r.logger.Debug("feed not modified", slog.String("feed", j.feed.Name))
 	default:
 		res.Status = Fetched
-		r.logger.Info("feed fetched", slog.String("feed", f.Name), slog.Int("items", len(o.Items)), slog.Int("new", rec.NewItems), slog.Int("new_stories", rec.NewStories))
+		r.logger.Info("feed fetched", slog.String("feed", j.feed.Name), slog.Int("items", len(o.Items)),
+			slog.Int("new", rec.NewItems), slog.Int("new_stories", rec.NewStories))
 	}
-	if o.MovedTo != "" {
-		r.logger.Info("feed moved permanently; following", slog.String("feed", f.Name), slog.String("from", u), slog.String("to", o.MovedTo))
+	if o.PauseHost != "" {
+		r.logger.Warn("host asked to wait; pausing every feed on it", slog.String("host", o.PauseHost),
+			slog.Time("until", o.PauseUntil), slog.String("feed", j.feed.Name))
+	}
+	if o.MovedTo != "" && o.Err == nil {
+		r.logger.Info("feed moved permanently; following", slog.String("feed", j.feed.Name),
+			slog.String("from", j.url), slog.String("to", o.MovedTo))
 	}
 	return res
 }

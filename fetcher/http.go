@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -37,7 +38,11 @@ type Response struct {
 	// MovedTo is set when every redirect on the way was permanent (301/308):
 	// the feed has moved and its stored URL should follow.
 	MovedTo string
-	Header  http.Header
+	// CacheFor is how long the server said the document stays fresh
+	// (Cache-Control max-age, else Expires minus Date); zero when it said
+	// nothing or forbade caching. It is read on 304 answers too.
+	CacheFor time.Duration
+	Header   http.Header
 }
 
 // StatusError is returned for a response whose status is neither 2xx nor
@@ -98,6 +103,7 @@ func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
 		FinalURL:     resp.Request.URL.String(),
+		CacheFor:     cacheLifetime(resp.Header, time.Now()),
 		Header:       resp.Header,
 	}
 	if permanent && out.FinalURL != r.URL {
@@ -121,16 +127,29 @@ func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 	return out, nil
 }
 
-// readBody reads the body, decompressing gzip, and stops at the cap.
+// readBody reads the body, decompressing gzip (and deflate, which some
+// servers send unasked), and stops at the cap, which applies to the
+// decompressed bytes.
 func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	var r io.Reader = resp.Body
-	if strings.EqualFold(strings.TrimSpace(resp.Header.Get("Content-Encoding")), "gzip") {
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(resp.Body)
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
 		r = zr
+	case "deflate":
+		zr, err := zlib.NewReader(resp.Body)
+		if err != nil {
+			return nil, fmt.Errorf("deflate: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
 	body, err := io.ReadAll(io.LimitReader(r, c.maxBodyBytes+1))
 	if err != nil {
@@ -158,6 +177,46 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if d := t.Sub(now); d > 0 {
 			return d
 		}
+	}
+	return 0
+}
+
+// cacheLifetime reads how long a response stays fresh: Cache-Control
+// max-age, else Expires relative to Date (or now). no-cache and no-store
+// mean no lifetime at all.
+func cacheLifetime(h http.Header, now time.Time) time.Duration {
+	if cc := h.Values("Cache-Control"); len(cc) > 0 {
+		maxAge := int64(-1)
+		for _, directive := range strings.Split(strings.Join(cc, ","), ",") {
+			name, value, _ := strings.Cut(strings.TrimSpace(directive), "=")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "no-cache", "no-store":
+				return 0
+			case "max-age":
+				secs, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(value), `"`), 10, 64)
+				if err != nil || secs < 0 {
+					secs = 0
+				}
+				maxAge = secs
+			}
+		}
+		if maxAge >= 0 {
+			return time.Duration(min(maxAge, int64(365*24*3600))) * time.Second
+		}
+	}
+	exp := h.Get("Expires")
+	if exp == "" {
+		return 0
+	}
+	t, err := http.ParseTime(exp)
+	if err != nil {
+		return 0 // "0", "-1" and garbage mean already expired
+	}
+	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		now = date
+	}
+	if d := t.Sub(now); d > 0 {
+		return d
 	}
 	return 0
 }

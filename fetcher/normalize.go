@@ -54,8 +54,15 @@ func (l Limits) withDefaults() Limits {
 const summaryRunes = 400
 
 // normalize turns a parsed document into wirefeed items. feedURL is where
-// the document came from; relative links resolve against the feed's own
-// link when it has one, else against feedURL. now is the first-seen time.
+// the document came from; now is the first-seen time.
+//
+// Relative links: in Atom, gofeed has already applied xml:base, and what is
+// left resolves against the document's URL (RFC 4287). RSS and JSON Feed
+// have no xml:base; their relative links resolve against the site link the
+// feed gives (channel <link>, home_page_url), which is what they are
+// written against when the feed is served from another host (a feeds.
+// subdomain, a feed proxy), and against the document's URL when there is
+// no site link.
 func normalize(f *gofeed.Feed, feedURL string, now time.Time, lim Limits) (wirefeed.FeedMeta, []wirefeed.Item) {
 	lim = lim.withDefaults()
 	now = now.UTC()
@@ -70,7 +77,7 @@ func normalize(f *gofeed.Feed, feedURL string, now time.Time, lim Limits) (wiref
 	base := fetchedFrom
 	if link := CanonicalURL(f.Link, fetchedFrom); link != "" {
 		meta.Link = link
-		if fetchedFrom == nil {
+		if fetchedFrom == nil || f.FeedType != "atom" {
 			base, _ = url.Parse(link)
 		}
 	}

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
 	"github.com/wirefeed/wirefeed"
 )
 
@@ -14,17 +17,30 @@ import (
 // JSON Feed: an HTML page, an empty body, something else.
 var ErrNotAFeed = errors.New("fetcher: not a feed")
 
+// ErrParserPanic is returned (wrapped) when the parser panicked on a
+// malformed document (gofeed does on `"items":[null]`, upstream #355).
+var ErrParserPanic = errors.New("fetcher: parser panicked on a malformed feed")
+
 // Document is a parsed and normalised feed document.
 type Document struct {
 	Meta     wirefeed.FeedMeta
 	Items    []wirefeed.Item
 	Encoding string // the character set the bytes were decoded from
+	// TTL is the minimum interval between fetches the feed asks for (RSS
+	// <ttl>, in minutes in the document); zero when it gives none.
+	TTL time.Duration
 }
+
+// maxTTL bounds a feed's <ttl>; the Runner caps it further by config.
+const maxTTL = 7 * 24 * time.Hour
 
 // Parse decodes, parses and normalises one feed document. contentType is
 // the HTTP Content-Type ("" for a file); feedURL is where it came from, used
 // to resolve relative links; now is the first-seen time for undated items.
-// A document that makes the parser panic is reported as an error.
+// A document that makes the parser panic is reported as an error wrapping
+// ErrParserPanic. The content type is used for its charset only: servers
+// label feeds text/html, text/plain or application/octet-stream often
+// enough that the bytes decide what the document is.
 func Parse(body []byte, contentType, feedURL string, now time.Time, lim Limits) (doc *Document, err error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: empty document", ErrNotAFeed)
@@ -34,15 +50,20 @@ func Parse(body []byte, contentType, feedURL string, now time.Time, lim Limits) 
 		return nil, err
 	}
 	defer func() {
-		// gofeed has nil dereferences on some hostile inputs
-		// (`"items":[null]` in JSON Feed, upstream #355). A panic in one
-		// feed's parse must not take the daemon down.
+		// gofeed has nil dereferences on some hostile inputs. A panic in
+		// one feed's parse must not take the daemon down.
 		if r := recover(); r != nil {
-			doc, err = nil, fmt.Errorf("fetcher: parser panicked on malformed feed: %v", r)
+			doc, err = nil, fmt.Errorf("%w: %v", ErrParserPanic, r)
 		}
 	}()
-	p := gofeed.NewParser()
-	f, err := p.Parse(bytes.NewReader(utf8Body))
+	f, ttl, err := parseFeed(utf8Body)
+	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		// gofeed looks for the root element in the first 4 KB only; a long
+		// prolog (comments, a DOCTYPE, white space) hides it.
+		if root := rootElement(utf8Body); root > 0 {
+			f, ttl, err = parseFeed(utf8Body[root:])
+		}
+	}
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if looksLikeHTML(utf8Body) {
@@ -53,7 +74,72 @@ func Parse(body []byte, contentType, feedURL string, now time.Time, lim Limits) 
 		return nil, fmt.Errorf("fetcher: parsing feed: %w", err)
 	}
 	meta, items := normalize(f, feedURL, now, lim)
-	return &Document{Meta: meta, Items: items, Encoding: enc}, nil
+	return &Document{Meta: meta, Items: items, Encoding: enc, TTL: ttl}, nil
+}
+
+// parseFeed runs gofeed over a UTF-8 document and also returns the RSS
+// <ttl>, which gofeed's universal Feed does not carry.
+func parseFeed(b []byte) (*gofeed.Feed, time.Duration, error) {
+	tr := &rssTTLTranslator{}
+	// The image scan runs an HTML parse per item to find a picture we never
+	// use; it is a third of the parse time of a feed with full content.
+	tr.DisableContentImageScan = true
+	p := gofeed.NewParser()
+	p.RSSTranslator = tr
+	f, err := p.Parse(bytes.NewReader(b))
+	if err != nil {
+		return nil, 0, err
+	}
+	return f, tr.ttl, nil
+}
+
+// rssTTLTranslator is gofeed's RSS translator that also keeps <ttl>.
+type rssTTLTranslator struct {
+	gofeed.DefaultRSSTranslator
+	ttl time.Duration
+}
+
+func (t *rssTTLTranslator) Translate(feed any) (*gofeed.Feed, error) {
+	if rf, ok := feed.(*rss.Feed); ok {
+		if mins, err := strconv.ParseInt(strings.TrimSpace(rf.TTL), 10, 64); err == nil && mins > 0 {
+			t.ttl = min(time.Duration(mins)*time.Minute, maxTTL)
+		}
+	}
+	return t.DefaultRSSTranslator.Translate(feed)
+}
+
+// rootElement returns the offset of the first element start tag after the
+// prolog (declarations, comments, processing instructions, DOCTYPE), or -1.
+func rootElement(b []byte) int {
+	i := 0
+	for i < len(b) {
+		j := bytes.IndexByte(b[i:], '<')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		rest := b[i:]
+		var end []byte
+		switch {
+		case bytes.HasPrefix(rest, []byte("<?")):
+			end = []byte("?>")
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end = []byte("-->")
+		case bytes.HasPrefix(rest, []byte("<!")):
+			end = []byte(">")
+			if lb, gt := bytes.IndexByte(rest, '['), bytes.IndexByte(rest, '>'); lb >= 0 && (gt < 0 || lb < gt) {
+				end = []byte("]>") // a DOCTYPE with an internal subset
+			}
+		default:
+			return i
+		}
+		k := bytes.Index(rest, end)
+		if k < 0 {
+			return -1
+		}
+		i += k + len(end)
+	}
+	return -1
 }
 
 func looksLikeHTML(b []byte) bool {

@@ -17,7 +17,10 @@ var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 
 // Scheduler runs fetch cycles on cron schedules: one cron entry per distinct
 // schedule, each fetching the feeds that use it. Overlapping ticks of one
-// entry are skipped, panics in a cycle are recovered and logged.
+// entry are skipped, panics in a cycle are recovered and logged. Each
+// cycle spreads its feeds over the Runner's jitter window, at most half the
+// schedule's interval, so feeds that share a schedule do not all fire in
+// the same second.
 type Scheduler struct {
 	runner      *Runner
 	cron        *cron.Cron
@@ -29,6 +32,9 @@ type Scheduler struct {
 	mu          sync.Mutex
 	stopped     bool
 	startupFeed []wirefeed.Feed
+	// startupSpread spreads the first cycle, which takes every feed at
+	// once, over the narrowest window of any schedule.
+	startupSpread time.Duration
 }
 
 // NewScheduler groups feeds by schedule (a feed without one uses
@@ -59,13 +65,27 @@ func NewScheduler(runner *Runner, feeds []wirefeed.Feed, globalSpec string, logg
 		}
 		groups[spec] = append(groups[spec], f)
 	}
+	s.startupSpread = runner.Jitter()
 	for _, spec := range order {
 		group := groups[spec]
-		if _, err := s.cron.AddFunc(spec, func() { s.cycle(group) }); err != nil {
+		sched, err := CronParser.Parse(spec)
+		if err != nil {
 			return nil, fmt.Errorf("schedule %q: %w", spec, err)
 		}
+		spread := scheduleSpread(sched, runner.Jitter(), time.Now())
+		s.startupSpread = min(s.startupSpread, spread)
+		s.cron.Schedule(sched, cron.FuncJob(func() { s.cycle(group, spread) }))
 	}
 	return s, nil
+}
+
+// scheduleSpread is the jitter window for a schedule: jitter, but at most
+// half the interval between two of its ticks, so a feed's spread fetch
+// never runs into its next tick.
+func scheduleSpread(sched cron.Schedule, jitter time.Duration, now time.Time) time.Duration {
+	first := sched.Next(now)
+	interval := sched.Next(first).Sub(first)
+	return max(0, min(jitter, interval/2))
 }
 
 // Start runs one cycle over every feed at once (so a fresh daemon has
@@ -74,7 +94,7 @@ func (s *Scheduler) Start() {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.cycle(s.startupFeed)
+		s.cycle(s.startupFeed, s.startupSpread)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if !s.stopped {
@@ -83,11 +103,11 @@ func (s *Scheduler) Start() {
 	}()
 }
 
-func (s *Scheduler) cycle(feeds []wirefeed.Feed) {
+func (s *Scheduler) cycle(feeds []wirefeed.Feed, spread time.Duration) {
 	if s.ctx.Err() != nil {
 		return
 	}
-	rep, err := s.runner.Run(s.ctx, feeds, false)
+	rep, err := s.runner.RunCycle(s.ctx, feeds, CycleOptions{Spread: spread})
 	if err != nil {
 		s.logger.Error("fetch cycle failed", slog.Any("err", err))
 		return

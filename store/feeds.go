@@ -3,14 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/wirefeed/wirefeed"
 )
 
 // SyncFeeds makes the feeds table match the configured feeds: new feeds are
 // added; a feed whose configured URL changed starts again from that URL with
-// no validators. Feeds no longer configured are kept with their items (their
-// stories stay in the merged feed until retention removes them).
+// no validators, no backoff and no longer gone. Feeds no longer configured
+// are kept with their items (their stories stay in the merged feed until
+// retention removes them).
 func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -25,7 +27,8 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) error {
 			ON CONFLICT (name) DO UPDATE SET
 				config_url = excluded.config_url,
 				url = excluded.url,
-				etag = '', last_modified = '', body_hash = '', gone = 0, next_due = 0
+				etag = '', last_modified = '', body_hash = '', gone = 0, next_due = 0,
+				next_due_reason = '', min_interval = 0, consecutive_errors = 0
 			WHERE feeds.config_url != excluded.config_url`, f.Name, f.URL, f.URL)
 		if err != nil {
 			return fmt.Errorf("store: sync feed %q: %w", f.Name, err)
@@ -37,12 +40,14 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) error {
 	return nil
 }
 
-// FeedStates returns the remembered state of every known feed by name.
+// FeedStates returns the remembered state of every known feed by name:
+// validators for conditional GET and the feed's health (consecutive errors,
+// last error, last success, next attempt and why).
 func (s *Store) FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT f.name, f.url, f.config_url, f.title, f.etag, f.last_modified, f.body_hash,
 		       f.last_status, f.last_attempt, f.last_success, f.consecutive_errors,
-		       f.last_error, f.next_due, f.gone,
+		       f.last_error, f.next_due, f.gone, f.next_due_reason, f.min_interval,
 		       (SELECT count(*) FROM items i WHERE i.feed_id = f.id)
 		FROM feeds f`)
 	if err != nil {
@@ -52,16 +57,42 @@ func (s *Store) FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, 
 	out := map[string]wirefeed.FeedState{}
 	for rows.Next() {
 		var st wirefeed.FeedState
-		var attempt, success, due int64
+		var attempt, success, due, minInterval int64
 		if err := rows.Scan(&st.Name, &st.URL, &st.ConfigURL, &st.Title, &st.ETag, &st.LastModified, &st.BodyHash,
-			&st.LastStatus, &attempt, &success, &st.ConsecutiveErrors, &st.LastError, &due, &st.Gone, &st.Items); err != nil {
+			&st.LastStatus, &attempt, &success, &st.ConsecutiveErrors, &st.LastError, &due, &st.Gone,
+			&st.NextDueReason, &minInterval, &st.Items); err != nil {
 			return nil, fmt.Errorf("store: feed states: %w", err)
 		}
 		st.LastAttempt, st.LastSuccess, st.NextDue = fromUnix(attempt), fromUnix(success), fromUnix(due)
+		st.MinInterval = time.Duration(minInterval) * time.Second
 		out[st.Name] = st
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: feed states: %w", err)
+	}
+	return out, nil
+}
+
+// HostPauses returns the hosts that asked to be left alone (429 or 503
+// with Retry-After) and whose pause has not ended at now, by host.
+func (s *Store) HostPauses(ctx context.Context, now time.Time) (map[string]wirefeed.HostPause, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT host, until, reason FROM host_pauses WHERE until > ?`, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("store: host pauses: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]wirefeed.HostPause{}
+	for rows.Next() {
+		var p wirefeed.HostPause
+		var until int64
+		if err := rows.Scan(&p.Host, &until, &p.Reason); err != nil {
+			return nil, fmt.Errorf("store: host pauses: %w", err)
+		}
+		p.Until = fromUnix(until)
+		out[p.Host] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: host pauses: %w", err)
 	}
 	return out, nil
 }

@@ -208,8 +208,23 @@ func (s *Store) refreshCluster(ctx context.Context, tx *sql.Tx, cluster string, 
 	return err
 }
 
+// updateFeedState records a fetch's effect on the feed's health and
+// validators, follows a permanent move, and remembers a host that asked to
+// be left alone (expired host pauses are dropped on the way).
 func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.Outcome) error {
 	at := o.Attempted.Unix()
+	if o.PauseHost != "" && o.PauseUntil.After(o.Attempted) {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO host_pauses (host, until, reason) VALUES (?, ?, ?)
+			ON CONFLICT (host) DO UPDATE SET until = excluded.until, reason = excluded.reason
+			WHERE excluded.until > host_pauses.until`, o.PauseHost, o.PauseUntil.Unix(), o.NextDueReason)
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM host_pauses WHERE until <= ?`, at); err != nil {
+		return err
+	}
 	if o.Err != nil {
 		msg := o.Err.Error()
 		if len(msg) > maxErrorLen {
@@ -217,15 +232,17 @@ func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.
 		}
 		_, err := tx.ExecContext(ctx, `
 			UPDATE feeds SET last_status = ?, last_attempt = ?, consecutive_errors = consecutive_errors + 1,
-			                 last_error = ?, next_due = ?, gone = ?
-			WHERE id = ?`, o.Status, at, msg, unix(o.NextDue), o.Gone, feedID)
+			                 last_error = ?, next_due = ?, next_due_reason = ?, gone = ?
+			WHERE id = ?`, o.Status, at, msg, unix(o.NextDue), o.NextDueReason, o.Gone, feedID)
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `
 		UPDATE feeds SET last_status = ?, last_attempt = ?, last_success = ?, consecutive_errors = 0,
-		                 last_error = '', next_due = ?, gone = 0, etag = ?, last_modified = ?, body_hash = ?,
+		                 last_error = '', next_due = ?, next_due_reason = ?, min_interval = ?, gone = 0,
+		                 etag = ?, last_modified = ?, body_hash = ?,
 		                 title = CASE WHEN ? != '' THEN ? ELSE title END
-		WHERE id = ?`, o.Status, at, at, unix(o.NextDue), o.ETag, o.LastMod, o.BodyHash, o.Meta.Title, o.Meta.Title, feedID)
+		WHERE id = ?`, o.Status, at, at, unix(o.NextDue), o.NextDueReason, int64(o.MinInterval/time.Second),
+		o.ETag, o.LastMod, o.BodyHash, o.Meta.Title, o.Meta.Title, feedID)
 	if err != nil {
 		return err
 	}

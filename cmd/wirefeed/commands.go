@@ -66,9 +66,9 @@ func printReport(w io.Writer, rep fetcher.Report) {
 		case fetcher.Failed:
 			fmt.Fprintf(tw, "FAILED\t%s\t%v\n", r.Feed, r.Err)
 		case fetcher.Skipped:
-			why := "backing off until " + r.NextDue.UTC().Format(time.RFC3339)
-			if r.Err != nil {
-				why = r.Err.Error()
+			why := r.Reason
+			if why == "" {
+				why = "not due until " + r.NextDue.UTC().Format(time.RFC3339)
 			}
 			fmt.Fprintf(tw, "skipped\t%s\t%s\n", r.Feed, why)
 		}

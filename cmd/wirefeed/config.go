@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -55,6 +56,17 @@ type FetchConfig struct {
 	UserAgent       string `toml:"user_agent"`
 	BackoffMin      string `toml:"backoff_min"`
 	BackoffMax      string `toml:"backoff_max"`
+	// PerHost is how many feeds on one host are fetched at once.
+	PerHost int `toml:"per_host_concurrency"`
+	// Jitter spreads the feeds of one schedule over this window (at most
+	// half the schedule's interval); `wirefeed fetch` does not spread.
+	Jitter       string `toml:"jitter"`
+	MaxRedirects int    `toml:"max_redirects"`
+	// MaxRetryAfter caps how long a 429/503 Retry-After pauses a host.
+	MaxRetryAfter string `toml:"max_retry_after"`
+	// MaxCacheInterval caps how long Cache-Control max-age, Expires or RSS
+	// <ttl> may hold back a feed's next fetch; "0s" ignores them.
+	MaxCacheInterval string `toml:"max_cache_interval"`
 }
 
 // DedupeConfig is the [dedupe] table.
@@ -92,12 +104,17 @@ func defaultConfig() Config {
 			MaxAge:       "5m",
 		},
 		Fetch: FetchConfig{
-			Timeout:         "30s",
-			Concurrency:     8,
-			MaxBodyBytes:    fetcher.DefaultMaxBodyBytes,
-			MaxItemsPerFeed: fetcher.DefaultMaxItems,
-			BackoffMin:      "5m",
-			BackoffMax:      "6h",
+			Timeout:          "30s",
+			Concurrency:      fetcher.DefaultConcurrency,
+			MaxBodyBytes:     fetcher.DefaultMaxBodyBytes,
+			MaxItemsPerFeed:  fetcher.DefaultMaxItems,
+			BackoffMin:       fetcher.DefaultBackoffMin.String(),
+			BackoffMax:       fetcher.DefaultBackoffMax.String(),
+			PerHost:          fetcher.DefaultPerHost,
+			Jitter:           "2m",
+			MaxRedirects:     fetcher.DefaultMaxRedirects,
+			MaxRetryAfter:    fetcher.DefaultMaxRetryAfter.String(),
+			MaxCacheInterval: fetcher.DefaultMaxCacheInterval.String(),
 		},
 		Store: StoreConfig{Retention: "720h"},
 	}
@@ -205,6 +222,18 @@ func (c *Config) validate() []string {
 	if c.Fetch.MaxItemsPerFeed < 1 {
 		add(c.at("fetch.max_items_per_feed", "must be at least 1, not %d", c.Fetch.MaxItemsPerFeed))
 	}
+	if c.Fetch.PerHost < 1 || c.Fetch.PerHost > 64 {
+		add(c.at("fetch.per_host_concurrency", "must be between 1 and 64, not %d", c.Fetch.PerHost))
+	}
+	if c.Fetch.MaxRedirects < 1 || c.Fetch.MaxRedirects > 20 {
+		add(c.at("fetch.max_redirects", "must be between 1 and 20, not %d", c.Fetch.MaxRedirects))
+	}
+	c.checkDuration(&ps, "fetch.jitter", c.Fetch.Jitter, 0)
+	c.checkDuration(&ps, "fetch.max_retry_after", c.Fetch.MaxRetryAfter, time.Minute)
+	c.checkDuration(&ps, "fetch.max_cache_interval", c.Fetch.MaxCacheInterval, 0)
+	if duration(c.Fetch.BackoffMax) < duration(c.Fetch.BackoffMin) {
+		add(c.at("fetch.backoff_max", "must not be shorter than fetch.backoff_min (%s), not %s", c.Fetch.BackoffMin, c.Fetch.BackoffMax))
+	}
 	if c.Dedupe.MinBodyWords < 0 {
 		add(c.at("dedupe.min_body_words", "must not be negative"))
 	}
@@ -253,6 +282,24 @@ func (c *Config) checkDuration(ps *[]string, key, v string, atLeast time.Duratio
 func duration(v string) time.Duration {
 	d, _ := time.ParseDuration(v)
 	return d
+}
+
+// runnerOptions turns the [fetch] table into the fetcher's options.
+func (c *Config) runnerOptions(logger *slog.Logger) fetcher.RunnerOptions {
+	maxCache := duration(c.Fetch.MaxCacheInterval)
+	if maxCache == 0 {
+		maxCache = -1 // "0s" in the config: ignore the servers' hints
+	}
+	return fetcher.RunnerOptions{
+		Concurrency:      c.Fetch.Concurrency,
+		PerHost:          c.Fetch.PerHost,
+		Limits:           fetcher.Limits{MaxItems: c.Fetch.MaxItemsPerFeed},
+		Backoff:          fetcher.Backoff{Min: duration(c.Fetch.BackoffMin), Max: duration(c.Fetch.BackoffMax)},
+		MaxCacheInterval: maxCache,
+		MaxRetryAfter:    duration(c.Fetch.MaxRetryAfter),
+		Jitter:           duration(c.Fetch.Jitter),
+		Logger:           logger,
+	}
 }
 
 // DBPath is the database file inside the data directory.

@@ -52,15 +52,11 @@ func openApp(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error
 	client := fetcher.NewClient(fetcher.ClientOptions{
 		Timeout:      duration(cfg.Fetch.Timeout),
 		MaxBodyBytes: cfg.Fetch.MaxBodyBytes,
+		MaxRedirects: cfg.Fetch.MaxRedirects,
 		UserAgent:    ua,
 		AllowPrivate: cfg.AllowPrivateAddresses,
 	})
-	runner := fetcher.NewRunner(client, st, fetcher.RunnerOptions{
-		Concurrency: cfg.Fetch.Concurrency,
-		Limits:      fetcher.Limits{MaxItems: cfg.Fetch.MaxItemsPerFeed},
-		Backoff:     fetcher.Backoff{Min: duration(cfg.Fetch.BackoffMin), Max: duration(cfg.Fetch.BackoffMax)},
-		Logger:      logger,
-	})
+	runner := fetcher.NewRunner(client, st, cfg.runnerOptions(logger))
 	return &app{cfg: cfg, logger: logger, store: st, client: client, runner: runner}, nil
 }
 
