@@ -11,7 +11,7 @@ func TestSanitizeHTML(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		exact   bool     // want is the whole result
+		exact   bool // want is the whole result
 		want    string
 		absent  []string // must not appear in the result
 		present []string // must appear in the result
