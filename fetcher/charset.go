@@ -25,6 +25,10 @@ var xmlDeclEncoding = regexp.MustCompile(`encoding\s*=\s*["']([A-Za-z0-9._:\-]+)
 // byte-order mark wins, then the HTTP charset, then the XML declaration,
 // then sniffing (valid UTF-8 is UTF-8; anything else is read as
 // windows-1252, the superset of ISO-8859-1 that servers mislabel most).
+// One exception to the order: bytes that are valid UTF-8 and contain
+// multi-byte sequences are UTF-8 whatever a label says, because legacy
+// text almost never forms valid UTF-8 by chance while servers and
+// templates label UTF-8 as ISO-8859-1 all the time.
 // The declaration in the result is rewritten to say UTF-8, so the parser
 // does not decode the bytes a second time.
 func ToUTF8(body []byte, contentType string) ([]byte, string, error) {
@@ -79,6 +83,9 @@ func bomEncoding(b []byte) (encoding.Encoding, string, []byte) {
 // declaration, then sniffing. A nil Encoding means the bytes are UTF-8.
 func declaredEncoding(body []byte, contentType string) (encoding.Encoding, string) {
 	valid := utf8.Valid(body)
+	if valid && hasMultibyte(body) {
+		return nil, "utf-8"
+	}
 	for _, label := range []string{httpCharset(contentType), xmlDeclaredCharset(body)} {
 		if label == "" {
 			continue
@@ -104,6 +111,16 @@ func declaredEncoding(body []byte, contentType string) (encoding.Encoding, strin
 	}
 	enc, name := charset.Lookup("windows-1252")
 	return enc, name
+}
+
+// hasMultibyte reports whether b has any byte outside ASCII.
+func hasMultibyte(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 func httpCharset(contentType string) string {

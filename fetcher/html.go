@@ -10,6 +10,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // policy is the sanitiser every item body passes through. It starts from
@@ -31,7 +32,7 @@ func SanitizeHTML(raw string, base *url.URL) string {
 	if strings.TrimSpace(raw) == "" {
 		return ""
 	}
-	clean := policy.Sanitize(raw)
+	clean := policy.Sanitize(fixC1(raw))
 	if base == nil || !strings.ContainsAny(clean, "=") {
 		return strings.TrimSpace(clean)
 	}
@@ -137,6 +138,30 @@ func HTMLToText(s string) string {
 	}
 }
 
+// fixC1 maps C1 control characters (U+0080 to U+009F) to the windows-1252
+// characters they stand for. Feeds write curly quotes and dashes as
+// `&#146;` and the like, which XML decodes to a C1 control no reader can
+// show; HTML5 parsers and feedparser ("demoronize") do the same mapping.
+func fixC1(s string) string {
+	if !strings.ContainsFunc(s, isC1) {
+		return s
+	}
+	return strings.Map(fromC1, s)
+}
+
+func isC1(r rune) bool { return r >= 0x80 && r <= 0x9f }
+
+// fromC1 maps one rune as fixC1 does; -1 drops it.
+func fromC1(r rune) rune {
+	if !isC1(r) {
+		return r
+	}
+	if m := charmap.Windows1252.DecodeByte(byte(r)); m != utf8.RuneError && !isC1(m) {
+		return m
+	}
+	return -1 // the five bytes windows-1252 leaves undefined
+}
+
 // foldParagraphs folds runs of white space to one space inside a paragraph
 // and keeps blank-line paragraph breaks (a single newline in source text is
 // only wrapping). NBSP and other Unicode spaces count as white space.
@@ -147,6 +172,9 @@ func foldParagraphs(s string) string {
 	newlines := 0
 	for _, r := range s {
 		if r == utf8.RuneError || r == 0 {
+			continue
+		}
+		if r = fromC1(r); r < 0 {
 			continue
 		}
 		if r == '\n' {
