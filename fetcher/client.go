@@ -53,6 +53,10 @@ type ClientOptions struct {
 	// rebinding would be. Tests and benchmarks use it to give many host
 	// names to one local server.
 	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
+
+	// publicAddr, in tests, says which addresses count as public, so a
+	// loopback test server can stand in for a public one.
+	publicAddr func(netip.AddrPort) bool
 }
 
 // Client fetches feed documents. It is safe for concurrent use; create one
@@ -79,7 +83,13 @@ func NewClient(opts ClientOptions) *Client {
 	}
 	dialer := &net.Dialer{Timeout: min(defaultDialTimeout, opts.Timeout), KeepAlive: 30 * time.Second}
 	if !opts.AllowPrivate {
-		dialer.Control = refusePrivate
+		public := opts.publicAddr
+		if public == nil {
+			public = func(ap netip.AddrPort) bool { return IsPublicAddr(ap.Addr()) }
+		}
+		dialer.Control = func(network, address string, _ syscall.RawConn) error {
+			return refusePrivate(public, address)
+		}
 	}
 	dial := dialer.DialContext
 	if opts.Resolve != nil {
@@ -155,17 +165,13 @@ func resolvingDial(d *net.Dialer, resolve func(context.Context, string) ([]netip
 
 // refusePrivate runs in the dialer after DNS resolution, on the address that
 // is about to be connected, so redirects and DNS rebinding cannot get past it.
-func refusePrivate(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
+func refusePrivate(public func(netip.AddrPort) bool, address string) error {
+	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return fmt.Errorf("%w: %s", ErrPrivateAddress, address)
 	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("%w: %s", ErrPrivateAddress, address)
-	}
-	if !IsPublicAddr(ip) {
-		return fmt.Errorf("%w: %s (set allow_private_addresses to permit it)", ErrPrivateAddress, ip)
+	if !public(ap) {
+		return fmt.Errorf("%w: %s (set allow_private_addresses to permit it)", ErrPrivateAddress, ap.Addr())
 	}
 	return nil
 }
