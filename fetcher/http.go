@@ -116,7 +116,13 @@ func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 		return out, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return out, &StatusError{URL: r.URL, StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		// An HTTP-date Retry-After is read against the server's own Date,
+		// so a clock difference between us and the server does not matter.
+		now := time.Now()
+		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			now = date
+		}
+		return out, &StatusError{URL: r.URL, StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now)}
 	}
 
 	body, err := c.readBody(resp)
