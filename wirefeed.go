@@ -186,8 +186,9 @@ type Outcome struct {
 	// PauseHost, when set, is a host (lower-case host[:port]) that asked to
 	// be left alone until PauseUntil; the store remembers it so that later
 	// runs (another `wirefeed fetch` process) honour it too.
-	PauseHost  string
-	PauseUntil time.Time
+	PauseHost   string
+	PauseUntil  time.Time
+	PauseReason string // what asked for the pause, for the operator
 }
 
 // RecordResult says what recording an Outcome changed.

@@ -354,7 +354,7 @@ func (r *Runner) hostPause(j *job, o *wirefeed.Outcome, err error) *wirefeed.Hos
 		Until:  o.Attempted.Add(wait),
 		Reason: fmt.Sprintf("HTTP %d %s for feed %q", se.StatusCode, http.StatusText(se.StatusCode), j.feed.Name),
 	}
-	o.PauseHost, o.PauseUntil = p.Host, p.Until
+	o.PauseHost, o.PauseUntil, o.PauseReason = p.Host, p.Until, p.Reason
 	return p
 }
 

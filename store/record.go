@@ -217,7 +217,7 @@ func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO host_pauses (host, until, reason) VALUES (?, ?, ?)
 			ON CONFLICT (host) DO UPDATE SET until = excluded.until, reason = excluded.reason
-			WHERE excluded.until > host_pauses.until`, o.PauseHost, o.PauseUntil.Unix(), o.NextDueReason)
+			WHERE excluded.until > host_pauses.until`, o.PauseHost, o.PauseUntil.Unix(), o.PauseReason)
 		if err != nil {
 			return err
 		}
