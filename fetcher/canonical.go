@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"net/netip"
 	"net/url"
 	"path"
 	"sort"
@@ -61,12 +62,18 @@ func CanonicalURL(raw string, base *url.URL) string {
 		return ""
 	}
 	host := strings.ToLower(u.Hostname())
-	host = strings.TrimSuffix(host, ".")
+	host = strings.TrimRight(host, ".")
+	if host == "" {
+		return "" // "http://./" and the like
+	}
 	port := u.Port()
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""
 	}
 	if strings.Contains(host, ":") {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return "" // a colon outside an IPv6 literal: no usable host
+		}
 		host = "[" + host + "]"
 	}
 	if port != "" {
@@ -78,18 +85,22 @@ func CanonicalURL(raw string, base *url.URL) string {
 	u.RawFragment = ""
 
 	// AMP variants: /amp, /amp/ and .amp endings, ?amp, ?outputType=amp.
+	// Endings are stripped until none is left, so the result is a fixed
+	// point ("x.amp.amp" is not left as "x.amp").
 	amp := false
 	p := u.EscapedPath()
-	switch {
-	case strings.HasSuffix(p, "/amp"), strings.HasSuffix(p, "/amp/"):
-		p = strings.TrimSuffix(strings.TrimSuffix(p, "/"), "/amp")
-		amp = true
-	case strings.HasSuffix(p, ".amp"):
-		p = strings.TrimSuffix(p, ".amp")
-		amp = true
-	case strings.HasSuffix(p, ".amp.html"):
-		p = strings.TrimSuffix(p, ".amp.html") + ".html"
-		amp = true
+	for stripped := true; stripped; {
+		switch {
+		case strings.HasSuffix(p, "/amp"), strings.HasSuffix(p, "/amp/"):
+			p = strings.TrimSuffix(strings.TrimSuffix(p, "/"), "/amp")
+		case strings.HasSuffix(p, ".amp"):
+			p = strings.TrimSuffix(p, ".amp")
+		case strings.HasSuffix(p, ".amp.html"):
+			p = strings.TrimSuffix(p, ".amp.html") + ".html"
+		default:
+			stripped = false
+		}
+		amp = amp || stripped
 	}
 	if amp {
 		if p == "" {
@@ -130,7 +141,11 @@ func CanonicalURL(raw string, base *url.URL) string {
 		u.RawQuery = encodeSorted(q)
 	}
 	u.ForceQuery = false
-	return u.String()
+	out := u.String()
+	if check, err := url.Parse(out); err != nil || check.Hostname() == "" {
+		return "" // a host url.Parse let through but cannot read back
+	}
+	return out
 }
 
 // encodeSorted is url.Values.Encode with a stable order of keys and values.

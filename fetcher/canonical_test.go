@@ -50,6 +50,7 @@ func TestCanonicalURL(t *testing.T) {
 		{"relative without base refused", "/a/b", nil, ""},
 		{"empty", "", base, ""},
 		{"garbage", "http://[::1", nil, ""},
+		{"host of a single dot (found by fuzzing)", "//.", base, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
