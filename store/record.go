@@ -259,6 +259,15 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// The Matcher's lookups. "url != ”" and "body_hash != 0" let SQLite use
+// the partial indexes items_url and items_body_hash: without them the
+// planner cannot prove the parameter matches the index's condition and
+// scans the whole table, once per new item.
+const (
+	clusterByURLQuery      = `SELECT cluster_id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`
+	clusterByBodyHashQuery = `SELECT cluster_id FROM items WHERE body_hash = ? AND body_hash != 0 ORDER BY id DESC LIMIT 1`
+)
+
 // txLookup answers the Matcher's questions inside the recording transaction.
 type txLookup struct{ tx *sql.Tx }
 
@@ -275,12 +284,12 @@ func (l *txLookup) ClusterByURL(ctx context.Context, u string) (string, error) {
 	if u == "" {
 		return "", nil
 	}
-	return l.one(ctx, `SELECT cluster_id FROM items WHERE url = ? ORDER BY id DESC LIMIT 1`, u)
+	return l.one(ctx, clusterByURLQuery, u)
 }
 
 func (l *txLookup) ClusterByBodyHash(ctx context.Context, h int64) (string, error) {
 	if h == 0 {
 		return "", nil
 	}
-	return l.one(ctx, `SELECT cluster_id FROM items WHERE body_hash = ? ORDER BY id DESC LIMIT 1`, h)
+	return l.one(ctx, clusterByBodyHashQuery, h)
 }
