@@ -153,6 +153,10 @@ func NewRunner(client *Client, store Store, opts RunnerOptions) *Runner {
 	}
 }
 
+// recordBuffer is how many fetched and parsed feeds may wait for the
+// store's writer; about 60 KB each for a 30-item feed.
+const recordBuffer = 256
+
 // Jitter returns the spread window the Runner was configured with, for the
 // Scheduler.
 func (r *Runner) Jitter() time.Duration { return r.jitter }
@@ -211,7 +215,10 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 	}
 
 	workers := min(r.concurrency, q.n)
-	recorded := make(chan *fetched, workers)
+	// The buffer lets fetching run ahead of the store's single writer for
+	// a while (a burst of 200s), so a busy writer does not idle the fetch
+	// slots; its bound caps the parsed documents held in memory.
+	recorded := make(chan *fetched, min(q.n, recordBuffer))
 	stopWake := context.AfterFunc(ctx, r.lim.broadcast)
 	defer stopWake()
 	var fetchers, recorder sync.WaitGroup

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Fetcher suite (issue 4): corpus and charset reports, short fuzzing of the
+# parsers, and the 5,000-feed cycle benchmark against its targets
+# (1.5x the ideal wall time, peak RSS under 300 MB). Needs only Go and
+# ../shared/corpus; about 2 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+echo "--- corpus and character-set reports"
+go test -count=1 -v -run 'TestCorpusParses|TestCorpusTranslatorExpectations|TestCharsetCorpus' ./fetcher \
+  | grep -v -e '^=== RUN' -e ': rejected: ' -e ': recovered: '
+
+echo "--- fuzzing (15 s per target)"
+for target in FuzzParse FuzzCanonicalURL FuzzHTMLToText; do
+  go test -run '^$' -fuzz "^${target}\$" -fuzztime 15s ./fetcher
+done
+
+echo "--- cycle benchmark: 5,000 feeds, real store and dedupe"
+WIREFEED_BENCH_ASSERT=1 go test -run '^$' -bench '^BenchmarkCycle5000$' -benchtime 1x -timeout 10m ./fetcher
