@@ -20,7 +20,7 @@ func (urlMatcher) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candi
 	id, err := l.ClusterByURL(ctx, c.Item.URL)
 	return wirefeed.Decision{ClusterID: id, Reason: "url"}, err
 }
-func (urlMatcher) Committed([]wirefeed.Assigned)         {}
+func (urlMatcher) Committed([]wirefeed.Assigned)        {}
 func (urlMatcher) Representative([]wirefeed.Member) int { return 0 }
 
 func openStoriesStore(t *testing.T) *Store {
@@ -101,7 +101,9 @@ func TestStoriesQueries(t *testing.T) {
 		{"source", wirefeed.StoryQuery{Sources: []string{"the paper"}}, []string{"Floods in the delta", "Ceasefire talks"}},
 		{"sources", wirefeed.StoryQuery{Sources: []string{"Nobody", "Agency"}, Limit: 2}, []string{"Trade deal signed", "Election results"}},
 		{"source and term", wirefeed.StoryQuery{Sources: []string{"The Paper"}, Terms: []string{"monsoon"}}, []string{"Floods in the delta"}},
-		{"keep", wirefeed.StoryQuery{Keep: func(s *wirefeed.Story) bool { return strings.Contains(s.Representative.Title, "e") && len(s.Members) == 1 }},
+		{"keep", wirefeed.StoryQuery{Keep: func(s *wirefeed.Story) bool {
+			return strings.Contains(s.Representative.Title, "e") && len(s.Members) == 1
+		}},
 			[]string{"Floods in the delta", "Trade deal signed", "Election results", "Summit in Geneva"}},
 		{"before", wirefeed.StoryQuery{Before: &wirefeed.StoryCursor{Published: storiesT0.Add(3 * time.Minute), ID: "~"}}, []string{"Election results", "Ceasefire talks", "Summit in Geneva"}},
 	}
