@@ -189,6 +189,13 @@ type StoryQuery struct {
 	Keep func(*Story) bool
 }
 
+// Totals counts what the database holds, for the operator's status page.
+type Totals struct {
+	Stories       int // stories (clusters)
+	MergedStories int // stories carried by more than one item
+	Items         int // items from every feed
+}
+
 // StoryCursor is a position in the newest-first order of stories: the
 // story with this ID and Published date.
 type StoryCursor struct {

@@ -152,22 +152,15 @@ func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *w
 // likeEscaper escapes LIKE's wildcards so a search term matches literally.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// Totals counts what the database holds, for the status page.
-type Totals struct {
-	Stories       int // stories (clusters)
-	MergedStories int // stories carried by more than one item
-	Items         int // items from every feed
-}
-
 // Totals returns counts of stories and items.
-func (s *Store) Totals(ctx context.Context) (Totals, error) {
-	var t Totals
+func (s *Store) Totals(ctx context.Context) (wirefeed.Totals, error) {
+	var t wirefeed.Totals
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM clusters),
 		(SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id HAVING count(*) > 1)),
 		(SELECT count(*) FROM items)`).Scan(&t.Stories, &t.MergedStories, &t.Items)
 	if err != nil {
-		return Totals{}, fmt.Errorf("store: totals: %w", err)
+		return wirefeed.Totals{}, fmt.Errorf("store: totals: %w", err)
 	}
 	return t, nil
 }

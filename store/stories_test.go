@@ -195,7 +195,7 @@ func TestTotals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Totals{Stories: 2, MergedStories: 1, Items: 3}); got != want {
+	if want := (wirefeed.Totals{Stories: 2, MergedStories: 1, Items: 3}); got != want {
 		t.Errorf("Totals = %+v, want %+v", got, want)
 	}
 }
