@@ -496,7 +496,7 @@ func renderJSON(w io.Writer, meta Meta, stories []wirefeed.Story) error {
 		}
 		for _, m := range st.Members {
 			it.Wirefeed.Members = append(it.Wirefeed.Members, jsonMember{
-				Feed: xmlSafe(m.FeedName), FeedURL: xmlSafe(m.FeedURL), GUID: xmlSafe(m.GUID), URL: xmlSafe(m.URL),
+				Feed: xmlSafe(m.FeedName), FeedURL: xmlSafe(linkOrEmpty(m.FeedURL)), GUID: xmlSafe(m.GUID), URL: xmlSafe(linkOrEmpty(m.URL)),
 				Title: xmlSafe(m.Title), Published: rfc3339(m.Published),
 			})
 		}
