@@ -31,7 +31,7 @@ func (urlMatcher) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candi
 	id, err := l.ClusterByURL(ctx, c.Item.URL)
 	return wirefeed.Decision{ClusterID: id, Reason: "url"}, err
 }
-func (urlMatcher) Committed([]wirefeed.Assigned)         {}
+func (urlMatcher) Committed([]wirefeed.Assigned)        {}
 func (urlMatcher) Representative([]wirefeed.Member) int { return 0 }
 
 // countingStore is a real store that counts story queries.

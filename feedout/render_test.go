@@ -30,9 +30,9 @@ func goldenStories() []wirefeed.Story {
 		Published: t0.Add(-9 * time.Minute), FirstSeen: t0}
 	ap := wirefeed.Member{ItemID: 12, FeedName: "AP World", FeedURL: "https://apnews.example/world.rss", GUID: "ap-7d1f",
 		URL: "https://apnews.example/article/blinken-china-7d1f", Title: "Blinken heads to China in bid to ease tensions",
-		Summary: "Secretary of State Antony Blinken will travel to China this weekend.",
-		HTML:    `<p>WASHINGTON (AP) — Secretary of State Antony Blinken will travel to China this weekend, the “highest-level” visit in years.</p><p>Officials said the trip would focus on keeping lines of communication open.</p>`,
-		Text:    "WASHINGTON (AP) — Secretary of State Antony Blinken will travel to China this weekend.",
+		Summary:   "Secretary of State Antony Blinken will travel to China this weekend.",
+		HTML:      `<p>WASHINGTON (AP) — Secretary of State Antony Blinken will travel to China this weekend, the “highest-level” visit in years.</p><p>Officials said the trip would focus on keeping lines of communication open.</p>`,
+		Text:      "WASHINGTON (AP) — Secretary of State Antony Blinken will travel to China this weekend.",
 		Published: t0, FirstSeen: t0.Add(5 * time.Minute), Authors: []string{"Matthew Lee"}, Category: []string{"World", "Asia & Pacific"}}
 	farm := wirefeed.Member{ItemID: 13, FeedName: "Daily Digest", FeedURL: "https://digest.example/feed", GUID: "digest-991",
 		URL: "https://digest.example/2023/06/14/blinken", Title: "BREAKING: Blinken to China <again>",
@@ -42,8 +42,8 @@ func goldenStories() []wirefeed.Story {
 		Summary: "Members voted 13–0 with 2 abstentions.", HTML: "<p>Members voted 13–0.</p>", Published: t0.Add(-3 * time.Hour), FirstSeen: t0.Add(-2 * time.Hour)}
 	hostile := wirefeed.Member{ItemID: 31, FeedName: "Odd Feed", FeedURL: "https://odd.example/rss", GUID: "odd\x01guid",
 		URL: "https://odd.example/a?x=1&y=2", Title: "Nul\x00 byte and ]]> in title",
-		Summary: "Bell\x07 and ]]> and <b>tags</b>",
-		HTML:    `<p onclick="steal()">Text ]]> more<script>alert(1)</script><iframe src="https://evil.example"></iframe><a href="javascript:alert(1)">link</a>` + "\uFFFE\x0B</p>",
+		Summary:   "Bell\x07 and ]]> and <b>tags</b>",
+		HTML:      `<p onclick="steal()">Text ]]> more<script>alert(1)</script><iframe src="https://evil.example"></iframe><a href="javascript:alert(1)">link</a>` + "\uFFFE\x0B</p>",
 		Published: t0.Add(-5 * time.Hour), FirstSeen: t0.Add(-5 * time.Hour), Category: []string{"Odd\x00ities"}}
 	hostileCopy := wirefeed.Member{ItemID: 32, FeedName: "Mirror ]]> <Site>", FeedURL: "https://mirror.example/rss", GUID: "m-1",
 		URL: "javascript:alert(2)", Title: "Copy with </a> in title", Published: t0.Add(-4 * time.Hour), FirstSeen: t0.Add(-4 * time.Hour)}
