@@ -82,6 +82,7 @@ type Handler struct {
 	opml    *rendering
 
 	gen     atomic.Pointer[genStamp]
+	next    atomic.Pointer[nextStamp]
 	genMu   sync.Mutex // one generation query at a time
 	cacheMu sync.RWMutex
 	cache   map[string]*rendering
@@ -100,6 +101,11 @@ type output struct {
 type genStamp struct {
 	gen int64
 	at  time.Time
+}
+
+// nextStamp is a NextChange answer and when it was asked.
+type nextStamp struct {
+	next, at time.Time
 }
 
 // rendering is one cached response body, valid while the source's
@@ -223,15 +229,28 @@ func (h *Handler) serveRendering(w http.ResponseWriter, r *http.Request, rd *ren
 // change it, and never longer than MaxAge.
 func (h *Handler) cacheControl() string {
 	age := h.opts.MaxAge
-	if h.opts.NextChange != nil {
-		if next := h.opts.NextChange(); !next.IsZero() {
-			age = min(age, next.Sub(nowFunc()))
-		}
+	if next := h.nextChange(); !next.IsZero() {
+		age = min(age, next.Sub(nowFunc()))
 	}
 	if age < time.Second {
 		return "no-cache"
 	}
 	return "public, max-age=" + strconv.Itoa(int(age/time.Second))
+}
+
+// nextChange asks NextChange at most once a second: the scheduler answers
+// through its own goroutine, which every feed request should not wait on.
+func (h *Handler) nextChange() time.Time {
+	if h.opts.NextChange == nil {
+		return time.Time{}
+	}
+	now := nowFunc()
+	if n := h.next.Load(); n != nil && now.Sub(n.at) < time.Second && now.Sub(n.at) >= 0 {
+		return n.next
+	}
+	next := h.opts.NextChange()
+	h.next.Store(&nextStamp{next: next, at: now})
+	return next
 }
 
 // generation returns the store's generation, read at most once per

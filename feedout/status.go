@@ -62,9 +62,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := statusPage{Title: h.opts.Meta.Title, Stories: stories, Totals: totals, Outputs: h.opts.Outputs}
-	if h.opts.NextChange != nil {
-		page.NextCycle = h.opts.NextChange()
-	}
+	page.NextCycle = h.nextChange()
 	// Configured feeds first, in config order; then any the database
 	// still remembers.
 	listed := map[string]bool{}

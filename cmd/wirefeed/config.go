@@ -32,6 +32,12 @@ type Config struct {
 	Store  StoreConfig  `toml:"store"`
 	Feeds  []FeedConfig `toml:"feeds"`
 
+	// Exclude keeps matching stories out of every output, the main feed
+	// included.
+	Exclude RulesConfig    `toml:"exclude"`
+	Outputs []OutputConfig `toml:"outputs"`
+	Static  StaticConfig   `toml:"static"`
+
 	path  string
 	lines keyLines
 }
@@ -66,6 +72,37 @@ type DedupeConfig struct {
 // StoreConfig is the [store] table.
 type StoreConfig struct {
 	Retention string `toml:"retention"`
+}
+
+// RulesConfig selects stories by topic: the [exclude] table and the
+// include and exclude tables of an [[outputs]] entry. A story matches when
+// any outlet's copy has a keyword (whole words, any case) or a pattern (RE2
+// regular expression) in its title, summary or categories, one of the
+// categories, or comes from a feed with one of the tags.
+type RulesConfig struct {
+	Keywords   []string `toml:"keywords"`
+	Patterns   []string `toml:"patterns"`
+	Categories []string `toml:"categories"`
+	Tags       []string `toml:"tags"`
+}
+
+// OutputConfig is one [[outputs]] entry: a merged feed of its own at
+// /feeds/<name>.rss|.atom|.json.
+type OutputConfig struct {
+	Name        string      `toml:"name"`
+	Title       string      `toml:"title"`
+	Description string      `toml:"description"`
+	MaxItems    int         `toml:"max_items"`
+	Include     RulesConfig `toml:"include"`
+	Exclude     RulesConfig `toml:"exclude"`
+}
+
+// StaticConfig is the [static] table: static export after every cycle.
+type StaticConfig struct {
+	// Dir, when not empty, receives every output in every format and
+	// sources.opml after each fetch cycle of the daemon, and after
+	// `wirefeed fetch` unless --out names another directory.
+	Dir string `toml:"dir"`
 }
 
 // FeedConfig is one [[feeds]] entry.
@@ -209,6 +246,7 @@ func (c *Config) validate() []string {
 		add(c.at("dedupe.min_body_words", "must not be negative"))
 	}
 	c.checkDuration(&ps, "store.retention", c.Store.Retention, time.Hour)
+	ps = append(ps, c.validateOutputs()...)
 
 	if len(c.Feeds) == 0 {
 		add(c.problem(0, "feeds", "no [[feeds]] configured"))

@@ -119,20 +119,20 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, ready chan<- s
 		}
 	}()
 
+	var handler *feedout.Handler // set before the scheduler starts
 	sched, err := fetcher.NewScheduler(a.runner, cfg.DomainFeeds(), cfg.Schedule, logger, func(ctx context.Context, _ fetcher.Report) {
 		a.maintain(ctx)
+		handler.Invalidate()
+		if cfg.Static.Dir != "" {
+			if err := writeStatic(ctx, handler, cfg.Static.Dir, logger); err != nil {
+				logger.Error("static export", slog.Any("err", err))
+			}
+		}
 	})
 	if err != nil {
 		return err
 	}
-
-	handler := feedout.NewHandler(a.store, feedout.HandlerOptions{
-		Meta:         a.feedMeta(),
-		DefaultLimit: cfg.Server.DefaultLimit,
-		MaxAge:       duration(cfg.Server.MaxAge),
-		Feeds:        cfg.DomainFeeds(),
-		Logger:       logger,
-	})
+	handler = a.feedHandler(sched.Next)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
