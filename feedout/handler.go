@@ -111,12 +111,20 @@ type nextStamp struct {
 // rendering is one cached response body, valid while the source's
 // generation equals gen.
 type rendering struct {
-	gen      int64
-	body     []byte
-	gz       []byte
-	etag     string
-	gzEtag   string
-	modified time.Time
+	gen          int64
+	body         []byte // identity body, as rendered
+	identity     variant
+	gzip         variant
+	etag         string // of the identity body
+	modified     time.Time
+	lastModified []string // the Last-Modified header, or nil
+}
+
+// variant is one encoding of a rendering with its ready-made headers.
+type variant struct {
+	body   []byte
+	etag   []string
+	length []string
 }
 
 // NewHandler returns a Handler reading from src.
@@ -212,17 +220,70 @@ func (h *Handler) serveFeed(w http.ResponseWriter, r *http.Request, out *output,
 }
 
 // serveRendering answers with rd, gzipped when the client accepts it, with
-// an ETag per encoding; http.ServeContent does conditional GET and HEAD.
+// an ETag per encoding, honouring If-None-Match, If-Modified-Since and
+// HEAD.
+//
+// It writes the body with one Write instead of http.ServeContent, which
+// copies a bytes.Reader through a 32 KB buffer: for a 200-entry feed that
+// is eight writes per response, and cost a third of the throughput under
+// wrk. Range requests are answered with the whole body, which RFC 9110
+// permits; feed readers do not ask for ranges.
 func (h *Handler) serveRendering(w http.ResponseWriter, r *http.Request, rd *rendering) {
 	hdr := w.Header()
-	hdr.Set("Vary", "Accept-Encoding")
-	body, etag := rd.body, rd.etag
+	hdr["Vary"] = varyHeader
+	v := &rd.identity
 	if acceptsGzip(r) {
-		body, etag = rd.gz, rd.gzEtag
-		hdr.Set("Content-Encoding", "gzip")
+		v = &rd.gzip
+		hdr["Content-Encoding"] = gzipHeader
 	}
-	hdr.Set("ETag", etag)
-	http.ServeContent(w, r, "", rd.modified, bytes.NewReader(body))
+	hdr["Etag"] = v.etag
+	if rd.lastModified != nil {
+		hdr["Last-Modified"] = rd.lastModified
+	}
+	if notModified(r, v.etag[0], rd.modified) {
+		// As http.ServeContent does: a 304 carries the validators and
+		// caching headers, not the representation's.
+		delete(hdr, "Content-Type")
+		delete(hdr, "Content-Encoding")
+		delete(hdr, "Last-Modified")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr["Content-Length"] = v.length
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(v.body)
+	}
+}
+
+var (
+	varyHeader = []string{"Accept-Encoding"}
+	gzipHeader = []string{"gzip"}
+)
+
+// notModified reports whether a GET or HEAD with these validators may be
+// answered 304: If-None-Match, when present, decides alone (weak
+// comparison, "*" matches); otherwise If-Modified-Since, to the second.
+func notModified(r *http.Request, etag string, modified time.Time) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		want := strings.TrimPrefix(etag, "W/")
+		for _, tag := range strings.Split(inm, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" || strings.TrimPrefix(tag, "W/") == want {
+				return true
+			}
+		}
+		return false
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" || modified.IsZero() || modified.Unix() == 0 {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !modified.Truncate(time.Second).After(t)
 }
 
 // cacheControl lets caches keep a feed until the next scheduled cycle may
@@ -308,13 +369,13 @@ func (h *Handler) rendering(ctx context.Context, out *output, f Format, req feed
 	if prev != nil {
 		switch {
 		case prev.etag == rd.etag:
-			rd.modified = prev.modified
+			rd.setModified(prev.modified)
 		case !rd.modified.After(prev.modified):
 			// The body changed but no shown story is newer (one was
 			// pruned, say): Last-Modified must still move on, or clients
 			// that revalidate with If-Modified-Since alone would keep
 			// the old body.
-			rd.modified = nowFunc().UTC().Truncate(time.Second)
+			rd.setModified(nowFunc().UTC().Truncate(time.Second))
 		}
 	}
 	h.cacheMu.Lock()
@@ -387,7 +448,24 @@ func newRendering(gen int64, body []byte, modified time.Time) *rendering {
 	_, _ = zw.Write(body) // writes to a bytes.Buffer do not fail
 	_ = zw.Close()
 	sum := fmt.Sprintf("%016x", xxhash.Sum64(body))
-	return &rendering{gen: gen, body: body, gz: gz.Bytes(), etag: `"` + sum + `"`, gzEtag: `"` + sum + `-gz"`, modified: modified}
+	rd := &rendering{
+		gen:      gen,
+		body:     body,
+		identity: variant{body: body, etag: []string{`"` + sum + `"`}, length: []string{strconv.Itoa(len(body))}},
+		gzip:     variant{body: gz.Bytes(), etag: []string{`"` + sum + `-gz"`}, length: []string{strconv.Itoa(gz.Len())}},
+		etag:     `"` + sum + `"`,
+	}
+	rd.setModified(modified)
+	return rd
+}
+
+// setModified sets the Last-Modified time and its header.
+func (rd *rendering) setModified(t time.Time) {
+	rd.modified = t
+	rd.lastModified = nil
+	if !t.IsZero() && t.Unix() != 0 {
+		rd.lastModified = []string{t.UTC().Format(http.TimeFormat)}
+	}
 }
 
 func acceptsGzip(r *http.Request) bool {

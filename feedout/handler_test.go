@@ -70,7 +70,9 @@ var fixtureItems = []testItem{
 	{feed: "Agency", guid: "a4", title: "UN Security Council meets on Sudan", summary: "An emergency session.", cats: []string{"Africa"}, minutes: 8},
 }
 
-func openTestStore(t *testing.T) *countingStore {
+func openTestStore(t *testing.T) *countingStore { return openTestStoreTB(t) }
+
+func openTestStoreTB(t testing.TB) *countingStore {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "wirefeed.db"), store.Options{Matcher: urlMatcher{}})
 	if err != nil {
@@ -84,7 +86,9 @@ func openTestStore(t *testing.T) *countingStore {
 }
 
 // add records items, one fetch per item, in order.
-func add(t *testing.T, st *countingStore, items ...testItem) {
+func add(t *testing.T, st *countingStore, items ...testItem) { addTB(t, st, items...) }
+
+func addTB(t testing.TB, st *countingStore, items ...testItem) {
 	t.Helper()
 	for _, it := range items {
 		var feed wirefeed.Feed
