@@ -618,3 +618,34 @@ func TestHealth(t *testing.T) {
 		t.Errorf("GET /healthz with the database closed = %d, want 503", w.Code)
 	}
 }
+
+func TestNotModified(t *testing.T) {
+	mod := time.Date(2023, 6, 14, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		method, inm, ims string
+		want             bool
+	}{
+		{"GET", `"abc"`, "", true},
+		{"GET", `W/"abc"`, "", true},
+		{"GET", `"x", "abc"`, "", true},
+		{"GET", `*`, "", true},
+		{"GET", `"x"`, mod.Format(http.TimeFormat), false}, // If-None-Match decides alone
+		{"GET", "", mod.Format(http.TimeFormat), true},
+		{"GET", "", mod.Add(-time.Second).Format(http.TimeFormat), false},
+		{"GET", "", "not a date", false},
+		{"HEAD", `"abc"`, "", true},
+		{"POST", `"abc"`, "", false},
+	}
+	for _, tc := range tests {
+		r := httptest.NewRequest(tc.method, "/feed.atom", nil)
+		if tc.inm != "" {
+			r.Header.Set("If-None-Match", tc.inm)
+		}
+		if tc.ims != "" {
+			r.Header.Set("If-Modified-Since", tc.ims)
+		}
+		if got := notModified(r, `"abc"`, mod); got != tc.want {
+			t.Errorf("%s If-None-Match %q If-Modified-Since %q: notModified = %v, want %v", tc.method, tc.inm, tc.ims, got, tc.want)
+		}
+	}
+}
