@@ -130,6 +130,9 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		if errors.As(err, &pe) {
 			return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%d: %s", path, pe.Position.Line, pe.Message)}}
 		}
+		if m := decodeErrRE.FindStringSubmatch(err.Error()); m != nil {
+			return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%s: %s: %s", path, m[1], m[2], m[3])}}
+		}
 		return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s: %v", path, err)}}
 	}
 	cfg.lines = scanKeyLines(data)
@@ -156,6 +159,10 @@ func (c *Config) problem(line int, key, msg string) string {
 func (c *Config) at(key, format string, args ...any) string {
 	return c.problem(c.lines[key], key, fmt.Sprintf(format, args...))
 }
+
+// decodeErrRE matches BurntSushi/toml's type errors, which carry the line
+// and key in their text only.
+var decodeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.*)$`)
 
 var feedNameRE = regexp.MustCompile(`^[^\x00-\x1f]{1,100}$`)
 
