@@ -191,7 +191,7 @@ func (c *Config) validate() []string {
 		add(c.at("server.listen", "bad address %q: want host:port", c.Server.Listen))
 	}
 	if c.Server.BaseURL != "" {
-		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 			add(c.at("server.base_url", "bad URL %q: want an absolute http or https URL", c.Server.BaseURL))
 		}
 	}
@@ -234,7 +234,7 @@ func (c *Config) validate() []string {
 		}
 		if f.URL == "" {
 			add(c.problem(c.lines.entry(key), key+".url", "missing"))
-		} else if u, err := url.Parse(f.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		} else if u, err := url.Parse(f.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 			add(c.at(key+".url", "bad URL %q: want an absolute http or https URL", f.URL))
 		}
 		if f.Schedule != "" {
