@@ -28,13 +28,13 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			"and sources.opml are then written to DIR, each file atomically.\n"+
 			"Exit status: 0 when every attempted feed was fetched or not modified,\n"+
 			"1 when some failed (a summary is printed), 2 for a bad config.", stdout, stderr)
-	path := fs.String("config", "", "config file (TOML)")
+	cf := addConfigFlags(fs, false)
 	force := fs.Bool("force", false, "also fetch feeds that are backing off or were asked to wait")
 	outDir := fs.String("out", "", "write the merged feed and every output as static files to this directory (default: [static] dir)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := cf.load(stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -194,14 +194,14 @@ func nonNil(s []string) []string {
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("export", "export -config FILE -format rss|atom|json [--limit N] [--output NAME]",
 		"Render the merged feed from the database to stdout: the same bytes the\ndaemon serves for the same limit.", stdout, stderr)
-	path := fs.String("config", "", "config file (TOML)")
+	cf := addConfigFlags(fs, false)
 	format := fs.String("format", "atom", "rss, atom or json")
 	limit := fs.Int("limit", 0, "entries (default: server.default_limit)")
 	output := fs.String("output", "", "a named output from [[outputs]] (default: the main feed)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := cf.load(stderr)
 	if !ok {
 		return exitUsage
 	}

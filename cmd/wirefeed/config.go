@@ -167,6 +167,9 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		if errors.As(err, &pe) {
 			return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%d: %s", path, pe.Position.Line, pe.Message)}}
 		}
+		if m := decodeErrRE.FindStringSubmatch(err.Error()); m != nil {
+			return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%s: %s: %s", path, m[1], m[2], m[3])}}
+		}
 		return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s: %v", path, err)}}
 	}
 	cfg.lines = scanKeyLines(data)
@@ -193,6 +196,10 @@ func (c *Config) problem(line int, key, msg string) string {
 func (c *Config) at(key, format string, args ...any) string {
 	return c.problem(c.lines[key], key, fmt.Sprintf(format, args...))
 }
+
+// decodeErrRE matches BurntSushi/toml's type errors, which carry the line
+// and key in their text only.
+var decodeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.*)$`)
 
 var feedNameRE = regexp.MustCompile(`^[^\x00-\x1f]{1,100}$`)
 
@@ -221,7 +228,7 @@ func (c *Config) validate() []string {
 		add(c.at("server.listen", "bad address %q: want host:port", c.Server.Listen))
 	}
 	if c.Server.BaseURL != "" {
-		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 			add(c.at("server.base_url", "bad URL %q: want an absolute http or https URL", c.Server.BaseURL))
 		}
 	}
@@ -265,7 +272,7 @@ func (c *Config) validate() []string {
 		}
 		if f.URL == "" {
 			add(c.problem(c.lines.entry(key), key+".url", "missing"))
-		} else if u, err := url.Parse(f.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		} else if u, err := url.Parse(f.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 			add(c.at(key+".url", "bad URL %q: want an absolute http or https URL", f.URL))
 		}
 		if f.Schedule != "" {

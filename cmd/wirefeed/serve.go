@@ -90,11 +90,11 @@ func (a *app) feedMeta() feedout.Meta {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", "serve -config FILE", "Run the daemon: fetch every feed at start and then on its schedule, and serve\nthe merged feed at /feed.rss, /feed.atom and /feed.json and a status page at /.\nSIGINT or SIGTERM stops it cleanly.", stdout, stderr)
-	path := fs.String("config", "", "config file (TOML)")
+	cf := addConfigFlags(fs, true)
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := cf.load(stderr)
 	if !ok {
 		return exitUsage
 	}
