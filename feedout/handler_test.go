@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -143,65 +141,8 @@ func get(t *testing.T, h http.Handler, method, target string, hdr ...string) *ht
 // next link.
 func feedTitles(t *testing.T, f Format, body []byte) (titles []string, next string) {
 	t.Helper()
-	switch f {
-	case RSS:
-		var doc struct {
-			Items []struct {
-				Title string `xml:"title"`
-			} `xml:"channel>item"`
-			Links []struct {
-				Href string `xml:"href,attr"`
-				Rel  string `xml:"rel,attr"`
-			} `xml:"http://www.w3.org/2005/Atom channel>link"`
-		}
-		if err := xml.Unmarshal(body, &doc); err != nil {
-			t.Fatalf("RSS: %v", err)
-		}
-		for _, it := range doc.Items {
-			titles = append(titles, it.Title)
-		}
-		for _, l := range doc.Links {
-			if l.Rel == "next" {
-				next = l.Href
-			}
-		}
-	case Atom:
-		var doc struct {
-			Entries []struct {
-				Title string `xml:"title"`
-			} `xml:"entry"`
-			Links []struct {
-				Href string `xml:"href,attr"`
-				Rel  string `xml:"rel,attr"`
-			} `xml:"link"`
-		}
-		if err := xml.Unmarshal(body, &doc); err != nil {
-			t.Fatalf("Atom: %v", err)
-		}
-		for _, e := range doc.Entries {
-			titles = append(titles, e.Title)
-		}
-		for _, l := range doc.Links {
-			if l.Rel == "next" {
-				next = l.Href
-			}
-		}
-	case JSON:
-		var doc struct {
-			NextURL string `json:"next_url"`
-			Items   []struct {
-				Title string `json:"title"`
-			} `json:"items"`
-		}
-		if err := json.Unmarshal(body, &doc); err != nil {
-			t.Fatalf("JSON: %v", err)
-		}
-		for _, it := range doc.Items {
-			titles = append(titles, it.Title)
-		}
-		next = doc.NextURL
-	}
-	return titles, next
+	p := parseFeed(t, f, body)
+	return p.titles, p.next
 }
 
 func TestConditionalGET(t *testing.T) {

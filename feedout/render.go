@@ -411,14 +411,13 @@ func writeXML(w io.Writer, v any) error {
 // JSON Feed 1.1 types. gorilla's JSONItem has no room for extensions and
 // mis-tags banner_image, so the merged feed uses these.
 type jsonFeed struct {
-	Version     string       `json:"version"`
-	Title       string       `json:"title"`
-	HomePageURL string       `json:"home_page_url,omitempty"`
-	FeedURL     string       `json:"feed_url,omitempty"`
-	NextURL     string       `json:"next_url,omitempty"`
-	Description string       `json:"description,omitempty"`
-	Authors     []jsonAuthor `json:"authors,omitempty"`
-	Items       []jsonItem   `json:"items"`
+	Version     string     `json:"version"`
+	Title       string     `json:"title"`
+	HomePageURL string     `json:"home_page_url,omitempty"`
+	FeedURL     string     `json:"feed_url,omitempty"`
+	NextURL     string     `json:"next_url,omitempty"`
+	Description string     `json:"description,omitempty"`
+	Items       []jsonItem `json:"items"`
 }
 
 type jsonItem struct {

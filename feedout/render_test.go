@@ -103,7 +103,7 @@ func TestRenderWellFormed(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := buf.String()
-			ids := entryIDs(t, f, buf.Bytes())
+			ids := parseFeed(t, f, buf.Bytes()).ids
 			if len(ids) != len(stories) {
 				t.Fatalf("%d entries, want %d", len(ids), len(stories))
 			}
@@ -131,20 +131,40 @@ func htmlUnescapeAll(s string) string {
 	return r.Replace(r.Replace(s))
 }
 
-// entryIDs decodes a rendered feed with encoding/xml or encoding/json (so
-// it must be well-formed) and returns its entry ids in order.
-func entryIDs(t *testing.T, f Format, body []byte) []string {
+// parsedFeed is what the tests read back from a rendered feed.
+type parsedFeed struct {
+	ids, titles []string
+	next        string // the rel="next" link or next_url
+}
+
+// parseFeed decodes a rendered feed with encoding/xml (strictly, so it must
+// be well-formed) or encoding/json, checking on the way that RSS guids are
+// not permalinks and Atom dates are RFC 3339.
+func parseFeed(t *testing.T, f Format, body []byte) parsedFeed {
 	t.Helper()
-	var ids []string
+	type link struct {
+		Href string `xml:"href,attr"`
+		Rel  string `xml:"rel,attr"`
+	}
+	var p parsedFeed
+	nextOf := func(links []link) {
+		for _, l := range links {
+			if l.Rel == "next" {
+				p.next = l.Href
+			}
+		}
+	}
 	switch f {
 	case RSS:
 		var doc struct {
 			Items []struct {
-				GUID struct {
+				Title string `xml:"title"`
+				GUID  struct {
 					ID          string `xml:",chardata"`
 					IsPermaLink string `xml:"isPermaLink,attr"`
 				} `xml:"guid"`
 			} `xml:"channel>item"`
+			Links []link `xml:"http://www.w3.org/2005/Atom channel>link"`
 		}
 		if err := strictXML(body, &doc); err != nil {
 			t.Fatalf("RSS is not well-formed: %v", err)
@@ -153,14 +173,17 @@ func entryIDs(t *testing.T, f Format, body []byte) []string {
 			if it.GUID.IsPermaLink != "false" {
 				t.Errorf("guid %q isPermaLink = %q, want false", it.GUID.ID, it.GUID.IsPermaLink)
 			}
-			ids = append(ids, it.GUID.ID)
+			p.ids, p.titles = append(p.ids, it.GUID.ID), append(p.titles, it.Title)
 		}
+		nextOf(doc.Links)
 	case Atom:
 		var doc struct {
 			Entries []struct {
 				ID      string `xml:"id"`
+				Title   string `xml:"title"`
 				Updated string `xml:"updated"`
 			} `xml:"entry"`
+			Links []link `xml:"link"`
 		}
 		if err := strictXML(body, &doc); err != nil {
 			t.Fatalf("Atom is not well-formed: %v", err)
@@ -169,22 +192,26 @@ func entryIDs(t *testing.T, f Format, body []byte) []string {
 			if _, err := time.Parse(time.RFC3339, e.Updated); err != nil {
 				t.Errorf("entry %s: updated %q is not RFC 3339", e.ID, e.Updated)
 			}
-			ids = append(ids, e.ID)
+			p.ids, p.titles = append(p.ids, e.ID), append(p.titles, e.Title)
 		}
+		nextOf(doc.Links)
 	case JSON:
 		var doc struct {
-			Items []struct {
-				ID string `json:"id"`
+			NextURL string `json:"next_url"`
+			Items   []struct {
+				ID    string `json:"id"`
+				Title string `json:"title"`
 			} `json:"items"`
 		}
 		if err := json.Unmarshal(body, &doc); err != nil {
 			t.Fatalf("JSON Feed does not parse: %v", err)
 		}
 		for _, it := range doc.Items {
-			ids = append(ids, it.ID)
+			p.ids, p.titles = append(p.ids, it.ID), append(p.titles, it.Title)
 		}
+		p.next = doc.NextURL
 	}
-	return ids
+	return p
 }
 
 // strictXML decodes the whole document, so any token error anywhere fails.
