@@ -3,7 +3,8 @@
 # parses every output in every format (bozo false, equal entry counts),
 # newsboat subscribed to the Atom output over four rounds of republishing
 # accumulates each story exactly once (counted in its cache with sqlite3),
-# and xmllint finds RSS and Atom well-formed. Feeds come from a local
+# xmllint finds RSS and Atom well-formed, and the daemon's static export
+# after its last cycle holds the bytes it serves. Feeds come from a local
 # fixture server (internal/fixtures); nothing else is fetched.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

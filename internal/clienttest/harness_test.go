@@ -108,6 +108,9 @@ max_age = "0s"
 [exclude]
 tags = ["sport"]
 
+[static]
+dir = %q
+
 [[outputs]]
 name = "agency"
 title = "Agency copy"
@@ -117,7 +120,7 @@ include = { tags = ["agency"] }
 name = "regions"
 title = "Europe and Asia"
 include = { tags = ["europe", "asia"] }
-`, filepath.Join(d.dir, "data"), addr)
+`, filepath.Join(d.dir, "data"), addr, d.staticDir())
 	for _, o := range w.Outlets {
 		var tags []string
 		for _, tag := range o.Tags {
@@ -150,6 +153,9 @@ include = { tags = ["europe", "asia"] }
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// staticDir is where the daemon writes its static export after each cycle.
+func (d *daemon) staticDir() string { return filepath.Join(d.dir, "public") }
 
 // stop sends SIGTERM and expects a clean exit.
 func (d *daemon) stop(t *testing.T) {

@@ -63,6 +63,20 @@ func TestFeedReaders(t *testing.T) {
 		}
 	}
 
+	// The daemon's static export after its last cycle holds what it serves
+	// (no next links: every output here fits in one page).
+	t.Run("static export", func(t *testing.T) {
+		for _, p := range append(outputPaths(), "/sources.opml") {
+			file, err := os.ReadFile(filepath.Join(d.staticDir(), filepath.FromSlash(p)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body, _ := d.get(t, p); !bytes.Equal(file, body) {
+				t.Errorf("static %s differs from GET %s", p, p)
+			}
+		}
+	})
+
 	t.Run("feedparser", func(t *testing.T) {
 		var urls []string
 		for _, p := range outputPaths() {
