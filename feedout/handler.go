@@ -86,9 +86,13 @@ type Handler struct {
 	genMu   sync.Mutex // one generation query at a time
 	cacheMu sync.RWMutex
 	cache   map[string]*rendering
-	// renderMu serialises renderings: concurrent misses for one key wait
-	// for the first instead of piling up queries.
-	renderMu sync.Mutex
+	// Concurrent misses for one key wait for the first one's rendering
+	// (flights) instead of piling up queries; renderings of different keys
+	// run in parallel, at most maxRenders at a time, so a burst of
+	// expensive searches cannot starve the main feed for long.
+	flightMu sync.Mutex
+	flights  map[string]*flight
+	renders  chan struct{}
 }
 
 // output is an Output ready to serve.
@@ -102,6 +106,20 @@ type genStamp struct {
 	gen int64
 	at  time.Time
 }
+
+// flight is a rendering in progress; done is closed when rd or err is set.
+type flight struct {
+	done chan struct{}
+	rd   *rendering
+	err  error
+}
+
+// maxRenders bounds renderings in progress at once.
+const maxRenders = 2
+
+// renderTimeout bounds one rendering. It runs on behalf of every request
+// waiting for it, so it does not stop when the first client goes away.
+const renderTimeout = time.Minute
 
 // nextStamp is a NextChange answer and when it was asked.
 type nextStamp struct {
@@ -139,7 +157,8 @@ func NewHandler(src Source, opts HandlerOptions) *Handler {
 		opts.Meta.Path = "feed"
 	}
 	h := &Handler{src: src, opts: opts, logger: opts.Logger, cache: map[string]*rendering{},
-		outputs: map[string]*output{}, sources: map[string]string{}}
+		outputs: map[string]*output{}, sources: map[string]string{},
+		flights: map[string]*flight{}, renders: make(chan struct{}, maxRenders)}
 	h.main = &output{Output: Output{Title: opts.Meta.Title, Description: opts.Meta.Description}}
 	h.main.sel = newSelector(h.main.Output, opts.Exclude, opts.Feeds)
 	for _, o := range opts.Outputs {
@@ -353,8 +372,39 @@ func (h *Handler) rendering(ctx context.Context, out *output, f Format, req feed
 		return rd, nil
 	}
 
-	h.renderMu.Lock()
-	defer h.renderMu.Unlock()
+	h.flightMu.Lock()
+	if fl := h.flights[key]; fl != nil {
+		h.flightMu.Unlock()
+		select {
+		case <-fl.done:
+			return fl.rd, fl.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	fl := &flight{done: make(chan struct{})}
+	h.flights[key] = fl
+	h.flightMu.Unlock()
+	defer func() {
+		h.flightMu.Lock()
+		delete(h.flights, key)
+		h.flightMu.Unlock()
+		close(fl.done)
+	}()
+	fl.rd, fl.err = h.renderKey(ctx, key, gen, out, f, req, paginate)
+	return fl.rd, fl.err
+}
+
+// renderKey renders the response for key at generation gen and caches it.
+func (h *Handler) renderKey(ctx context.Context, key string, gen int64, out *output, f Format, req feedRequest, paginate bool) (*rendering, error) {
+	select {
+	case h.renders <- struct{}{}:
+		defer func() { <-h.renders }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renderTimeout)
+	defer cancel()
 	h.cacheMu.RLock()
 	prev := h.cache[key]
 	h.cacheMu.RUnlock()
@@ -365,7 +415,7 @@ func (h *Handler) rendering(ctx context.Context, out *output, f Format, req feed
 	if err != nil {
 		return nil, err
 	}
-	rd = newRendering(gen, body, lastUpdated(stories))
+	rd := newRendering(gen, body, lastUpdated(stories))
 	if prev != nil {
 		switch {
 		case prev.etag == rd.etag:

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -588,5 +589,35 @@ func TestNotModified(t *testing.T) {
 		if got := notModified(r, `"abc"`, mod); got != tc.want {
 			t.Errorf("%s If-None-Match %q If-Modified-Since %q: notModified = %v, want %v", tc.method, tc.inm, tc.ims, got, tc.want)
 		}
+	}
+}
+
+// TestConcurrentMisses: many requests for a feed nobody has asked for yet
+// run one story query between them, and all get the same body.
+func TestConcurrentMisses(t *testing.T) {
+	st, h := newTestHandler(t, HandlerOptions{})
+	before := st.stories.Load()
+	const n = 32
+	etags := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/feed.rss?q=summit", nil))
+			etags <- w.Header().Get("ETag")
+		}()
+	}
+	wg.Wait()
+	close(etags)
+	first := <-etags
+	for e := range etags {
+		if e != first || e == "" {
+			t.Fatalf("ETags %q and %q from one rendering", first, e)
+		}
+	}
+	if q := st.stories.Load() - before; q != 1 {
+		t.Errorf("%d concurrent requests ran %d story queries, want 1", n, q)
 	}
 }
