@@ -359,6 +359,24 @@ func TestQueryParameters(t *testing.T) {
 
 // TestPagination follows next links in every format, with and without a
 // base URL, and checks that the pages together hold every story once.
+// TestLimits: the main feed's default is DefaultLimit and ?limit= may go
+// above it; an output's max_items is its default and its ceiling.
+func TestLimits(t *testing.T) {
+	_, h := newTestHandler(t, HandlerOptions{DefaultLimit: 2, Outputs: []Output{{Name: "three", MaxItems: 3}}})
+	for _, tc := range []struct {
+		target string
+		want   int
+	}{
+		{"/feed.json", 2}, {"/feed.json?limit=5", 5}, {"/feed.json?limit=1000", 7},
+		{"/feeds/three.json", 3}, {"/feeds/three.json?limit=1", 1}, {"/feeds/three.json?limit=6", 3},
+	} {
+		got, _ := feedTitles(t, JSON, get(t, h, "GET", tc.target).Body.Bytes())
+		if len(got) != tc.want {
+			t.Errorf("GET %s: %d entries, want %d", tc.target, len(got), tc.want)
+		}
+	}
+}
+
 func TestPagination(t *testing.T) {
 	for _, base := range []string{"", "https://news.example/wire/"} {
 		_, h := newTestHandler(t, HandlerOptions{Meta: Meta{BaseURL: base},

@@ -33,17 +33,19 @@ type feedRequest struct {
 func (h *Handler) parseRequest(v url.Values, out *output) (feedRequest, error) {
 	req := feedRequest{params: url.Values{}}
 	q := &req.query
-	max := out.MaxItems
-	if max <= 0 {
-		max = h.opts.DefaultLimit
+	// An output's MaxItems is its default and its ceiling; without one,
+	// DefaultLimit is the default and MaxLimit the ceiling.
+	q.Limit = h.opts.DefaultLimit
+	ceiling := MaxLimit
+	if out.MaxItems > 0 {
+		q.Limit, ceiling = out.MaxItems, out.MaxItems
 	}
-	q.Limit = max
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxLimit {
 			return req, fmt.Errorf("bad limit %q: want a whole number from 1 to %d", s, MaxLimit)
 		}
-		q.Limit = min(n, max) // an output's max_items is a ceiling
+		q.Limit = min(n, ceiling)
 		req.params.Set("limit", s)
 	}
 	if s := v.Get("since"); s != "" {

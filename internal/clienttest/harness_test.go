@@ -103,7 +103,7 @@ log_level = "info"
 [server]
 listen = %q
 title = "wirefeed client test"
-max_age = "0s"
+max_age = "1h"
 
 [exclude]
 tags = ["sport"]

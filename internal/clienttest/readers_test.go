@@ -63,6 +63,12 @@ func TestFeedReaders(t *testing.T) {
 		}
 	}
 
+	// Cache-Control follows the schedule: cycles run every second, so no
+	// response may be cached for long, although max_age allows an hour.
+	if _, h := d.get(t, "/feed.atom"); h.Get("Cache-Control") != "no-cache" && h.Get("Cache-Control") != "public, max-age=1" {
+		t.Errorf("Cache-Control = %q with a cycle every second; want no-cache or max-age=1", h.Get("Cache-Control"))
+	}
+
 	// The daemon's static export after its last cycle holds what it serves
 	// (no next links: every output here fits in one page).
 	t.Run("static export", func(t *testing.T) {
