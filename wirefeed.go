@@ -197,8 +197,8 @@ type Totals struct {
 }
 
 // StoryCursor is a position in the newest-first order of stories: the
-// story with this ID and Published date.
+// story with this ID, first seen at FirstSeen.
 type StoryCursor struct {
-	Published time.Time
+	FirstSeen time.Time
 	ID        string
 }

@@ -484,7 +484,7 @@ func (h *Handler) nextURL(meta Meta, f Format, req feedRequest, last wirefeed.St
 	for k, vs := range req.params {
 		v[k] = vs
 	}
-	v.Set("before", encodeCursor(wirefeed.StoryCursor{Published: last.Published, ID: last.ID}))
+	v.Set("before", encodeCursor(wirefeed.StoryCursor{FirstSeen: last.FirstSeen, ID: last.ID}))
 	file := path.Base(meta.Path) + "." + string(f)
 	if self := selfURL(meta, string(f)); self != "" {
 		file = self

@@ -130,22 +130,22 @@ func splitTerms(s string) []string {
 }
 
 // A cursor is written "<unix seconds>.<story id>": the position of the last
-// story of a page. before= also takes an RFC 3339 time: every story
-// published before it.
+// story of a page. before= also takes an RFC 3339 time: every story first
+// seen before it.
 func encodeCursor(c wirefeed.StoryCursor) string {
-	return strconv.FormatInt(c.Published.Unix(), 10) + "." + c.ID
+	return strconv.FormatInt(c.FirstSeen.Unix(), 10) + "." + c.ID
 }
 
 var errBadCursor = errors.New("want the before= value of a next link, or an RFC 3339 time")
 
 func decodeCursor(s string) (wirefeed.StoryCursor, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return wirefeed.StoryCursor{Published: t.UTC()}, nil
+		return wirefeed.StoryCursor{FirstSeen: t.UTC()}, nil
 	}
 	secs, id, ok := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(secs, 10, 64)
 	if !ok || err != nil || id == "" || len(id) > 200 {
 		return wirefeed.StoryCursor{}, fmt.Errorf("bad before %q: %w", s, errBadCursor)
 	}
-	return wirefeed.StoryCursor{Published: time.Unix(n, 0).UTC(), ID: id}, nil
+	return wirefeed.StoryCursor{FirstSeen: time.Unix(n, 0).UTC(), ID: id}, nil
 }

@@ -20,10 +20,13 @@ type queryer interface {
 // returns.
 const DefaultStoryLimit = 50
 
-// Stories returns stories with their members, newest first by the earliest
-// member's published date (ties broken by id, descending, so the order is
+// Stories returns stories with their members, newest first by the time
+// wirefeed first saw them (ties broken by id, descending, so the order is
 // total and pages made with StoryQuery.Before never skip or repeat a
-// story). All rows come from one read transaction, so a concurrent Record
+// story). Ordering by first sight rather than by the sources' dates means a
+// story that arrives late with an old date still lands on the first page,
+// where a reader polling the feed will see it; readers sort entries by
+// their published date themselves. All rows come from one read transaction, so a concurrent Record
 // is seen whole or not at all.
 //
 // Since, Before, Terms and Sources are answered in SQL. Keep is applied to
@@ -64,7 +67,7 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 			break
 		}
 		last := page[len(page)-1]
-		cursor = &wirefeed.StoryCursor{Published: last.Published, ID: last.ID}
+		cursor = &wirefeed.StoryCursor{FirstSeen: last.FirstSeen, ID: last.ID}
 	}
 	return out, nil
 }
@@ -79,8 +82,8 @@ func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *w
 		args = append(args, q.Since.Unix(), q.Since.Unix())
 	}
 	if cursor != nil {
-		p := cursor.Published.Unix()
-		conds = append(conds, "(c.published < ? OR (c.published = ? AND c.id < ?))")
+		p := cursor.FirstSeen.Unix()
+		conds = append(conds, "(c.first_seen < ? OR (c.first_seen = ? AND c.id < ?))")
 		args = append(args, p, p, cursor.ID)
 	}
 	for _, t := range q.Terms {
@@ -105,7 +108,7 @@ func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *w
 	}
 	args = append(args, n)
 	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.first_seen, c.published, c.updated, coalesce(c.rep_item_id, 0)
-		FROM clusters c `+where+` ORDER BY c.published DESC, c.id DESC LIMIT ?`, args...)
+		FROM clusters c `+where+` ORDER BY c.first_seen DESC, c.id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +122,9 @@ func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *w
 			rows.Close()
 			return nil, err
 		}
-		// Published is kept even when it is the epoch: it is the sort key
+		// FirstSeen is kept even when it is the epoch: it is the sort key
 		// a cursor must reproduce exactly.
-		st.FirstSeen, st.Published, st.Updated = fromUnix(first), unixUTC(pub), fromUnix(upd)
+		st.FirstSeen, st.Published, st.Updated = unixUTC(first), unixUTC(pub), fromUnix(upd)
 		stories = append(stories, st)
 		ids = append(ids, st.ID)
 		reps = append(reps, rep)

@@ -35,24 +35,20 @@ func openStoriesStore(t *testing.T) *Store {
 
 var storiesT0 = time.Date(2023, 6, 14, 10, 0, 0, 0, time.UTC)
 
-// record stores items for feed in one fetch, made a minute after the
-// newest item was published.
+// record stores items for feed, each in a fetch made a minute after it
+// was published, so stories are first seen in the order of their dates.
 func record(t *testing.T, s *Store, feed string, items ...wirefeed.Item) {
 	t.Helper()
-	var at time.Time
 	for _, it := range items {
-		if it.Published.After(at) {
-			at = it.Published
+		_, err := s.Record(context.Background(), &wirefeed.Outcome{
+			Feed:      wirefeed.Feed{Name: feed, URL: "https://" + strings.ReplaceAll(strings.ToLower(feed), " ", "") + ".example/feed"},
+			Attempted: it.Published.Add(time.Minute),
+			Status:    200,
+			Items:     []wirefeed.Item{it},
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	_, err := s.Record(context.Background(), &wirefeed.Outcome{
-		Feed:      wirefeed.Feed{Name: feed, URL: "https://" + strings.ReplaceAll(strings.ToLower(feed), " ", "") + ".example/feed"},
-		Attempted: at.Add(time.Minute),
-		Status:    200,
-		Items:     items,
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -105,7 +101,7 @@ func TestStoriesQueries(t *testing.T) {
 			return strings.Contains(s.Representative.Title, "e") && len(s.Members) == 1
 		}},
 			[]string{"Floods in the delta", "Trade deal signed", "Election results", "Summit in Geneva"}},
-		{"before", wirefeed.StoryQuery{Before: &wirefeed.StoryCursor{Published: storiesT0.Add(3 * time.Minute), ID: "~"}}, []string{"Election results", "Ceasefire talks", "Summit in Geneva"}},
+		{"before", wirefeed.StoryQuery{Before: &wirefeed.StoryCursor{FirstSeen: storiesT0.Add(4 * time.Minute), ID: "~"}}, []string{"Election results", "Ceasefire talks", "Summit in Geneva"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,7 +131,7 @@ func TestStoriesQueries(t *testing.T) {
 }
 
 // TestStoriesPaging walks every page with Before and a Keep filter that
-// rejects most stories, including stories that share a published date, and
+// rejects most stories, including stories first seen at the same time, and
 // checks that the pages together are exactly the filtered list.
 func TestStoriesPaging(t *testing.T) {
 	s := openStoriesStore(t)
@@ -176,7 +172,7 @@ func TestStoriesPaging(t *testing.T) {
 					break
 				}
 				last := page[len(page)-1]
-				before = &wirefeed.StoryCursor{Published: last.Published, ID: last.ID}
+				before = &wirefeed.StoryCursor{FirstSeen: last.FirstSeen, ID: last.ID}
 			}
 			if !slices.Equal(titles(paged), titles(all)) {
 				t.Errorf("pages = %q\nwant %q", titles(paged), titles(all))
