@@ -32,9 +32,6 @@ type Scheduler struct {
 	mu          sync.Mutex
 	stopped     bool
 	startupFeed []wirefeed.Feed
-	// startupSpread spreads the first cycle, which takes every feed at
-	// once, over the narrowest window of any schedule.
-	startupSpread time.Duration
 }
 
 // NewScheduler groups feeds by schedule (a feed without one uses
@@ -65,7 +62,6 @@ func NewScheduler(runner *Runner, feeds []wirefeed.Feed, globalSpec string, logg
 		}
 		groups[spec] = append(groups[spec], f)
 	}
-	s.startupSpread = runner.Jitter()
 	for _, spec := range order {
 		group := groups[spec]
 		sched, err := CronParser.Parse(spec)
@@ -73,7 +69,6 @@ func NewScheduler(runner *Runner, feeds []wirefeed.Feed, globalSpec string, logg
 			return nil, fmt.Errorf("schedule %q: %w", spec, err)
 		}
 		spread := scheduleSpread(sched, runner.Jitter(), time.Now())
-		s.startupSpread = min(s.startupSpread, spread)
 		s.cron.Schedule(sched, cron.FuncJob(func() { s.cycle(group, spread) }))
 	}
 	return s, nil
@@ -94,7 +89,7 @@ func (s *Scheduler) Start() {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.cycle(s.startupFeed, s.startupSpread)
+		s.cycle(s.startupFeed, 0) // at once: a fresh daemon should have something to serve
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if !s.stopped {
@@ -157,4 +152,16 @@ func (c cronLogger) Info(msg string, kv ...any) {
 
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, slog.Any("err", err))...)
+}
+
+// Next returns when the next scheduled cycle starts: the earliest next run
+// of any schedule, or the zero time while the schedules are not running.
+func (s *Scheduler) Next() time.Time {
+	var next time.Time
+	for _, e := range s.cron.Entries() {
+		if !e.Next.IsZero() && (next.IsZero() || e.Next.Before(next)) {
+			next = e.Next
+		}
+	}
+	return next
 }
