@@ -179,9 +179,15 @@ func TestGetRedirects(t *testing.T) {
 			http.Redirect(w, r, "/feed", code)
 		})
 	}
-	mux.HandleFunc("/chain-301-302", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/r302", http.StatusMovedPermanently) })
-	mux.HandleFunc("/chain-308-301", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/r301", http.StatusPermanentRedirect) })
-	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusMovedPermanently) })
+	mux.HandleFunc("/chain-301-302", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/r302", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/chain-308-301", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/r301", http.StatusPermanentRedirect)
+	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/loop", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<rss/>") })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
