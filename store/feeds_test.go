@@ -3,32 +3,12 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wirefeed/wirefeed"
 )
-
-// newStoryMatcher puts every item in a story of its own.
-type newStoryMatcher struct{}
-
-func (newStoryMatcher) Match(context.Context, wirefeed.Lookup, wirefeed.Candidate) (wirefeed.Decision, error) {
-	return wirefeed.Decision{Reason: "new"}, nil
-}
-func (newStoryMatcher) Committed([]wirefeed.Assigned)        {}
-func (newStoryMatcher) Representative([]wirefeed.Member) int { return 0 }
-
-func openFeedTestStore(t *testing.T) *Store {
-	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.db"), Options{Matcher: newStoryMatcher{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
 
 func mustStates(t *testing.T, s *Store) map[string]wirefeed.FeedState {
 	t.Helper()
@@ -40,7 +20,7 @@ func mustStates(t *testing.T, s *Store) map[string]wirefeed.FeedState {
 }
 
 func TestFeedHealthIsRecorded(t *testing.T) {
-	s := openFeedTestStore(t)
+	s := openStoriesStore(t)
 	ctx := context.Background()
 	feed := wirefeed.Feed{Name: "World Desk", URL: "https://old.example.com/feed"}
 	if err := s.SyncFeeds(ctx, []wirefeed.Feed{feed}); err != nil {
@@ -139,7 +119,7 @@ func TestFeedHealthIsRecorded(t *testing.T) {
 }
 
 func TestHostPauses(t *testing.T) {
-	s := openFeedTestStore(t)
+	s := openStoriesStore(t)
 	ctx := context.Background()
 	t0 := time.Date(2023, 6, 14, 12, 0, 0, 0, time.UTC)
 	record := func(name, host string, at, until time.Time) {

@@ -10,7 +10,7 @@ import (
 // transaction; a table scan there makes every cycle slower as the
 // database grows. Their plans must use the partial indexes.
 func TestLookupsUseIndexes(t *testing.T) {
-	s := openFeedTestStore(t)
+	s := openStoriesStore(t)
 	tx, err := s.db.BeginTx(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
