@@ -112,13 +112,24 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 			}
 			res.NewStories++
 		}
+		if len(dec.Merge) > 0 {
+			if err := mergeClusters(ctx, tx, cluster, dec.Merge, seen); err != nil {
+				return nil, res, fmt.Errorf("merging stories into %s: %w", cluster, err)
+			}
+			for _, m := range dec.Merge {
+				delete(touched, m)
+			}
+		}
 		id, err := insertItem(ctx, tx, feedID, it, seen, dec, cluster)
 		if err != nil {
 			return nil, res, err
 		}
+		if err := recordSentences(ctx, tx, feedID, id, dec, seen); err != nil {
+			return nil, res, fmt.Errorf("recording sentences of item %q: %w", it.GUID, err)
+		}
 		res.NewItems++
 		touched[cluster] = true
-		assigned = append(assigned, wirefeed.Assigned{ItemID: id, Feed: o.Feed.Name, ClusterID: cluster, Seen: seen, Decision: dec})
+		assigned = append(assigned, wirefeed.Assigned{ItemID: id, Feed: o.Feed.Name, GUID: it.GUID, ClusterID: cluster, Seen: seen, Decision: dec})
 	}
 	for c := range touched {
 		if err := s.refreshCluster(ctx, tx, c, seen); err != nil {
@@ -161,10 +172,10 @@ func insertItem(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item
 	cats, _ := json.Marshal(nonNil(it.Categories))
 	r, err := tx.ExecContext(ctx, `
 		INSERT INTO items (feed_id, guid, url, title, summary, text, content_html, published, updated,
-		                   first_seen, authors, categories, body_hash, signature, cluster_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                   first_seen, authors, categories, body_hash, signature, cluster_id, near_words)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		feedID, it.GUID, it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Published.Unix(), it.Updated.Unix(),
-		seen.Unix(), string(authors), string(cats), dec.BodyHash, dec.Signature, cluster)
+		seen.Unix(), string(authors), string(cats), dec.BodyHash, dec.Signature, cluster, dec.Words)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
