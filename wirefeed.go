@@ -108,9 +108,8 @@ type Decision struct {
 	// keeps its id.
 	Merge []string
 	// Sentences are hashes of the body's sentences, recorded for the item's
-	// feed so that sentences recurring across many stories of one feed can
-	// be learned as that feed's boilerplate. Only an item that starts a new
-	// story carries them.
+	// feed so that sentences recurring across many items of one feed can
+	// be learned as that feed's boilerplate.
 	Sentences []int64
 	// Learned are sentence hashes that this item makes boilerplate for its
 	// feed. The store keeps them for good.

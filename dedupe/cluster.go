@@ -27,12 +27,15 @@ type link struct {
 	root    *prepared
 }
 
-// strong reports whether an overlap makes two bodies the same copy.
+// strong reports whether an overlap makes two bodies the same copy: they
+// share most of their shingles (Jaccard) or one holds most of the other
+// (containment), and they open alike (the lede rule), which a shared footer,
+// quote or "See also" line does not make them do.
 func (e *Engine) strong(o overlap) bool {
-	if o.Shared < minShared {
+	if o.Shared < minShared || o.Lede < minLede {
 		return false
 	}
-	return o.Jaccard >= e.opt.Jaccard || o.Containment >= e.opt.Containment && o.Lede >= minLede
+	return o.Jaccard >= e.opt.Jaccard || o.Containment >= e.opt.Containment
 }
 
 // loose reports whether an overlap is enough for a member to stay with a

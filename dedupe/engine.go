@@ -12,7 +12,7 @@
 //     entities, the repeated headline, known site furniture, a leading
 //     dateline and byline, agency credits and URLs are removed, and so is
 //     every sentence learned as the feed's boilerplate (one that recurs in
-//     BoilerplateStories or more of the feed's stories). What is left, cut
+//     BoilerplateStories or more of the feed's items). What is left, cut
 //     into word 5-shingles, is what is compared. A body of fewer than
 //     minBodyWords words makes the item title-only.
 //   - MinHash signatures of the body, of its lede (first 20 words) and of
@@ -21,9 +21,10 @@
 //   - Each candidate is verified exactly on the shingle sets, with the
 //     candidate's text read from the store: the same copy has Jaccard
 //     similarity ≥ Jaccard, or the shorter body is contained in the longer
-//     one (containment ≥ Containment) and starts near its start (the lede
-//     rule), which is how a summary or a cut copy joins its article while a
-//     shared quote, a "See also" line or a common footer does not.
+//     one (containment ≥ Containment), and either way the two open alike
+//     (the lede rule: one's first 20 words are among the other's first 60).
+//     That is how a summary or a cut copy joins its article while a shared
+//     quote, a "See also" line or a common footer does not.
 //
 // Clustering is online and never chains weak links. An item joins the
 // story of its best verified match, and only if it is also loosely similar
@@ -87,7 +88,7 @@ const (
 	// DefaultTitleWindow is the largest gap between the published dates of
 	// a title-only item and the member it joins.
 	DefaultTitleWindow = 24 * time.Hour
-	// DefaultBoilerplateStories is in how many of a feed's stories a
+	// DefaultBoilerplateStories is in how many of a feed's items a
 	// sentence must occur to be learned as that feed's boilerplate.
 	DefaultBoilerplateStories = 4
 )
@@ -316,9 +317,9 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 	}
 	if dec.ClusterID == "" {
 		dec.Reason = "new"
-		if err := e.learn(ctx, l, c.Feed, &p, &dec); err != nil {
-			return dec, err
-		}
+	}
+	if err := e.learn(ctx, l, c.Feed, &p, &dec); err != nil {
+		return dec, err
 	}
 	e.tx.items = append(e.tx.items, pendingItem{feed: c.Feed, guid: c.Item.GUID, sig: p.sig})
 	return dec, nil
@@ -348,8 +349,11 @@ func (e *Engine) identity(ctx context.Context, l wirefeed.Lookup, c wirefeed.Can
 	return nil
 }
 
-// learn fills in the sentences a new story records for its feed, and those
-// that thereby become the feed's boilerplate.
+// learn fills in the sentences a new item records for its feed, and those
+// that thereby become the feed's boilerplate: sentences now found in
+// BoilerplateStories of the feed's items. Items are counted whatever story
+// they join, so a footer that made a feed's items look alike is learned
+// all the same.
 func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed string, p *prepared, dec *wirefeed.Decision) error {
 	if len(p.fresh) == 0 {
 		return nil

@@ -220,6 +220,7 @@ func TestEvaluation(t *testing.T) {
 		t.Logf("  %-16s recall alone %.4f (%3d copies, %4d pairs)  combined %.4f (%3d copies, %4d pairs)",
 			e, c[0].rate(), n[0], c[0].total, c[1].rate(), n[1], c[1].total)
 	}
+	logMargins(t, items)
 	for i, s := range m.falsePos {
 		if i == 20 {
 			t.Logf("  ... %d more false positives", len(m.falsePos)-i)
@@ -280,4 +281,53 @@ func checkEvalSetShape(t *testing.T, items []evalItem) {
 			t.Errorf("edit %s: %d alone, %d combined; want >= %d each", e, alone[e], combined[e], minPerEdit)
 		}
 	}
+}
+
+// logMargins logs how close the evaluation comes to the thresholds: the
+// hard negative most like its base story, and the copy least like its
+// story's original.
+func logMargins(t *testing.T, items []evalItem) {
+	e := New(Options{})
+	prep := func(it evalItem) prepared {
+		return e.prepare(it.feed, it.item.Title, bodyText(it.item.Text, it.item.Summary))
+	}
+	byLabel := map[string][]prepared{}
+	for _, it := range items {
+		if it.kind == "original" || it.kind == "copy" {
+			if p := prep(it); p.words > 0 {
+				byLabel[it.label] = append(byLabel[it.label], p)
+			}
+		}
+	}
+	var worstNeg, worstCopy overlap
+	var worstNegID, worstCopyID string
+	worstCopy.Containment = 2
+	for _, it := range items {
+		p := prep(it)
+		if p.words == 0 {
+			continue
+		}
+		switch it.kind {
+		case "negative":
+			for _, q := range byLabel[it.of] {
+				if o := compare(p.body, q.body); o.Containment > worstNeg.Containment {
+					worstNeg, worstNegID = o, describe(it)
+				}
+			}
+		case "copy":
+			best := overlap{}
+			for _, q := range byLabel[it.label] {
+				if o := compare(p.body, q.body); o.Containment > best.Containment && o.A != o.B {
+					best = o
+				}
+			}
+			if best.Containment < worstCopy.Containment && best.Shared > 0 {
+				worstCopy, worstCopyID = best, describe(it)
+			}
+		}
+	}
+	t.Logf("closest hard negative to its base story: %s: Jaccard %.3f containment %.3f lede %.3f (shared %d)",
+		worstNegID, worstNeg.Jaccard, worstNeg.Containment, worstNeg.Lede, worstNeg.Shared)
+	t.Logf("copy least like the rest of its story:     %s: Jaccard %.3f containment %.3f lede %.3f (shared %d)",
+		worstCopyID, worstCopy.Jaccard, worstCopy.Containment, worstCopy.Lede, worstCopy.Shared)
 }

@@ -132,7 +132,8 @@ type evalItem struct {
 	feed  string
 	item  wirefeed.Item
 	label string   // the story it belongs to: the base story id, or its own id
-	kind  string   // original, copy, negative, unrelated
+	kind  string   // original, copy, negative, negative-title, unrelated
+	of    string   // for negatives: the base story of the same event
 	edits []string // for copies
 	fetch time.Time
 }
@@ -189,7 +190,7 @@ func evalSet(tb testing.TB) []evalItem {
 	}
 	for _, r := range negatives {
 		it := g.standalone(r, r.get("outlet"))
-		items = append(items, evalItem{feed: r.get("outlet"), item: it, label: r.id, kind: "negative",
+		items = append(items, evalItem{feed: r.get("outlet"), item: it, label: r.id, kind: "negative", of: r.get("of"),
 			fetch: r.time(tb).Add(time.Duration(g.rng.IntN(30)) * time.Minute)})
 		if g.rng.IntN(3) == 0 {
 			// the negative republished as title only on another outlet: it

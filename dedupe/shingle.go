@@ -16,10 +16,11 @@ const (
 	// ledeWords is the length of a body's lede: a summary or a cut copy
 	// shares its first words with the full article.
 	ledeWords = 20
-	// headWords is how far into the longer text the shorter text's lede
-	// may be found for a containment match: the lede of a copy is near the
-	// start of the original, not in its twelfth paragraph.
-	headWords = 120
+	// headWords is how far into one body the other's lede may be found:
+	// the lede of a copy is at the start of the original, give or take 40
+	// words of furniture or a dropped first sentence, not in its third
+	// paragraph.
+	headWords = 60
 )
 
 // shingled is a word sequence with its shingle hashes in text order.

@@ -5,8 +5,8 @@
 -- with words > 0.
 ALTER TABLE items ADD COLUMN near_words INTEGER NOT NULL DEFAULT 0;
 
--- Sentences of items that started a story, per feed: a sentence found in
--- many of a feed's stories is that feed's boilerplate. Rows go with their
+-- Sentences of new items, per feed: a sentence found in
+-- many of a feed's items is that feed's boilerplate. Rows go with their
 -- item when retention deletes it.
 CREATE TABLE dedupe_sentences (
     feed_id INTEGER NOT NULL,
