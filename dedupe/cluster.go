@@ -49,7 +49,7 @@ func (e *Engine) loose(o overlap) bool {
 // different feeds, published within the title window; identical titles when
 // neither item has a body.
 func (e *Engine) titleMatch(feed string, published time.Time, p *prepared, it wirefeed.StoredItem) (float64, bool) {
-	if it.Feed == feed || countWords(p.title) < titleMinWords {
+	if it.Feed == feed || countWords(p.title, titleMinWords) < titleMinWords {
 		return 0, false
 	}
 	key := titleKey(it.Title)
@@ -64,28 +64,17 @@ func (e *Engine) titleMatch(feed string, published time.Time, p *prepared, it wi
 	return sim, sim >= e.opt.TitleSimilarity
 }
 
-func countWords(key string) int {
-	if key == "" {
-		return 0
-	}
-	n := 1
-	for i := 0; i < len(key); i++ {
-		if key[i] == ' ' {
-			n++
-		}
-	}
-	return n
-}
-
 // candidates returns the indexed and pending items that share bands with
 // p's signature.
 func (e *Engine) candidates(ctx context.Context, l wirefeed.Lookup, seen time.Time, p *prepared) ([]hit, error) {
-	keys, nBody := p.sig.keys(nil)
+	keys, nBody := p.sig.probes(nil)
 	hits := e.idx.query(keys, nBody, dayOf(seen)-e.days)
 	for i := range e.tx.items {
 		pi := &e.tx.items[i]
-		h := hit{bodyHits: sharedBands(p.sig.body, pi.sig.body) + sharedBands(p.sig.lede, pi.sig.lede),
-			titleHits: sharedBands(p.sig.title, pi.sig.title)}
+		h := hit{bodyHits: sharedBands(p.sig.body, pi.sig.body, bodyRows) + sharedBands(p.sig.lede, pi.sig.lede, bodyRows)}
+		if !p.sig.bodied() || !pi.sig.bodied() {
+			h.titleHits = sharedBands(p.sig.title, pi.sig.title, titleRows)
+		}
 		if h.bodyHits+h.titleHits == 0 {
 			continue
 		}
@@ -106,13 +95,13 @@ func (e *Engine) candidates(ctx context.Context, l wirefeed.Lookup, seen time.Ti
 }
 
 // sharedBands counts the bands two signature parts agree on.
-func sharedBands(a, b []uint32) int {
+func sharedBands(a, b []uint32, rows int) int {
 	if a == nil || b == nil {
 		return 0
 	}
 	n := 0
-	for i := 0; i+bandRows <= len(a); i += bandRows {
-		if slices.Equal(a[i:i+bandRows], b[i:i+bandRows]) {
+	for i := 0; i+rows <= len(a); i += rows {
+		if slices.Equal(a[i:i+rows], b[i:i+rows]) {
 			n++
 		}
 	}
@@ -143,13 +132,14 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 		return verdict{}, err
 	}
 
+	cache := map[int64]*prepared{}
 	bodyLinks := map[string]*link{}
 	for _, h := range bodyCands {
 		it, ok := items[h.id]
 		if !ok {
 			continue
 		}
-		q := e.prepareStored(it)
+		q := e.prepareStored(it, cache)
 		if q.words == 0 {
 			continue
 		}
@@ -184,7 +174,7 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 
 	// Every body link must also hold loosely against its story's root.
 	for cl, lk := range bodyLinks {
-		root, err := e.root(ctx, l, cl, items)
+		root, err := e.root(ctx, l, cl, items, cache)
 		if err != nil {
 			return verdict{}, err
 		}
@@ -300,8 +290,9 @@ func (e *Engine) fetch(ctx context.Context, l wirefeed.Lookup, hs []hit) (map[in
 }
 
 // root returns the prepared root of a story (its earliest member with a
-// body), or nil when it has none. items caches stored items read so far.
-func (e *Engine) root(ctx context.Context, l wirefeed.Lookup, cluster string, items map[int64]wirefeed.StoredItem) (*prepared, error) {
+// body), or nil when it has none. items and cache hold the stored items
+// read and prepared so far.
+func (e *Engine) root(ctx context.Context, l wirefeed.Lookup, cluster string, items map[int64]wirefeed.StoredItem, cache map[int64]*prepared) (*prepared, error) {
 	id, err := l.ClusterRoot(ctx, cluster)
 	if err != nil {
 		return nil, fmt.Errorf("dedupe: story root: %w", err)
@@ -321,9 +312,9 @@ func (e *Engine) root(ctx context.Context, l wirefeed.Lookup, cluster string, it
 		it = its[0]
 		items[id] = it
 	}
-	r := e.prepareStored(it)
+	r := e.prepareStored(it, cache)
 	if r.words == 0 {
 		return nil, nil
 	}
-	return &r, nil
+	return r, nil
 }

@@ -62,7 +62,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/wirefeed/wirefeed"
 )
 
@@ -231,23 +230,27 @@ func New(opts Options) *Engine {
 }
 
 // BodyHash returns the identity hash of a body text, or 0 when the text is
-// too short to identify a story.
+// too short to identify a story. It hashes the words of the body left
+// after boilerplate removal (with no learned boilerplate), so the same copy
+// in different furniture has the same hash.
 func (e *Engine) BodyHash(text string) int64 {
-	words := Words(text)
+	return e.bodyHash(cleanBody(text, "", nil).words)
+}
+
+// bodyHash hashes the cleaned words of a body; 0 means "no hash" in
+// storage.
+func (e *Engine) bodyHash(words []uint64) int64 {
 	if len(words) < e.opt.MinBodyWords {
 		return 0
 	}
-	h := int64(xxhash.Sum64String(strings.Join(words, " ")))
-	if h == 0 {
-		h = 1 // 0 means "no hash" in storage
-	}
-	return h
+	return int64(sequenceHash(words))
 }
 
 // prepared is an item ready for comparison.
 type prepared struct {
-	body  shingled
-	words int      // cleaned body words; 0 when title-only
+	body     shingled
+	bodyHash int64    // identity hash of the cleaned body (see BodyHash)
+	words    int      // cleaned body words; 0 when title-only
 	fresh []uint64 // sentence hashes for boilerplate learning
 	title string   // titleKey of the title
 	grams []uint64 // title trigrams
@@ -266,32 +269,49 @@ func bodyText(text, summary string) string {
 // prepare normalises and signs an item of feed. Sentences learned for the
 // feed, committed or in this transaction, are left out.
 func (e *Engine) prepare(feed, title, text string) prepared {
-	c := cleanBody(text, title, func(h uint64) bool {
-		return e.learned.has(feed, h) || e.tx.learned.has(feed, h)
-	})
-	p := prepared{title: titleKey(title)}
+	p, words := e.shingleBody(feed, title, text)
+	p.title = titleKey(title)
 	p.grams = titleGrams(p.title)
 	if p.grams != nil {
 		p.sig.title = make([]uint32, titleHashes)
 		minhash(p.sig.title, p.grams)
 	}
-	if len(c.words) < minBodyWords {
+	if p.words == 0 {
 		return p
 	}
-	p.words = len(c.words)
-	p.fresh = c.fresh
-	p.body = shingle(c.words)
+	p.bodyHash = e.bodyHash(words)
 	p.sig.body = make([]uint32, bodyHashes)
 	p.sig.lede = make([]uint32, ledeHashes)
-	minhash(p.sig.body, p.body.set)
+	minhashBody(p.sig.body, p.body.set)
 	minhash(p.sig.lede, p.body.prefixSet(ledeWords))
 	return p
 }
 
-// prepareStored prepares a stored item, as its feed's boilerplate now
-// stands.
-func (e *Engine) prepareStored(it wirefeed.StoredItem) prepared {
-	return e.prepare(it.Feed, it.Title, bodyText(it.Text, it.Summary))
+// shingleBody cleans and shingles a body, without signing it: all that
+// verification needs. It also returns the cleaned words.
+func (e *Engine) shingleBody(feed, title, text string) (prepared, []uint64) {
+	c := cleanBody(text, title, func(h uint64) bool {
+		return e.learned.has(feed, h) || e.tx.learned.has(feed, h)
+	})
+	var p prepared
+	if len(c.words) < minBodyWords {
+		return p, c.words
+	}
+	p.words = len(c.words)
+	p.fresh = c.fresh
+	p.body = shingle(c.words)
+	return p, c.words
+}
+
+// prepareStored prepares a stored item's body for verification, as its
+// feed's boilerplate now stands. The result is cached for the Match.
+func (e *Engine) prepareStored(it wirefeed.StoredItem, cache map[int64]*prepared) *prepared {
+	if p := cache[it.ID]; p != nil {
+		return p
+	}
+	p, _ := e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary))
+	cache[it.ID] = &p
+	return &p
 }
 
 // Match decides the story of a candidate: the story of an item with the
@@ -304,7 +324,7 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 		e.tx = txState{lk: l, learned: learnedSet{}}
 	}
 	p := e.prepare(c.Feed, c.Item.Title, bodyText(c.Item.Text, c.Item.Summary))
-	dec := wirefeed.Decision{BodyHash: e.BodyHash(c.Item.Text), Signature: p.sig.encode(), Words: p.words}
+	dec := wirefeed.Decision{BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
 	if err := e.identity(ctx, l, c, &dec); err != nil {
 		return dec, err
 	}
@@ -404,8 +424,7 @@ func (e *Engine) index(id int64, seen time.Time, sig *signature) {
 	if !sig.bodied() {
 		flags |= flagTitleOnly
 	}
-	keys, _ := sig.keys(nil)
-	e.idx.add(id, dayOf(seen), flags, keys)
+	e.idx.add(id, dayOf(seen), flags, sig.keys(nil))
 }
 
 // SignatureSource is what Rebuild reads: the signatures and learned

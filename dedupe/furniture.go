@@ -56,14 +56,14 @@ var stampPrefixes = []string{"updated", "last updated", "published", "first publ
 // isFurniture reports whether a body line is site furniture rather than
 // copy.
 func isFurniture(line string) bool {
-	words := strings.Fields(line)
-	if len(words) == 0 {
+	words := countWords(line, furnitureMaxWords+1)
+	if words == 0 {
 		return true
 	}
-	if len(words) <= labelMaxWords && !endsSentence(line) {
+	if words <= labelMaxWords && !endsSentence(line) {
 		return true // "Advertisement", "More important news", "World", "June 21, 2024"
 	}
-	if len(words) > furnitureMaxWords {
+	if words > furnitureMaxWords {
 		return false
 	}
 	low := strings.ToLower(strings.ReplaceAll(line, "’", "'"))
@@ -73,14 +73,14 @@ func isFurniture(line string) bool {
 			return true
 		}
 	}
-	if len(words) <= furnitureShortWords {
+	if words <= furnitureShortWords {
 		for _, c := range furnitureContains {
 			if strings.Contains(low, c) {
 				return true
 			}
 		}
 	}
-	if len(words) <= stampMaxWords && strings.ContainsAny(low, "0123456789") {
+	if words <= stampMaxWords && strings.ContainsAny(low, "0123456789") {
 		for _, p := range stampPrefixes {
 			if strings.HasPrefix(low, p) {
 				return true
@@ -109,22 +109,40 @@ var creditPrefixes = []string{
 // "AFP".
 func isCredit(s string) bool {
 	s = strings.TrimSpace(s)
-	words := strings.Fields(s)
 	switch {
-	case len(words) == 0:
+	case s == "":
 		return true
-	case strings.HasPrefix(s, "(") && strings.HasSuffix(strings.TrimRight(s, "."), ")") && len(words) <= 25:
-		return true
-	case len(words) <= 4 && strings.IndexFunc(s, func(r rune) bool { return r == '-' || r == '–' || r == '—' }) == 0:
-		return true
-	case len(words) == 1 && len(s) <= 8 && strings.ToUpper(s) == s && strings.IndexFunc(s, unicode.IsLetter) >= 0:
+	case s[0] == '(' && strings.HasSuffix(strings.TrimRight(s, "."), ")"):
+		return countWords(s, 26) <= 25
+	case strings.IndexFunc(s, func(r rune) bool { return r == '-' || r == '–' || r == '—' }) == 0:
+		return countWords(s, 5) <= 4
+	case len(s) <= 8 && countWords(s, 2) == 1 && strings.ToUpper(s) == s && strings.IndexFunc(s, unicode.IsLetter) >= 0:
 		return true // a bare agency name: "AFP", "AP", "DPA"
 	}
-	low := strings.ToLower(s)
+	low := strings.ToLower(s[:min(len(s), 24)])
 	for _, p := range creditPrefixes {
 		if strings.HasPrefix(low, p) {
 			return true
 		}
 	}
 	return false
+}
+
+// countWords counts the space-separated words of s, stopping at limit.
+func countWords(s string, limit int) int {
+	n := 0
+	in := false
+	for _, r := range s {
+		if r == ' ' || r < utf8.RuneSelf && r <= '\r' && r >= '\t' || r >= utf8.RuneSelf && unicode.IsSpace(r) {
+			in = false
+			continue
+		}
+		if !in {
+			if n++; n >= limit {
+				return n
+			}
+			in = true
+		}
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package dedupe
 import (
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,42 +18,68 @@ import (
 // Apostrophes inside words are dropped ("Xi’s" and "Xi's" both become
 // "xis"); numbers are kept with their inner separators ("1,200", "3.5").
 func Words(text string) []string {
-	return appendWords(nil, text)
+	var out []string
+	scanWords(text, func(w []byte) { out = append(out, string(w)) })
+	return out
 }
 
-// appendWords appends the words of text to dst; see Words.
-func appendWords(dst []string, text string) []string {
+// appendWordHashes appends the hashes of the words of text (see Words) to
+// dst. Bodies are compared by word hashes only, so no word is allocated.
+func appendWordHashes(dst []uint64, text string) []uint64 {
+	scanWords(text, func(w []byte) { dst = append(dst, xxhash.Sum64(w)) })
+	return dst
+}
+
+// scanWords calls fn with each word of text (see Words), in a buffer that
+// fn must not keep.
+func scanWords(text string, fn func(word []byte)) {
 	if !isASCII(text) {
 		text = norm.NFKC.String(text)
 	}
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			dst = append(dst, b.String())
-			b.Reset()
-		}
-	}
+	var arr [64]byte
+	buf := arr[:0]
 	prev := rune(0)
-	for i, r := range text {
-		next, _ := utf8.DecodeRuneInString(text[i+utf8.RuneLen(r):])
+	for i := 0; i < len(text); {
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		i += size
 		switch {
-		case r < utf8.RuneSelf && ('a' <= r && r <= 'z' || '0' <= r && r <= '9'):
-			b.WriteByte(byte(r))
-		case r < utf8.RuneSelf && 'A' <= r && r <= 'Z':
-			b.WriteByte(byte(r) + 'a' - 'A')
+		case 'a' <= r && r <= 'z' || '0' <= r && r <= '9':
+			buf = append(buf, byte(r))
+		case 'A' <= r && r <= 'Z':
+			buf = append(buf, byte(r)+'a'-'A')
+		case r < utf8.RuneSelf && r != '\'' && r != ',' && r != '.' && r != '`':
+			if len(buf) > 0 {
+				fn(buf)
+				buf = buf[:0]
+			}
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
-			b.WriteRune(unicode.ToLower(r))
-		case isApostrophe(r) && b.Len() > 0 && unicode.IsLetter(next):
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		case isApostrophe(r) && len(buf) > 0 && i < len(text) && unicode.IsLetter(nextRune(text[i:])):
 			// inside a word: drop it
-		case (r == ',' || r == '.') && b.Len() > 0 && unicode.IsDigit(prev) && unicode.IsDigit(next):
-			b.WriteRune(r)
+		case (r == ',' || r == '.') && len(buf) > 0 && unicode.IsDigit(prev) && i < len(text) && unicode.IsDigit(nextRune(text[i:])):
+			buf = append(buf, byte(r))
 		default:
-			flush()
+			if len(buf) > 0 {
+				fn(buf)
+				buf = buf[:0]
+			}
 		}
 		prev = r
 	}
-	flush()
-	return dst
+	if len(buf) > 0 {
+		fn(buf)
+	}
+}
+
+func nextRune(s string) rune {
+	if s[0] < utf8.RuneSelf {
+		return rune(s[0])
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
 
 func isASCII(s string) bool {
@@ -74,9 +101,9 @@ func isApostrophe(r rune) bool {
 
 // cleaned is a body as the comparison sees it.
 type cleaned struct {
-	// words are the body's words after boilerplate, datelines, credits
-	// and URLs are removed.
-	words []string
+	// words are the hashes of the body's words, in order, after
+	// boilerplate, datelines, credits and URLs are removed.
+	words []uint64
 	// fresh are the distinct hashes of the kept sentences: what the feed's
 	// boilerplate learning counts.
 	fresh []uint64
@@ -90,9 +117,9 @@ type cleaned struct {
 func cleanBody(text, title string, learned func(uint64) bool) cleaned {
 	text = stripMarkup(text)
 	var out cleaned
-	titleKey := ""
+	var titleWords []uint64
 	if title != "" {
-		titleKey = strings.Join(Words(title), " ")
+		titleWords = appendWordHashes(nil, title)
 	}
 	seen := map[uint64]bool{}
 	first := true // no line kept yet
@@ -100,13 +127,11 @@ func cleanBody(text, title string, learned func(uint64) bool) cleaned {
 	dated := false
 	var sentences []string
 	for line := range strings.SplitSeq(text, "\n") {
-		// NBSP and other Unicode spaces become plain spaces: the dateline
-		// patterns and furniture prefixes are written with them.
-		line = strings.Join(strings.Fields(line), " ")
+		line = foldSpaces(line)
 		if line == "" {
 			continue
 		}
-		if first && titleKey != "" && strings.Join(Words(line), " ") == titleKey {
+		if first && titleWords != nil && slices.Equal(appendWordHashes(nil, line), titleWords) {
 			continue // the headline repeated as the body's first line
 		}
 		if isFurniture(line) {
@@ -130,11 +155,11 @@ func cleanBody(text, title string, learned func(uint64) bool) cleaned {
 				continue
 			}
 			n := len(out.words)
-			out.words = appendWords(out.words, s)
+			out.words = appendWordHashes(out.words, s)
 			if len(out.words) == n {
 				continue
 			}
-			h := hashWords(out.words[n:])
+			h := sequenceHash(out.words[n:])
 			if learned != nil && learned(h) {
 				out.words = out.words[:n]
 				continue
@@ -148,20 +173,29 @@ func cleanBody(text, title string, learned func(uint64) bool) cleaned {
 	return out
 }
 
-// hashWords is the identity of a sentence: its words joined by spaces.
-func hashWords(ws []string) uint64 {
-	d := xxhash.New()
-	for i, w := range ws {
-		if i > 0 {
-			_, _ = d.WriteString(" ")
-		}
-		_, _ = d.WriteString(w)
-	}
-	h := d.Sum64()
+// sequenceHash is the identity of a run of words (a sentence, a body),
+// never 0.
+func sequenceHash(ws []uint64) uint64 {
+	h := combine(ws)
 	if h == 0 {
 		h = 1
 	}
 	return h
+}
+
+// foldSpaces trims a line and folds its runs of white space, NBSP and
+// other Unicode spaces included, to single plain spaces: the dateline
+// patterns and furniture prefixes are written with those.
+func foldSpaces(line string) string {
+	clean := len(line) > 0 && line[0] != ' ' && line[len(line)-1] != ' '
+	for i := 0; clean && i < len(line); i++ {
+		c := line[i]
+		clean = c < utf8.RuneSelf && c != '\t' && c != '\r' && c != '\v' && c != '\f' && !(c == ' ' && line[i+1] == ' ')
+	}
+	if clean {
+		return line
+	}
+	return strings.Join(strings.Fields(line), " ")
 }
 
 // blockTags end a line when markup is left in a body.

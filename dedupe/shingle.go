@@ -3,8 +3,6 @@ package dedupe
 import (
 	"math/bits"
 	"slices"
-
-	"github.com/cespare/xxhash/v2"
 )
 
 // Shingling. A body is compared as the set of its word 5-shingles (every
@@ -30,18 +28,15 @@ type shingled struct {
 	set   []uint64 // distinct values of seq, sorted
 }
 
-// shingle hashes the word 5-shingles of ws. A text of fewer than five
-// words has a single shingle made of all its words.
-func shingle(ws []string) shingled {
-	s := shingled{words: len(ws)}
-	if len(ws) == 0 {
+// shingle hashes the word 5-shingles of a text given as its word hashes.
+// A text of fewer than five words has a single shingle made of all its
+// words.
+func shingle(wh []uint64) shingled {
+	s := shingled{words: len(wh)}
+	if len(wh) == 0 {
 		return s
 	}
-	wh := make([]uint64, len(ws))
-	for i, w := range ws {
-		wh[i] = xxhash.Sum64String(w)
-	}
-	n := max(len(ws)-shingleWords+1, 1)
+	n := max(len(wh)-shingleWords+1, 1)
 	s.seq = make([]uint64, n)
 	for i := range n {
 		s.seq[i] = combine(wh[i:min(i+shingleWords, len(wh))])
