@@ -251,10 +251,10 @@ type prepared struct {
 	body     shingled
 	bodyHash int64    // identity hash of the cleaned body (see BodyHash)
 	words    int      // cleaned body words; 0 when title-only
-	fresh []uint64 // sentence hashes for boilerplate learning
-	title string   // titleKey of the title
-	grams []uint64 // title trigrams
-	sig   signature
+	fresh    []uint64 // sentence hashes for boilerplate learning
+	title    string   // titleKey of the title
+	grams    []uint64 // title trigrams
+	sig      signature
 }
 
 // bodyText is the text an item is compared by: its body, or its summary

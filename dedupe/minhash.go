@@ -50,8 +50,8 @@ const (
 const (
 	kindBody = iota + 1
 	kindLede
-	kindTitle          // title of an item with a body
-	kindTitleOnly      // title of a title-only item
+	kindTitle     // title of an item with a body
+	kindTitleOnly // title of a title-only item
 )
 
 // hashParams are the multipliers and offsets of the MinHash functions.
