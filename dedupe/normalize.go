@@ -116,12 +116,11 @@ type cleaned struct {
 // learned reports as the feed's boilerplate.
 func cleanBody(text, title string, learned func(uint64) bool) cleaned {
 	text = stripMarkup(text)
-	var out cleaned
+	out := cleaned{words: make([]uint64, 0, len(text)/5)}
 	var titleWords []uint64
 	if title != "" {
 		titleWords = appendWordHashes(nil, title)
 	}
-	seen := map[uint64]bool{}
 	first := true // no line kept yet
 	kept := 0
 	dated := false
@@ -164,8 +163,7 @@ func cleanBody(text, title string, learned func(uint64) bool) cleaned {
 				out.words = out.words[:n]
 				continue
 			}
-			if !seen[h] {
-				seen[h] = true
+			if !slices.Contains(out.fresh, h) {
 				out.fresh = append(out.fresh, h)
 			}
 		}
