@@ -80,9 +80,9 @@ func TestMergeFoldsYoungerStoriesIntoTheOlder(t *testing.T) {
 
 func TestLookupForTheDeduplicator(t *testing.T) {
 	var got struct {
-		items     []wirefeed.StoredItem
-		id, root  int64
-		counts    map[int64]int
+		items    []wirefeed.StoredItem
+		id, root int64
+		counts   map[int64]int
 	}
 	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{}}
 	st, _ := MustOpen(t, m)
