@@ -69,6 +69,7 @@ type Member struct {
 type Story struct {
 	ID             string
 	FirstSeen      time.Time // when wirefeed first saw any member
+	Published      time.Time // earliest member's published date; the merged feed's sort key
 	Updated        time.Time // when the cluster last changed (member added, representative changed)
 	Representative Member
 	Members        []Member // every outlet's copy, earliest first; includes the representative
@@ -213,8 +214,38 @@ type RecordResult struct {
 	NewStories   int // items that started a story of their own
 }
 
-// StoryQuery selects stories for the merged feed, newest first.
+// StoryQuery selects stories for the merged feed, newest first (by
+// Published, then by ID, both descending). The zero value selects the 50
+// newest stories.
 type StoryQuery struct {
 	Limit int       // at most this many; <= 0 means 50
 	Since time.Time // only stories published or updated at or after Since
+	// Before, when not nil, selects only stories that sort after this
+	// position in newest-first order: the next page after a story.
+	Before *StoryCursor
+	// Terms must each occur (case-insensitively for ASCII letters) in the
+	// title, summary or text of some member of the story.
+	Terms []string
+	// Sources, when not empty, keeps only stories that some feed of this
+	// list (by name, case-insensitively) carried.
+	Sources []string
+	// Keep, when not nil, is asked about every story that passed the other
+	// conditions; stories it rejects are skipped and do not count towards
+	// Limit. Output topic rules are applied this way. It must be safe to
+	// call from the goroutine that runs the query.
+	Keep func(*Story) bool
+}
+
+// Totals counts what the database holds, for the operator's status page.
+type Totals struct {
+	Stories       int // stories (clusters)
+	MergedStories int // stories carried by more than one item
+	Items         int // items from every feed
+}
+
+// StoryCursor is a position in the newest-first order of stories: the
+// story with this ID, first seen at FirstSeen.
+type StoryCursor struct {
+	FirstSeen time.Time
+	ID        string
 }

@@ -1,11 +1,13 @@
 // Package feedout renders the merged feed, one entry per story, as RSS 2.0,
 // Atom 1.0 and JSON Feed 1.1, and serves it over HTTP with conditional GET,
-// gzip and a rendering cache that is kept until the data changes.
+// gzip and a rendering cache that is kept until the data changes. It also
+// serves the operator's status page and the sources as OPML, and writes all
+// of it to a directory for static hosting.
 //
-// RSS and Atom are built with gorilla/feeds and then extended where it has
-// no room (member links on Atom entries, isPermaLink on RSS guids). JSON Feed
-// uses types of our own, because gorilla's JSON item cannot carry the
-// `_wirefeed` extension object.
+// RSS and Atom entries are built with gorilla/feeds and extended around it
+// where it has no room; each place says how. JSON Feed uses types of our
+// own, because gorilla's JSON item cannot carry the `_wirefeed` extension
+// object.
 package feedout
 
 import (
@@ -17,8 +19,10 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/feeds"
+	"github.com/microcosm-cc/bluemonday"
 	"github.com/wirefeed/wirefeed"
 )
 
@@ -31,6 +35,9 @@ const (
 	Atom Format = "atom"
 	JSON Format = "json"
 )
+
+// Formats lists every format, in the order files are written.
+var Formats = []Format{RSS, Atom, JSON}
 
 // ParseFormat returns the Format named s.
 func ParseFormat(s string) (Format, error) {
@@ -60,8 +67,12 @@ type Meta struct {
 	// BaseURL is where the merged feed is published ("https://news.example/");
 	// self links are made from it. May be empty.
 	BaseURL string
-	// Path is the feed's path under BaseURL without extension ("feed").
+	// Path is the feed's path under BaseURL without extension: "feed" for
+	// the main feed, "feeds/<name>" for a named output.
 	Path string
+	// NextURL, when not empty, is the next (older) page of this feed; it may
+	// be relative to the feed's own URL.
+	NextURL string
 }
 
 // StoryIDPrefix is the prefix of every entry id: the id of a story is
@@ -71,6 +82,9 @@ const StoryIDPrefix = "urn:wirefeed:story:"
 // Render writes stories in format f. The output depends only on its
 // arguments (no clock), so equal data renders to equal bytes and ETags.
 func Render(w io.Writer, f Format, meta Meta, stories []wirefeed.Story) error {
+	if meta.Path == "" {
+		meta.Path = "feed"
+	}
 	switch f {
 	case RSS:
 		return renderRSS(w, meta, stories)
@@ -110,13 +124,26 @@ func homeURL(meta Meta) string {
 	return strings.TrimSuffix(meta.BaseURL, "/") + "/"
 }
 
+// contentPolicy sanitises the representative's HTML once more on the way
+// out. The fetcher stored it sanitised; this second pass means a database
+// written by an older or buggy version still cannot put active content
+// (script, style, event handlers, javascript: URLs, iframes) into readers.
+var contentPolicy = func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireNoFollowOnLinks(false)
+	p.AllowAttrs("datetime").OnElements("time")
+	p.AllowElements("figure", "figcaption", "picture", "time", "mark", "small")
+	return p
+}()
+
 // entryContent is the representative's HTML followed by the list of every
-// outlet that carried the story. Member titles and names are escaped; the
-// representative's HTML was sanitised when it was stored.
+// outlet that carried the story. Member titles and names are escaped.
 func entryContent(st wirefeed.Story) string {
 	var b strings.Builder
-	b.WriteString(st.Representative.HTML)
-	if b.Len() == 0 && st.Representative.Summary != "" {
+	if h := strings.TrimSpace(st.Representative.HTML); h != "" {
+		b.WriteString(contentPolicy.Sanitize(h))
+	} else if st.Representative.Summary != "" {
 		b.WriteString("<p>" + html.EscapeString(st.Representative.Summary) + "</p>")
 	}
 	others := 0
@@ -134,7 +161,7 @@ func entryContent(st wirefeed.Story) string {
 			continue
 		}
 		b.WriteString("<li>")
-		if m.URL != "" {
+		if safeLink(m.URL) {
 			fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(m.URL), html.EscapeString(m.FeedName))
 		} else {
 			b.WriteString(html.EscapeString(m.FeedName))
@@ -148,6 +175,20 @@ func entryContent(st wirefeed.Story) string {
 	return b.String()
 }
 
+// safeLink reports whether u may be written as a link: only http and https
+// URLs are, so a javascript: URL stored by mistake never reaches a reader.
+func safeLink(u string) bool {
+	l := strings.ToLower(u)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+func linkOrEmpty(u string) string {
+	if safeLink(u) {
+		return u
+	}
+	return ""
+}
+
 func entryTitle(st wirefeed.Story) string {
 	if st.Representative.Title != "" {
 		return st.Representative.Title
@@ -159,7 +200,11 @@ func entryTitle(st wirefeed.Story) string {
 	return string(t)
 }
 
+// storyPublished is the story's date: when its first copy was published.
 func storyPublished(st wirefeed.Story) time.Time {
+	if !st.Published.IsZero() && st.Published.Unix() != 0 {
+		return st.Published
+	}
 	p := st.Representative.Published
 	for _, m := range st.Members {
 		if m.Published.Before(p) {
@@ -169,6 +214,8 @@ func storyPublished(st wirefeed.Story) time.Time {
 	return p
 }
 
+// gorillaItems builds gorilla's generic items, which it turns into RSS
+// items and Atom entries. Every string is made XML-safe here.
 func gorillaFeed(meta Meta, stories []wirefeed.Story) *feeds.Feed {
 	f := &feeds.Feed{
 		Title:       xmlSafe(meta.Title),
@@ -180,7 +227,7 @@ func gorillaFeed(meta Meta, stories []wirefeed.Story) *feeds.Feed {
 		rep := st.Representative
 		it := &feeds.Item{
 			Title:       xmlSafe(entryTitle(st)),
-			Link:        &feeds.Link{Href: xmlSafe(rep.URL)},
+			Link:        &feeds.Link{Href: xmlSafe(linkOrEmpty(rep.URL))},
 			Description: xmlSafe(rep.Summary),
 			Id:          StoryIDPrefix + st.ID,
 			IsPermaLink: "false",
@@ -196,46 +243,156 @@ func gorillaFeed(meta Meta, stories []wirefeed.Story) *feeds.Feed {
 	return f
 }
 
+// RSS 2.0. gorilla's channel has no room for atom:link (self and next
+// links) nor for more than one category or a <source> element with its
+// url attribute, so its channel and items are embedded in types of ours
+// that add those elements; encoding/xml writes embedded fields in place.
+type rssDoc struct {
+	XMLName xml.Name   `xml:"rss"`
+	Version string     `xml:"version,attr"`
+	Content string     `xml:"xmlns:content,attr"`
+	AtomNS  string     `xml:"xmlns:atom,attr"`
+	Channel rssChannel `xml:"channel"`
+}
+
+type rssChannel struct {
+	*feeds.RssFeed
+	AtomLinks []rssAtomLink
+	Entries   []rssItem
+}
+
+type rssAtomLink struct {
+	XMLName xml.Name `xml:"atom:link"`
+	Href    string   `xml:"href,attr"`
+	Rel     string   `xml:"rel,attr"`
+	Type    string   `xml:"type,attr"`
+}
+
+type rssItem struct {
+	*feeds.RssItem
+	Categories []string   `xml:"category"`
+	Source     *rssSource `xml:"source"`
+}
+
+// rssSource names the outlet the entry's copy comes from (RSS 2.0 <source>).
+type rssSource struct {
+	URL  string `xml:"url,attr"`
+	Name string `xml:",chardata"`
+}
+
 func renderRSS(w io.Writer, meta Meta, stories []wirefeed.Story) error {
-	rss := (&feeds.Rss{Feed: gorillaFeed(meta, stories)}).RssFeed()
-	rss.Generator = "wirefeed"
-	for i, st := range stories {
-		// gorilla writes <source> as a bare URL, which RSS 2.0 does not
-		// allow; the member outlets are in the content instead.
-		rss.Items[i].Source = ""
-		if len(st.Representative.Category) > 0 {
-			rss.Items[i].Category = xmlSafe(st.Representative.Category[0])
-		}
+	ch := (&feeds.Rss{Feed: gorillaFeed(meta, stories)}).RssFeed()
+	ch.Generator = "wirefeed"
+	ch.PubDate = "" // gorilla copies lastBuildDate here; a channel has no single publication date
+	if ch.Link == "" {
+		ch.Link = selfURL(meta, "rss")
 	}
-	return writeXML(w, &feeds.RssFeedXml{Version: "2.0", ContentNamespace: "http://purl.org/rss/1.0/modules/content/", Channel: rss})
+	doc := rssDoc{Version: "2.0", Content: "http://purl.org/rss/1.0/modules/content/", AtomNS: "http://www.w3.org/2005/Atom"}
+	doc.Channel.RssFeed = ch
+	if self := selfURL(meta, "rss"); self != "" {
+		doc.Channel.AtomLinks = append(doc.Channel.AtomLinks, rssAtomLink{Href: self, Rel: "self", Type: "application/rss+xml"})
+	}
+	if meta.NextURL != "" {
+		doc.Channel.AtomLinks = append(doc.Channel.AtomLinks, rssAtomLink{Href: xmlSafe(meta.NextURL), Rel: "next", Type: "application/rss+xml"})
+	}
+	for i, st := range stories {
+		it := rssItem{RssItem: ch.Items[i]}
+		// The summary is plain text; RSS descriptions are HTML, so it is
+		// escaped once as HTML (and again as XML by the encoder).
+		it.Description = html.EscapeString(it.Description)
+		it.Source = nil
+		for _, c := range st.Representative.Category {
+			it.Categories = append(it.Categories, xmlSafe(c))
+		}
+		rep := st.Representative
+		if safeLink(rep.FeedURL) && rep.FeedName != "" {
+			it.Source = &rssSource{URL: xmlSafe(rep.FeedURL), Name: xmlSafe(rep.FeedName)}
+		}
+		doc.Channel.Entries = append(doc.Channel.Entries, it)
+	}
+	ch.Items = nil
+	return writeXML(w, doc)
+}
+
+// Atom 1.0. gorilla's feed carries a single <link> and its entries cannot
+// carry link titles or categories with a term attribute, so the feed
+// element is ours and each gorilla entry is embedded in an entry type of
+// ours that adds a titled link per member outlet and proper categories.
+type atomDoc struct {
+	XMLName   xml.Name          `xml:"feed"`
+	Xmlns     string            `xml:"xmlns,attr"`
+	Title     string            `xml:"title"`
+	Subtitle  string            `xml:"subtitle,omitempty"`
+	ID        string            `xml:"id"`
+	Updated   string            `xml:"updated"`
+	Links     []atomLink        `xml:"link"`
+	Author    *feeds.AtomAuthor `xml:"author"`
+	Generator string            `xml:"generator"`
+	Entries   []atomEntry       `xml:"entry"`
+}
+
+type atomLink struct {
+	Href  string `xml:"href,attr"`
+	Rel   string `xml:"rel,attr,omitempty"`
+	Type  string `xml:"type,attr,omitempty"`
+	Title string `xml:"title,attr,omitempty"`
+}
+
+type atomEntry struct {
+	*feeds.AtomEntry
+	MemberLinks []atomLink     `xml:"link"`
+	Categories  []atomCategory `xml:"category"`
+}
+
+type atomCategory struct {
+	Term string `xml:"term,attr"`
 }
 
 func renderAtom(w io.Writer, meta Meta, stories []wirefeed.Story) error {
 	af := (&feeds.Atom{Feed: gorillaFeed(meta, stories)}).AtomFeed()
-	af.Id = "urn:wirefeed:feed:" + meta.Path
+	doc := atomDoc{
+		Xmlns:     "http://www.w3.org/2005/Atom",
+		Title:     af.Title,
+		Subtitle:  af.Subtitle,
+		ID:        "urn:wirefeed:feed:" + meta.Path,
+		Updated:   af.Updated,
+		Author:    &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: xmlSafe(meta.Title)}},
+		Generator: "wirefeed",
+	}
+	if home := homeURL(meta); home != "" {
+		doc.Links = append(doc.Links, atomLink{Href: home, Rel: "alternate", Type: "text/html"})
+	}
 	if self := selfURL(meta, "atom"); self != "" {
-		af.Link = &feeds.AtomLink{Href: self, Rel: "self", Type: "application/atom+xml"}
-	} else {
-		af.Link = nil
+		doc.Links = append(doc.Links, atomLink{Href: self, Rel: "self", Type: "application/atom+xml"})
+	}
+	if meta.NextURL != "" {
+		doc.Links = append(doc.Links, atomLink{Href: xmlSafe(meta.NextURL), Rel: "next", Type: "application/atom+xml"})
 	}
 	for i, st := range stories {
-		e := af.Entries[i]
-		if st.Representative.URL == "" {
-			e.Links = nil
+		e := atomEntry{AtomEntry: af.Entries[i]}
+		rep := st.Representative
+		e.Links = nil
+		if u := linkOrEmpty(rep.URL); u != "" {
+			e.MemberLinks = append(e.MemberLinks, atomLink{Href: xmlSafe(u), Rel: "alternate", Type: "text/html", Title: xmlSafe(rep.FeedName)})
 		}
-		// gorilla's entry carries one link; each member outlet gets a
-		// rel="related" link of its own so readers can reach every copy.
+		// Every other outlet's copy gets a rel="related" link titled with
+		// the outlet's name, so readers can reach each copy.
 		for _, m := range st.Members {
-			if m.ItemID == st.Representative.ItemID || m.URL == "" {
+			if m.ItemID == rep.ItemID || !safeLink(m.URL) {
 				continue
 			}
-			e.Links = append(e.Links, feeds.AtomLink{Href: xmlSafe(m.URL), Rel: "related", Type: "text/html"})
+			e.MemberLinks = append(e.MemberLinks, atomLink{Href: xmlSafe(m.URL), Rel: "related", Type: "text/html", Title: xmlSafe(m.FeedName)})
 		}
-		if !st.Representative.Published.IsZero() {
-			e.Published = storyPublished(st).Format(time.RFC3339)
+		if e.Summary != nil {
+			e.Summary.Type = "text" // our summaries are plain text
 		}
+		for _, c := range rep.Category {
+			e.Categories = append(e.Categories, atomCategory{Term: xmlSafe(c)})
+		}
+		e.Published = rfc3339(storyPublished(st))
+		doc.Entries = append(doc.Entries, e)
 	}
-	return writeXML(w, af)
+	return writeXML(w, doc)
 }
 
 func writeXML(w io.Writer, v any) error {
@@ -258,6 +415,7 @@ type jsonFeed struct {
 	Title       string     `json:"title"`
 	HomePageURL string     `json:"home_page_url,omitempty"`
 	FeedURL     string     `json:"feed_url,omitempty"`
+	NextURL     string     `json:"next_url,omitempty"`
 	Description string     `json:"description,omitempty"`
 	Items       []jsonItem `json:"items"`
 }
@@ -305,40 +463,47 @@ func rfc3339(t time.Time) string {
 func renderJSON(w io.Writer, meta Meta, stories []wirefeed.Story) error {
 	jf := jsonFeed{
 		Version:     "https://jsonfeed.org/version/1.1",
-		Title:       meta.Title,
+		Title:       xmlSafe(meta.Title),
 		HomePageURL: homeURL(meta),
 		FeedURL:     selfURL(meta, "json"),
-		Description: meta.Description,
+		NextURL:     meta.NextURL,
+		Description: xmlSafe(meta.Description),
 		Items:       make([]jsonItem, 0, len(stories)),
 	}
 	for _, st := range stories {
 		rep := st.Representative
+		// JSON can carry any character, but readers that turn content into
+		// XML or HTML choke on the ones XML forbids, so they go here too.
 		it := jsonItem{
 			ID:            StoryIDPrefix + st.ID,
-			URL:           rep.URL,
-			Title:         entryTitle(st),
-			ContentHTML:   entryContent(st),
-			Summary:       rep.Summary,
+			URL:           xmlSafe(linkOrEmpty(rep.URL)),
+			Title:         xmlSafe(entryTitle(st)),
+			ContentHTML:   xmlSafe(entryContent(st)),
+			Summary:       xmlSafe(rep.Summary),
 			DatePublished: rfc3339(storyPublished(st)),
 			DateModified:  rfc3339(st.Updated),
-			Tags:          rep.Category,
 			Wirefeed:      jsonCluster{ClusterID: st.ID, FirstSeen: rfc3339(st.FirstSeen), Members: make([]jsonMember, 0, len(st.Members))},
 		}
 		if it.ContentHTML == "" {
-			it.ContentText = rep.Title // JSON Feed requires one of the two
+			it.ContentText = it.Title // JSON Feed requires one of the two
+		}
+		for _, c := range rep.Category {
+			it.Tags = append(it.Tags, xmlSafe(c))
 		}
 		for _, a := range rep.Authors {
-			it.Authors = append(it.Authors, jsonAuthor{Name: a})
+			it.Authors = append(it.Authors, jsonAuthor{Name: xmlSafe(a)})
 		}
 		for _, m := range st.Members {
 			it.Wirefeed.Members = append(it.Wirefeed.Members, jsonMember{
-				Feed: m.FeedName, FeedURL: m.FeedURL, GUID: m.GUID, URL: m.URL, Title: m.Title, Published: rfc3339(m.Published),
+				Feed: xmlSafe(m.FeedName), FeedURL: xmlSafe(linkOrEmpty(m.FeedURL)), GUID: xmlSafe(m.GUID), URL: xmlSafe(linkOrEmpty(m.URL)),
+				Title: xmlSafe(m.Title), Published: rfc3339(m.Published),
 			})
 		}
 		jf.Items = append(jf.Items, it)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	if err := enc.Encode(jf); err != nil {
 		return fmt.Errorf("feedout: encoding json: %w", err)
 	}
@@ -347,8 +512,13 @@ func renderJSON(w io.Writer, meta Meta, stories []wirefeed.Story) error {
 
 // xmlSafe removes characters XML 1.0 forbids (U+0000, most C0 controls,
 // surrogates, U+FFFE/U+FFFF). gorilla/feeds writes content as CDATA without
-// filtering, so one such character would make the whole feed malformed.
+// filtering, so one such character would make the whole feed malformed. A
+// "]]>" needs no care here: encoding/xml splits it across two CDATA
+// sections.
 func xmlSafe(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	clean := true
 	for _, r := range s {
 		if !xmlChar(r) {

@@ -24,30 +24,45 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 	},
 }).ParseFS(templates, "templates/status.html"))
 
+// statusStories is how many of the latest stories the status page shows.
+const statusStories = 30
+
 type statusPage struct {
-	Title   string
-	Feeds   []wirefeed.FeedState
-	Failing int
-	Items   int
-	Stories []wirefeed.Story
+	Title     string
+	Feeds     []wirefeed.FeedState
+	Failing   int
+	Totals    wirefeed.Totals
+	NextCycle time.Time
+	Outputs   []Output
+	Stories   []wirefeed.Story
 }
 
-// status renders the operator's page: feeds with their health and the
-// latest stories with their member outlets. It needs no JavaScript.
+// status renders the operator's page: feeds with their health, the latest
+// stories of the main feed with their member outlets (the representative
+// marked) and totals. It needs no JavaScript.
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
-	states, err := h.src.FeedStates(r.Context())
+	ctx := r.Context()
+	fail := func(what string, err error) {
+		h.logger.Error("status page", slog.String("reading", what), slog.Any("err", err))
+		http.Error(w, "internal error reading "+what, http.StatusInternalServerError)
+	}
+	states, err := h.src.FeedStates(ctx)
 	if err != nil {
-		h.logger.Error("status page", slog.Any("err", err))
-		http.Error(w, "internal error reading feed states", http.StatusInternalServerError)
+		fail("feed states", err)
 		return
 	}
-	stories, err := h.src.Stories(r.Context(), wirefeed.StoryQuery{Limit: 30})
+	stories, err := h.src.Stories(ctx, wirefeed.StoryQuery{Limit: statusStories, Keep: h.main.sel.keepFunc()})
 	if err != nil {
-		h.logger.Error("status page", slog.Any("err", err))
-		http.Error(w, "internal error reading stories", http.StatusInternalServerError)
+		fail("stories", err)
 		return
 	}
-	page := statusPage{Title: h.opts.Meta.Title, Stories: stories}
+	totals, err := h.src.Totals(ctx)
+	if err != nil {
+		fail("totals", err)
+		return
+	}
+	page := statusPage{Title: h.opts.Meta.Title, Stories: stories, Totals: totals, Outputs: h.opts.Outputs}
+	page.NextCycle = h.nextChange()
 	// Configured feeds first, in config order; then any the database
 	// still remembers.
 	listed := map[string]bool{}
@@ -68,15 +83,13 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	sort.Slice(rest, func(i, j int) bool { return rest[i].Name < rest[j].Name })
 	page.Feeds = append(page.Feeds, rest...)
 	for _, st := range page.Feeds {
-		if st.ConsecutiveErrors > 0 {
+		if st.ConsecutiveErrors > 0 || st.Gone {
 			page.Failing++
 		}
-		page.Items += st.Items
 	}
 	var buf bytes.Buffer
 	if err := statusTemplate.Execute(&buf, page); err != nil {
-		h.logger.Error("status page", slog.Any("err", err))
-		http.Error(w, "internal error rendering the status page", http.StatusInternalServerError)
+		fail("template", err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -138,3 +138,15 @@ func (c cronLogger) Info(msg string, kv ...any) {
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, slog.Any("err", err))...)
 }
+
+// Next returns when the next scheduled cycle starts: the earliest next run
+// of any schedule, or the zero time while the schedules are not running.
+func (s *Scheduler) Next() time.Time {
+	var next time.Time
+	for _, e := range s.cron.Entries() {
+		if !e.Next.IsZero() && (next.IsZero() || e.Next.Before(next)) {
+			next = e.Next
+		}
+	}
+	return next
+}

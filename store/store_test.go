@@ -243,6 +243,9 @@ func TestKill9LosesNothingCommitted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills processes")
 	}
+	if raceEnabled {
+		t.Skip("durability test; runs without -race (go test ./...)")
+	}
 	path := filepath.Join(t.TempDir(), "crash.db")
 	rng := rand.New(rand.NewPCG(1, 2))
 	committed := 0

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wirefeed/wirefeed"
 )
@@ -15,12 +16,26 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// Stories returns stories with their members, newest first by the earliest
-// member's published date. All rows come from one read transaction, so a
-// concurrent Record is seen whole or not at all.
+// DefaultStoryLimit is the number of stories a StoryQuery without a limit
+// returns.
+const DefaultStoryLimit = 50
+
+// Stories returns stories with their members, newest first by the time
+// wirefeed first saw them (ties broken by id, descending, so the order is
+// total and pages made with StoryQuery.Before never skip or repeat a
+// story). Ordering by first sight rather than by the sources' dates means a
+// story that arrives late with an old date still lands on the first page,
+// where a reader polling the feed will see it; readers sort entries by
+// their published date themselves. All rows come from one read transaction, so a concurrent Record
+// is seen whole or not at all.
+//
+// Since, Before, Terms and Sources are answered in SQL. Keep is applied to
+// each candidate story in Go; the query then reads further batches until
+// Limit stories are kept or no candidates remain, so a selective Keep costs
+// a scan of the stories it rejects.
 func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.Story, error) {
 	if q.Limit <= 0 {
-		q.Limit = 50
+		q.Limit = DefaultStoryLimit
 	}
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -28,44 +43,105 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 	}
 	defer tx.Rollback()
 
-	where, args := "", []any{}
+	batch := q.Limit
+	if q.Keep != nil {
+		batch = min(max(2*q.Limit, 64), 1000)
+	}
+	var out []wirefeed.Story
+	cursor := q.Before
+	for len(out) < q.Limit {
+		page, err := storyPage(ctx, tx, q, cursor, batch)
+		if err != nil {
+			return nil, fmt.Errorf("store: stories: %w", err)
+		}
+		for i := range page {
+			if q.Keep != nil && !q.Keep(&page[i]) {
+				continue
+			}
+			out = append(out, page[i])
+			if len(out) == q.Limit {
+				break
+			}
+		}
+		if len(page) < batch {
+			break
+		}
+		last := page[len(page)-1]
+		cursor = &wirefeed.StoryCursor{FirstSeen: last.FirstSeen, ID: last.ID}
+	}
+	return out, nil
+}
+
+// storyPage reads up to n stories after cursor that meet q's SQL
+// conditions, with their members.
+func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) ([]wirefeed.Story, error) {
+	var conds []string
+	var args []any
 	if !q.Since.IsZero() {
-		where = "WHERE published >= ? OR updated >= ?"
+		conds = append(conds, "(c.published >= ? OR c.updated >= ?)")
 		args = append(args, q.Since.Unix(), q.Since.Unix())
 	}
-	args = append(args, q.Limit)
-	rows, err := tx.QueryContext(ctx, `SELECT id, first_seen, published, updated, coalesce(rep_item_id, 0) FROM clusters `+where+` ORDER BY published DESC, id DESC LIMIT ?`, args...)
+	if cursor != nil {
+		p := cursor.FirstSeen.Unix()
+		conds = append(conds, "(c.first_seen < ? OR (c.first_seen = ? AND c.id < ?))")
+		args = append(args, p, p, cursor.ID)
+	}
+	for _, t := range q.Terms {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		conds = append(conds, `EXISTS (SELECT 1 FROM items t WHERE t.cluster_id = c.id AND
+			(t.title LIKE ? ESCAPE '\' OR t.summary LIKE ? ESCAPE '\' OR t.text LIKE ? ESCAPE '\'))`)
+		pat := "%" + likeEscaper.Replace(t) + "%"
+		args = append(args, pat, pat, pat)
+	}
+	if len(q.Sources) > 0 {
+		conds = append(conds, `EXISTS (SELECT 1 FROM items s JOIN feeds f ON f.id = s.feed_id
+			WHERE s.cluster_id = c.id AND f.name COLLATE NOCASE IN (?`+strings.Repeat(",?", len(q.Sources)-1)+`))`)
+		for _, src := range q.Sources {
+			args = append(args, src)
+		}
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
+	args = append(args, n)
+	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.first_seen, c.published, c.updated, coalesce(c.rep_item_id, 0)
+		FROM clusters c `+where+` ORDER BY c.first_seen DESC, c.id DESC LIMIT ?`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: stories: %w", err)
+		return nil, err
 	}
 	var stories []wirefeed.Story
 	var ids []string
-	reps := map[string]int64{}
+	var reps []int64
 	for rows.Next() {
 		var st wirefeed.Story
 		var first, pub, upd, rep int64
 		if err := rows.Scan(&st.ID, &first, &pub, &upd, &rep); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("store: stories: %w", err)
+			return nil, err
 		}
-		st.FirstSeen, st.Updated = fromUnix(first), fromUnix(upd)
+		// FirstSeen is kept even when it is the epoch: it is the sort key
+		// a cursor must reproduce exactly.
+		st.FirstSeen, st.Published, st.Updated = unixUTC(first), unixUTC(pub), fromUnix(upd)
 		stories = append(stories, st)
 		ids = append(ids, st.ID)
-		reps[st.ID] = rep
+		reps = append(reps, rep)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: stories: %w", err)
+		return nil, err
 	}
 	members, err := loadMembers(ctx, tx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("store: stories: %w", err)
+		return nil, err
 	}
 	for i := range stories {
 		st := &stories[i]
 		st.Members = members[st.ID]
 		for _, m := range st.Members {
-			if m.ItemID == reps[st.ID] {
+			if m.ItemID == reps[i] {
 				st.Representative = m
 			}
 		}
@@ -74,6 +150,22 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 		}
 	}
 	return stories, nil
+}
+
+// likeEscaper escapes LIKE's wildcards so a search term matches literally.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// Totals returns counts of stories and items.
+func (s *Store) Totals(ctx context.Context) (wirefeed.Totals, error) {
+	var t wirefeed.Totals
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM clusters),
+		(SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id HAVING count(*) > 1)),
+		(SELECT count(*) FROM items)`).Scan(&t.Stories, &t.MergedStories, &t.Items)
+	if err != nil {
+		return wirefeed.Totals{}, fmt.Errorf("store: totals: %w", err)
+	}
+	return t, nil
 }
 
 // loadMembers returns the members of the given stories, earliest first.
@@ -118,3 +210,5 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 	}
 	return out, nil
 }
+
+func unixUTC(v int64) time.Time { return time.Unix(v, 0).UTC() }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,25 +14,27 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/feedout"
 	"github.com/wirefeed/wirefeed/fetcher"
 	"github.com/wirefeed/wirefeed/store"
 )
 
 func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("fetch", "fetch -config FILE [--force]",
+	fs := newFlagSet("fetch", "fetch -config FILE [--out DIR] [--force]",
 		"Fetch every configured feed once, store what is new, and exit.\n"+
 			"Feeds that are backing off after errors, or that a server asked to wait,\n"+
 			"are skipped and listed unless --force is given.\n"+
+			"With --out (or [static] dir in the config), every output in every format\n"+
+			"and sources.opml are then written to DIR, each file atomically.\n"+
 			"Exit status: 0 when every attempted feed was fetched or not modified,\n"+
 			"1 when some failed (a summary is printed), 2 for a bad config.", stdout, stderr)
-	path := fs.String("config", "", "config file (TOML)")
+	cf := addConfigFlags(fs, false)
 	force := fs.Bool("force", false, "also fetch feeds that are backing off or were asked to wait")
+	outDir := fs.String("out", "", "write the merged feed and every output as static files to this directory (default: [static] dir)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := cf.load(stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -49,6 +52,12 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	a.maintain(ctx)
 	printReport(stdout, rep)
+	if dir := cmp.Or(*outDir, cfg.Static.Dir); dir != "" {
+		if err := writeStatic(ctx, a.feedHandler(nil), dir, logger); err != nil {
+			fmt.Fprintln(stderr, "wirefeed fetch:", err)
+			return exitFailure
+		}
+	}
 	if rep.Count(fetcher.Failed) > 0 {
 		return exitFailure
 	}
@@ -183,15 +192,16 @@ func nonNil(s []string) []string {
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("export", "export -config FILE -format rss|atom|json [--limit N]",
+	fs := newFlagSet("export", "export -config FILE -format rss|atom|json [--limit N] [--output NAME]",
 		"Render the merged feed from the database to stdout: the same bytes the\ndaemon serves for the same limit.", stdout, stderr)
-	path := fs.String("config", "", "config file (TOML)")
+	cf := addConfigFlags(fs, false)
 	format := fs.String("format", "atom", "rss, atom or json")
 	limit := fs.Int("limit", 0, "entries (default: server.default_limit)")
+	output := fs.String("output", "", "a named output from [[outputs]] (default: the main feed)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := cf.load(stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -200,10 +210,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "wirefeed export:", err)
 		return exitUsage
 	}
-	if *limit == 0 {
-		*limit = cfg.Server.DefaultLimit
-	}
-	if *limit < 1 || *limit > feedout.MaxLimit {
+	// -limit 0 leaves ?limit= out, as GET /feed.<format> does: the default
+	// (server.default_limit, or the output's max_items) applies.
+	if *limit < 0 || *limit > feedout.MaxLimit {
 		fmt.Fprintf(stderr, "wirefeed export: -limit must be between 1 and %d\n", feedout.MaxLimit)
 		return exitUsage
 	}
@@ -217,14 +226,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFailure
 	}
 	defer st.Close()
-	stories, err := st.Stories(ctx, wirefeed.StoryQuery{Limit: *limit})
-	if err != nil {
-		fmt.Fprintln(stderr, "wirefeed export:", err)
-		return exitFailure
-	}
-	a := &app{cfg: cfg}
+	a := &app{cfg: cfg, store: st, logger: newLogger(stderr, cfg.LogLevel, cfg.LogFormat)}
 	bw := bufio.NewWriter(stdout)
-	if err := feedout.Render(bw, f, a.feedMeta(), stories); err != nil {
+	// The handler's own path: the bytes GET /feed.<format>?limit=N serves.
+	if err := a.feedHandler(nil).Export(ctx, bw, *output, f, *limit); err != nil {
 		fmt.Fprintln(stderr, "wirefeed export:", err)
 		return exitFailure
 	}

@@ -34,6 +34,12 @@ type Config struct {
 	Store  StoreConfig  `toml:"store"`
 	Feeds  []FeedConfig `toml:"feeds"`
 
+	// Exclude keeps matching stories out of every output, the main feed
+	// included.
+	Exclude RulesConfig    `toml:"exclude"`
+	Outputs []OutputConfig `toml:"outputs"`
+	Static  StaticConfig   `toml:"static"`
+
 	path  string
 	lines keyLines
 }
@@ -74,6 +80,37 @@ type DedupeConfig struct {
 // StoreConfig is the [store] table.
 type StoreConfig struct {
 	Retention string `toml:"retention"`
+}
+
+// RulesConfig selects stories by topic: the [exclude] table and the
+// include and exclude tables of an [[outputs]] entry. A story matches when
+// any outlet's copy has a keyword (whole words, any case) or a pattern (RE2
+// regular expression) in its title, summary or categories, one of the
+// categories, or comes from a feed with one of the tags.
+type RulesConfig struct {
+	Keywords   []string `toml:"keywords"`
+	Patterns   []string `toml:"patterns"`
+	Categories []string `toml:"categories"`
+	Tags       []string `toml:"tags"`
+}
+
+// OutputConfig is one [[outputs]] entry: a merged feed of its own at
+// /feeds/<name>.rss|.atom|.json.
+type OutputConfig struct {
+	Name        string      `toml:"name"`
+	Title       string      `toml:"title"`
+	Description string      `toml:"description"`
+	MaxItems    int         `toml:"max_items"`
+	Include     RulesConfig `toml:"include"`
+	Exclude     RulesConfig `toml:"exclude"`
+}
+
+// StaticConfig is the [static] table: static export after every cycle.
+type StaticConfig struct {
+	// Dir, when not empty, receives every output in every format and
+	// sources.opml after each fetch cycle of the daemon, and after
+	// `wirefeed fetch` unless --out names another directory.
+	Dir string `toml:"dir"`
 }
 
 // FeedConfig is one [[feeds]] entry.
@@ -207,7 +244,7 @@ func (c *Config) validate() []string {
 		add(c.at("server.listen", "bad address %q: want host:port", c.Server.Listen))
 	}
 	if c.Server.BaseURL != "" {
-		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 			add(c.at("server.base_url", "bad URL %q: want an absolute http or https URL", c.Server.BaseURL))
 		}
 	}
@@ -248,6 +285,7 @@ func (c *Config) validate() []string {
 		add(c.at("dedupe.boilerplate_stories", "must be at least 2, not %d", c.Dedupe.BoilerplateStories))
 	}
 	c.checkDuration(&ps, "store.retention", c.Store.Retention, time.Hour)
+	ps = append(ps, c.validateOutputs()...)
 
 	if len(c.Feeds) == 0 {
 		add(c.problem(0, "feeds", "no [[feeds]] configured"))
@@ -266,7 +304,7 @@ func (c *Config) validate() []string {
 		}
 		if f.URL == "" {
 			add(c.problem(c.lines.entry(key), key+".url", "missing"))
-		} else if u, err := url.Parse(f.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		} else if u, err := url.Parse(f.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 			add(c.at(key+".url", "bad URL %q: want an absolute http or https URL", f.URL))
 		}
 		if f.Schedule != "" {

@@ -50,6 +50,7 @@ func TestParseConfigErrorsNameLineAndKey(t *testing.T) {
 		{"bad feed cron", strings.Replace(validFeeds, "@every 30m", "61 * * * *", 1), []string{"c.toml:10: feeds[1].schedule: bad cron spec \"61 * * * *\""}},
 		{"bad every", strings.Replace(validFeeds, "@every 30m", "@every soon", 1), []string{"feeds[1].schedule: bad cron spec"}},
 		{"bad url scheme", strings.Replace(validFeeds, "https://one.example/feed.xml", "ftp://one.example/feed.xml", 1), []string{"c.toml:4: feeds[0].url: bad URL"}},
+		{"url without host", strings.Replace(validFeeds, "https://one.example/feed.xml", "http://:8080/feed.xml", 1), []string{"c.toml:4: feeds[0].url: bad URL"}},
 		{"relative url", strings.Replace(validFeeds, "https://one.example/feed.xml", "/feed.xml", 1), []string{"c.toml:4: feeds[0].url: bad URL"}},
 		{"duplicate names", strings.Replace(validFeeds, `"Two"`, `"one"`, 1), []string{"c.toml:7: feeds[1].name: duplicate feed name \"one\" (also feeds[0], line 3)"}},
 		{"missing name", strings.Replace(validFeeds, "name = \"One\"\n", "", 1), []string{"c.toml:2: feeds[0].name: missing"}},

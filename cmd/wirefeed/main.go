@@ -145,6 +145,42 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// configFlags are the flags every command that reads the config takes.
+// -data-dir and -listen override the file, so one config serves both a
+// host and a container (whose data lives on a volume and who listens on
+// every interface).
+type configFlags struct {
+	path, dataDir, listen *string
+}
+
+func addConfigFlags(fs *flag.FlagSet, withListen bool) configFlags {
+	f := configFlags{
+		path:    fs.String("config", "", "config file (TOML)"),
+		dataDir: fs.String("data-dir", "", "override the config's data_dir"),
+		listen:  new(string),
+	}
+	if withListen {
+		f.listen = fs.String("listen", "", "override the config's server.listen")
+	}
+	return f
+}
+
+// load reads the config and applies the overrides, printing problems to
+// stderr.
+func (f configFlags) load(stderr io.Writer) (*Config, bool) {
+	cfg, ok := loadConfig(*f.path, stderr)
+	if !ok {
+		return nil, false
+	}
+	if *f.dataDir != "" {
+		cfg.DataDir = *f.dataDir
+	}
+	if *f.listen != "" {
+		cfg.Server.Listen = *f.listen
+	}
+	return cfg, true
+}
+
 // loadConfig loads a config, printing its problems to stderr.
 func loadConfig(path string, stderr io.Writer) (*Config, bool) {
 	if path == "" {

@@ -90,11 +90,11 @@ func (a *app) feedMeta() feedout.Meta {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", "serve -config FILE", "Run the daemon: fetch every feed at start and then on its schedule, and serve\nthe merged feed at /feed.rss, /feed.atom and /feed.json and a status page at /.\nSIGINT or SIGTERM stops it cleanly.", stdout, stderr)
-	path := fs.String("config", "", "config file (TOML)")
+	cf := addConfigFlags(fs, true)
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := cf.load(stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -119,20 +119,20 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, ready chan<- s
 		}
 	}()
 
+	var handler *feedout.Handler // set before the scheduler starts
 	sched, err := fetcher.NewScheduler(a.runner, cfg.DomainFeeds(), cfg.Schedule, logger, func(ctx context.Context, _ fetcher.Report) {
 		a.maintain(ctx)
+		handler.Invalidate()
+		if cfg.Static.Dir != "" {
+			if err := writeStatic(ctx, handler, cfg.Static.Dir, logger); err != nil {
+				logger.Error("static export", slog.Any("err", err))
+			}
+		}
 	})
 	if err != nil {
 		return err
 	}
-
-	handler := feedout.NewHandler(a.store, feedout.HandlerOptions{
-		Meta:         a.feedMeta(),
-		DefaultLimit: cfg.Server.DefaultLimit,
-		MaxAge:       duration(cfg.Server.MaxAge),
-		Feeds:        cfg.DomainFeeds(),
-		Logger:       logger,
-	})
+	handler = a.feedHandler(sched.Next)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -1,0 +1,43 @@
+package feedout
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+
+	"github.com/wirefeed/wirefeed"
+)
+
+// OPML 2.0 (https://opml.org/spec2.opml): the configured sources as a
+// subscription list, for operators and for readers that want the outlets
+// one by one.
+type opmlDoc struct {
+	XMLName xml.Name    `xml:"opml"`
+	Version string      `xml:"version,attr"`
+	Title   string      `xml:"head>title"`
+	Outline []opmlEntry `xml:"body>outline"`
+}
+
+type opmlEntry struct {
+	Type     string `xml:"type,attr"`
+	Text     string `xml:"text,attr"`
+	Title    string `xml:"title,attr"`
+	XMLURL   string `xml:"xmlUrl,attr"`
+	Category string `xml:"category,attr,omitempty"`
+}
+
+// renderOPML lists feeds in config order. Tags become OPML categories
+// ("/tag" each, comma-separated).
+func renderOPML(title string, feeds []wirefeed.Feed) []byte {
+	doc := opmlDoc{Version: "2.0", Title: xmlSafe(title + " sources")}
+	for _, f := range feeds {
+		var cats []string
+		for _, t := range f.Tags {
+			cats = append(cats, "/"+strings.ReplaceAll(t, ",", " "))
+		}
+		doc.Outline = append(doc.Outline, opmlEntry{Type: "rss", Text: xmlSafe(f.Name), Title: xmlSafe(f.Name), XMLURL: xmlSafe(f.URL), Category: xmlSafe(strings.Join(cats, ","))})
+	}
+	var buf bytes.Buffer
+	_ = writeXML(&buf, doc) // the document is all strings: encoding cannot fail
+	return buf.Bytes()
+}
