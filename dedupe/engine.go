@@ -338,8 +338,14 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 	if dec.ClusterID == "" {
 		dec.Reason = "new"
 	}
-	if err := e.learn(ctx, l, c.Feed, &p, &dec); err != nil {
-		return dec, err
+	if dec.Reason != "url" && dec.Reason != "body" {
+		// An exact copy of a stored item (a feed that changes its GUIDs
+		// republishes its items this way) says nothing new about the
+		// feed's boilerplate; counting it would teach the feed its own
+		// stories.
+		if err := e.learn(ctx, l, c.Feed, &p, &dec); err != nil {
+			return dec, err
+		}
 	}
 	e.tx.items = append(e.tx.items, pendingItem{feed: c.Feed, guid: c.Item.GUID, sig: p.sig})
 	return dec, nil

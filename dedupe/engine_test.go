@@ -330,3 +330,27 @@ func TestTitleOnlyRules(t *testing.T) {
 		})
 	}
 }
+
+func TestExactRepublicationsTeachNoBoilerplate(t *testing.T) {
+	title, paras := storyText(t, "S30")
+	r := newRecorder(t, Options{})
+	// A feed whose GUIDs change on every fetch: the same item comes back
+	// as a new one each time.
+	for i := range 6 {
+		it := body(fmt.Sprint("churn-", i), title, text(paras...))
+		it.URL = "https://churn.example/finland-border"
+		r.add("Churn", t0.Add(time.Duration(i)*15*time.Minute), it)
+	}
+	var learned int
+	if err := r.st.DB().QueryRow(`SELECT count(*) FROM dedupe_boilerplate`).Scan(&learned); err != nil || learned != 0 {
+		t.Errorf("%d sentences learned as boilerplate (%v), want 0", learned, err)
+	}
+	if n := r.stories(); n != 1 {
+		t.Errorf("%d stories, want 1", n)
+	}
+	// Another outlet's copy still joins.
+	r.add("Reuters", t0.Add(2*time.Hour), body("orig", "Finland reopens a rail crossing", text(paras[:3]...)))
+	if r.story("Reuters", "orig") != r.story("Churn", "churn-0") {
+		t.Errorf("a copy from another feed did not join")
+	}
+}
