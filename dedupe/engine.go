@@ -44,6 +44,20 @@
 // made only of title-only items on the same evidence. Independent reports of
 // one event have titles too close (0.58-0.87) for titles to decide more.
 //
+// What is kept where. The in-memory index holds, for each item first seen
+// within the window, its row id, a flags byte and its band keys in a day
+// bucket (about 360 bytes per item); texts stay in the store, and
+// verification reads the candidates it needs through the Lookup of the
+// recording transaction. The store keeps each item's signature, the words
+// its cleaned body had (0: title-only), the sentence hashes of each feed's
+// items (deleted with their items) and the learned boilerplate (kept for
+// good). Rebuild loads the signatures of the window and the learned
+// boilerplate at start, without recomputing anything from text, so
+// decisions after a restart equal decisions without one. A signature is
+// made when an item is first stored; an update of the item (same feed and
+// GUID) keeps its signature and its story, while verification reads its
+// current text.
+//
 // The representative of a story is chosen by Representative: a preferred
 // source (in configured order), then the fullest clean text, then the
 // earliest published, then the first stored.

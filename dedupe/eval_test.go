@@ -66,6 +66,12 @@ func batches(items []evalItem) []batch {
 // store, as `wirefeed serve` does at start.
 func runStore(tb testing.TB, bs []batch, opts Options, restartAfter int) map[itemKey]string {
 	tb.Helper()
+	return storedClusters(tb, recordAll(tb, bs, opts, restartAfter))
+}
+
+// recordAll is runStore returning the store, open until the test ends.
+func recordAll(tb testing.TB, bs []batch, opts Options, restartAfter int) *store.Store {
+	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "wirefeed.db")
 	open := func(at time.Time) (*store.Store, *Engine) {
@@ -83,7 +89,7 @@ func runStore(tb testing.TB, bs []batch, opts Options, restartAfter int) map[ite
 		return st, e
 	}
 	st, _ := open(bs[0].at)
-	defer func() { st.Close() }()
+	tb.Cleanup(func() { st.Close() })
 	for i, b := range bs {
 		if i == restartAfter {
 			if err := st.Close(); err != nil {
@@ -95,7 +101,7 @@ func runStore(tb testing.TB, bs []batch, opts Options, restartAfter int) map[ite
 			tb.Fatalf("record %s at %s: %v", b.feed, b.at, err)
 		}
 	}
-	return storedClusters(tb, st)
+	return st
 }
 
 // storedClusters reads every item's story from the database.
@@ -330,4 +336,51 @@ func logMargins(t *testing.T, items []evalItem) {
 		worstNegID, worstNeg.Jaccard, worstNeg.Containment, worstNeg.Lede, worstNeg.Shared)
 	t.Logf("copy least like the rest of its story:     %s: Jaccard %.3f containment %.3f lede %.3f (shared %d)",
 		worstCopyID, worstCopy.Jaccard, worstCopy.Containment, worstCopy.Lede, worstCopy.Shared)
+}
+
+// TestMergedFeedShowsOneEntryPerStory reads the merged feed's stories back
+// from the store after recording the evaluation set: one entry per story,
+// whatever the edits, with every outlet that carried it among its members.
+func TestMergedFeedShowsOneEntryPerStory(t *testing.T) {
+	items := evalSet(t)
+	st := recordAll(t, batches(items), Options{}, -1)
+	stories, err := st.Stories(context.Background(), wirefeed.StoryQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := map[itemKey]string{}
+	feeds := map[string]map[string]bool{} // story label -> outlets
+	for _, it := range items {
+		label[itemKey{it.feed, it.item.GUID}] = it.label
+		if feeds[it.label] == nil {
+			feeds[it.label] = map[string]bool{}
+		}
+		feeds[it.label][it.feed] = true
+	}
+	if len(stories) != len(feeds) {
+		t.Errorf("%d entries in the merged feed, want %d", len(stories), len(feeds))
+	}
+	seen := map[string]string{} // label -> story id
+	for _, s := range stories {
+		got := map[string]bool{}
+		var l string
+		for _, m := range s.Members {
+			ml := label[itemKey{m.FeedName, m.GUID}]
+			if l != "" && ml != l {
+				t.Errorf("story %s mixes %s and %s", s.ID, l, ml)
+			}
+			l = ml
+			got[m.FeedName] = true
+		}
+		if prev, dup := seen[l]; dup {
+			t.Errorf("%s has two entries: %s and %s", l, prev, s.ID)
+		}
+		seen[l] = s.ID
+		if len(got) != len(feeds[l]) {
+			t.Errorf("story %s (%s) lists %d outlets, want %d", s.ID, l, len(got), len(feeds[l]))
+		}
+		if s.Representative.ItemID == 0 {
+			t.Errorf("story %s (%s) has no representative", s.ID, l)
+		}
+	}
 }
