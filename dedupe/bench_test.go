@@ -23,9 +23,9 @@ import (
 // of the new items are edited copies of an item in the window, so
 // verification runs as it does on real feeds.
 //
-//	go test -run '^$' -bench 'Match' -benchtime 8000x -cpu 1 ./dedupe
+//	go test -run '^$' -bench 'Match' -benchtime 4000x -count 3 -cpu 1 ./dedupe
 //
-// (at most 8192x: each new item is matched once).
+// (-benchtime times -count at most 16384: each new item is matched once).
 //
 // The 1M case takes about a minute to build its index and is skipped with
 // -short. Candidates' texts come from an in-memory Lookup that regenerates
@@ -184,12 +184,16 @@ type benchEnv struct {
 	bytes    int     // index bytes by accounting
 	heapPer  float64 // heap growth per item while building
 	newItems []wirefeed.Candidate
+	next     int // newItems[next] is the next new item: each is matched once
 }
 
 var (
 	benchMu   sync.Mutex
 	benchEnvs = map[int64]*benchEnv{}
 )
+
+// newItemsPerEnv bounds -benchtime times -count for BenchmarkMatch.
+const newItemsPerEnv = 16384
 
 // buildEnv builds (once per size) an index of n items first seen over
 // three days, signing them on all CPUs.
@@ -237,7 +241,7 @@ func buildEnv(b *testing.B, n int64) *benchEnv {
 	// new items: a fifth are copies of items in the window
 	r := rand.New(rand.NewPCG(uint64(n), 99))
 	seen := benchBase.Add(time.Duration(span) * time.Second)
-	for i := range 8192 {
+	for i := range newItemsPerEnv {
 		id := n + int64(i)
 		title, text := genItem(id)
 		if i%5 == 0 {
@@ -260,8 +264,13 @@ func BenchmarkMatch(b *testing.B) {
 			ctx := context.Background()
 			joined := 0
 			cpu0 := cpuTime()
-			for i := 0; b.Loop(); i++ {
-				c := env.newItems[i%len(env.newItems)]
+			for b.Loop() {
+				i := env.next
+				if i == len(env.newItems) {
+					b.Fatalf("all %d new items used; lower -benchtime or -count", i)
+				}
+				env.next++
+				c := env.newItems[i]
 				dec, err := env.e.Match(ctx, env.l, c)
 				if err != nil {
 					b.Fatal(err)

@@ -30,10 +30,12 @@
 // story of its best verified match, and only if it is also loosely similar
 // (at half the thresholds) to that story's root, its earliest member with a
 // body; so a digest that quotes two stories cannot pull the second into the
-// first. An item that verifies against several stories whose roots are
-// loosely similar to each other merges them: the oldest story keeps its id
-// and the others become aliases of it (the store moves their members), so
-// a story a reader has already seen never comes back under a new id.
+// first. An item that verifies strongly against several stories merges
+// those whose roots are loosely like the root of its best match (and the
+// stories made only of title-only items that its title matches): the oldest
+// story keeps its id and the others become aliases of it (the store moves
+// their members), so a story a reader has already seen never comes back
+// under a new id, and the merged feed shows it once.
 //
 // A title-only item joins a story only on strong evidence: a near-identical
 // title (trigram similarity ≥ TitleSimilarity after site names and wire
