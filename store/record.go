@@ -265,16 +265,25 @@ func (l *txLookup) one(ctx context.Context, query string, args ...any) (string, 
 	return c, err
 }
 
+// The indexes on url and body_hash are partial: they leave out empty URLs
+// and zero hashes. SQLite uses a partial index only when the query repeats
+// the index's condition; "url = ?" alone cannot rule out an empty URL, and
+// so scanned every item, backwards, for every new item.
+const (
+	qClusterByURL      = `SELECT cluster_id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`
+	qClusterByBodyHash = `SELECT cluster_id FROM items WHERE body_hash = ? AND body_hash != 0 ORDER BY id DESC LIMIT 1`
+)
+
 func (l *txLookup) ClusterByURL(ctx context.Context, u string) (string, error) {
 	if u == "" {
 		return "", nil
 	}
-	return l.one(ctx, `SELECT cluster_id FROM items WHERE url = ? ORDER BY id DESC LIMIT 1`, u)
+	return l.one(ctx, qClusterByURL, u)
 }
 
 func (l *txLookup) ClusterByBodyHash(ctx context.Context, h int64) (string, error) {
 	if h == 0 {
 		return "", nil
 	}
-	return l.one(ctx, `SELECT cluster_id FROM items WHERE body_hash = ? ORDER BY id DESC LIMIT 1`, h)
+	return l.one(ctx, qClusterByBodyHash, h)
 }

@@ -20,6 +20,15 @@ import (
 // limit.
 const sqlBatch = 500
 
+// Queries the deduplicator runs for every new item; lookup_plan_test.go
+// checks that each one searches an index.
+const (
+	qItemID       = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
+	qClusterRoot  = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
+	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (?`
+	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (?`
+)
+
 // ScanSignatures calls fn for every item first seen at or after since that
 // has a signature, in the order the items were stored. The deduplicator
 // rebuilds its index from them at start.
@@ -90,8 +99,8 @@ func (s *Store) FindItem(ctx context.Context, ref string) (wirefeed.StoredItem, 
 		ids = append(ids, n)
 	}
 	for _, q := range []string{
-		`SELECT id FROM items WHERE url = ? ORDER BY id DESC LIMIT 1`,
-		`SELECT id FROM items WHERE guid = ? ORDER BY id DESC LIMIT 1`,
+		`SELECT id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`,
+		`SELECT id FROM items WHERE guid = ? ORDER BY id DESC LIMIT 1`, // a scan: explain is a one-off
 	} {
 		var id int64
 		err := s.db.QueryRowContext(ctx, q, ref).Scan(&id)
@@ -138,11 +147,7 @@ func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.Stored
 		for i, id := range part {
 			args[i] = id
 		}
-		rows, err := q.QueryContext(ctx, `
-			SELECT i.id, f.name, i.guid, i.url, i.title, i.summary, i.text, i.published, i.first_seen,
-			       i.cluster_id, c.first_seen, i.near_words
-			FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id
-			WHERE i.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...)
+		rows, err := q.QueryContext(ctx, qStoredItems+strings.Repeat(",?", len(part)-1)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +178,7 @@ func (l *txLookup) Items(ctx context.Context, ids []int64) ([]wirefeed.StoredIte
 // ItemID implements wirefeed.Lookup.
 func (l *txLookup) ItemID(ctx context.Context, feed, guid string) (int64, error) {
 	var id int64
-	err := l.tx.QueryRowContext(ctx, `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`, feed, guid).Scan(&id)
+	err := l.tx.QueryRowContext(ctx, qItemID, feed, guid).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -183,7 +188,7 @@ func (l *txLookup) ItemID(ctx context.Context, feed, guid string) (int64, error)
 // ClusterRoot implements wirefeed.Lookup.
 func (l *txLookup) ClusterRoot(ctx context.Context, cluster string) (int64, error) {
 	var id int64
-	err := l.tx.QueryRowContext(ctx, `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`, cluster).Scan(&id)
+	err := l.tx.QueryRowContext(ctx, qClusterRoot, cluster).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -201,10 +206,7 @@ func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int
 		for _, h := range part {
 			args = append(args, h)
 		}
-		rows, err := l.tx.QueryContext(ctx, `
-			SELECT hash, count(*) FROM dedupe_sentences
-			WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (?`+strings.Repeat(",?", len(part)-1)+`)
-			GROUP BY hash`, args...)
+		rows, err := l.tx.QueryContext(ctx, qSentenceRows+strings.Repeat(",?", len(part)-1)+`) GROUP BY hash`, args...)
 		if err != nil {
 			return nil, err
 		}
