@@ -168,6 +168,10 @@ type Assigned struct {
 	ClusterID string
 	Seen      time.Time
 	Decision  Decision
+	// Replaced is set for an item stored before and now updated: the
+	// signature it had, which Decision.Signature replaces. Seen is then
+	// the time the item was first seen.
+	Replaced []byte
 }
 
 // FeedState is what the store remembers about a feed between fetches: the

@@ -56,9 +56,9 @@
 // good). Rebuild loads the signatures of the window and the learned
 // boilerplate at start, without recomputing anything from text, so
 // decisions after a restart equal decisions without one. A signature is
-// made when an item is first stored; an update of the item (same feed and
-// GUID) keeps its signature and its story, while verification reads its
-// current text.
+// made when an item is first stored and made again when the item is
+// updated (same feed and GUID; see Resign): the update keeps its story, and
+// its old index entry is retired.
 //
 // The representative of a story is chosen by Representative: a preferred
 // source (in configured order), then the fullest clean text, then the
@@ -430,6 +430,11 @@ func (e *Engine) Committed(assigned []wirefeed.Assigned) {
 			e.logger.Warn("dedupe: item not indexed", slog.Int64("item", a.ItemID), slog.Any("err", err))
 			continue
 		}
+		if a.Replaced != nil {
+			if old, err := decodeSignature(a.Replaced); err == nil {
+				e.idx.remove(a.ItemID, dayOf(a.Seen), old.keys(nil))
+			}
+		}
 		e.index(a.ItemID, a.Seen, &sig)
 		for _, h := range a.Decision.Learned {
 			e.learned.add(a.Feed, uint64(h))
@@ -442,11 +447,24 @@ func (e *Engine) Committed(assigned []wirefeed.Assigned) {
 }
 
 func (e *Engine) index(id int64, seen time.Time, sig *signature) {
+	d := dayOf(seen)
+	if n := len(e.idx.buckets); n > 0 && d < e.idx.buckets[n-1].day-e.days {
+		return // out of the window already (an old item updated): Rebuild would not load it either
+	}
 	var flags uint8
 	if !sig.bodied() {
 		flags |= flagTitleOnly
 	}
-	e.idx.add(id, dayOf(seen), flags, sig.keys(nil))
+	e.idx.add(id, d, flags, sig.keys(nil))
+}
+
+// Resign signs an updated item again (see store.Resigner). Its story does
+// not change, and nothing is learned from it.
+func (e *Engine) Resign(feed string, it *wirefeed.Item) wirefeed.Decision {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.prepare(feed, it.Title, bodyText(it.Text, it.Summary))
+	return wirefeed.Decision{Reason: "update", BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
 }
 
 // SignatureSource is what Rebuild reads: the signatures and learned

@@ -16,20 +16,44 @@ import (
 // recorder records items through a real store with an Engine, one fetch at
 // a time, as the fetcher does.
 type recorder struct {
-	t  *testing.T
-	st *store.Store
-	e  *Engine
+	t    *testing.T
+	st   *store.Store
+	e    *Engine
+	path string
 }
 
 func newRecorder(t *testing.T, opts Options) *recorder {
 	t.Helper()
 	e := New(opts)
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "wirefeed.db"), store.Options{Matcher: e})
+	path := filepath.Join(t.TempDir(), "wirefeed.db")
+	st, err := store.Open(context.Background(), path, store.Options{Matcher: e})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	return &recorder{t: t, st: st, e: e}
+	r := &recorder{t: t, st: st, e: e, path: path}
+	t.Cleanup(func() { r.st.Close() })
+	return r
+}
+
+// restart closes the store and opens it again with a new Engine rebuilt
+// from it at time now, as `wirefeed serve` does at start.
+func (r *recorder) restart(now time.Time) {
+	r.t.Helper()
+	if err := r.st.Close(); err != nil {
+		r.t.Fatal(err)
+	}
+	e := New(r.e.opt)
+	st, err := store.Open(context.Background(), r.path, store.Options{Matcher: e})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.st, r.e = st, e
+	old := nowFunc
+	nowFunc = func() time.Time { return now }
+	defer func() { nowFunc = old }()
+	if err := e.Rebuild(context.Background(), st); err != nil {
+		r.t.Fatal(err)
+	}
 }
 
 // add records one fetch of feed at time at.
@@ -352,5 +376,32 @@ func TestExactRepublicationsTeachNoBoilerplate(t *testing.T) {
 	r.add("Reuters", t0.Add(2*time.Hour), body("orig", "Finland reopens a rail crossing", text(paras[:3]...)))
 	if r.story("Reuters", "orig") != r.story("Churn", "churn-0") {
 		t.Errorf("a copy from another feed did not join")
+	}
+}
+
+func TestUpdatedItemIsSignedAgain(t *testing.T) {
+	title, paras := storyText(t, "S44")
+	for _, restart := range []bool{false, true} {
+		t.Run(fmt.Sprint("restart ", restart), func(t *testing.T) {
+			r := newRecorder(t, Options{})
+			// First seen with its title only, then with its text.
+			r.add("Westminster", t0, wirefeed.Item{GUID: "w", URL: "https://example.com/w", Title: title})
+			r.add("Westminster", t0.Add(20*time.Minute), body("w", title, text(paras...)))
+			var words int
+			if err := r.st.DB().QueryRow(`SELECT near_words FROM items WHERE guid = 'w'`).Scan(&words); err != nil || words == 0 {
+				t.Fatalf("near_words after the update: %d, %v", words, err)
+			}
+			if restart {
+				r.restart(t0.Add(time.Hour))
+			}
+			if got := r.e.Stats().Items; got != 1 {
+				t.Errorf("index holds %d live items, want 1", got)
+			}
+			// A copy under another headline can only match by body.
+			r.add("Reuters", t0.Add(time.Hour), body("copy", "UK, EU begin negotiating closer defence ties", text(paras[:3]...)))
+			if r.story("Reuters", "copy") != r.story("Westminster", "w") {
+				t.Errorf("the copy did not find the updated item by its body")
+			}
+		})
 	}
 }

@@ -26,6 +26,7 @@ const (
 // item flags
 const (
 	flagTitleOnly = 1 << 0
+	flagRetired   = 1 << 1 // replaced by a newer signature of the same item
 )
 
 type bucket struct {
@@ -139,16 +140,46 @@ func (ix *index) query(keys []uint32, nBody int, minDay int64) []hit {
 				h.bodyHits++
 			}
 		}
-		out = append(out, h)
+		if h.flags&flagRetired == 0 {
+			out = append(out, h)
+		}
 	}
 	return out
 }
 
-// len returns the number of indexed items.
+// remove retires the entry of item id that was indexed in day d under
+// keys. Its table entries stay until the bucket expires; queries skip it.
+func (ix *index) remove(id int64, d int64, keys []uint32) {
+	i, found := slices.BinarySearchFunc(ix.buckets, d, func(b *bucket, d int64) int { return int(b.day - d) })
+	if !found {
+		return
+	}
+	b := ix.buckets[i]
+	if len(b.keys) == 0 {
+		return
+	}
+	for _, k := range keys {
+		for j := b.pos(k); b.keys[j] != 0; {
+			if slot := b.vals[j]; b.keys[j] == k && b.ids[slot] == id && b.flags[slot]&flagRetired == 0 {
+				b.flags[slot] |= flagRetired
+				return
+			}
+			if j++; j == len(b.keys) {
+				j = 0
+			}
+		}
+	}
+}
+
+// len returns the number of indexed items, retired entries left out.
 func (ix *index) len() int {
 	n := 0
 	for _, b := range ix.buckets {
-		n += len(b.ids)
+		for _, f := range b.flags {
+			if f&flagRetired == 0 {
+				n++
+			}
+		}
 	}
 	return n
 }

@@ -79,10 +79,11 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 
 	for i := range o.Items {
 		it := &o.Items[i]
-		var existingID int64
+		var existingID, firstSeen int64
 		var cluster, oldTitle, oldText, oldURL string
-		err := tx.QueryRowContext(ctx, `SELECT id, cluster_id, title, text, url FROM items WHERE feed_id = ? AND guid = ?`, feedID, it.GUID).
-			Scan(&existingID, &cluster, &oldTitle, &oldText, &oldURL)
+		var oldSig []byte
+		err := tx.QueryRowContext(ctx, `SELECT id, cluster_id, title, text, url, first_seen, signature FROM items WHERE feed_id = ? AND guid = ?`, feedID, it.GUID).
+			Scan(&existingID, &cluster, &oldTitle, &oldText, &oldURL, &firstSeen, &oldSig)
 		switch {
 		case err == nil:
 			// A known item. An update is not a new story: keep its
@@ -92,6 +93,13 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 			}
 			if err := updateItem(ctx, tx, existingID, it); err != nil {
 				return nil, res, err
+			}
+			if rs, ok := s.matcher.(Resigner); ok {
+				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen), oldSig)
+				if err != nil {
+					return nil, res, fmt.Errorf("signing updated item %q: %w", it.GUID, err)
+				}
+				assigned = append(assigned, a)
 			}
 			res.UpdatedItems++
 			touched[cluster] = true

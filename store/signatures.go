@@ -227,6 +227,25 @@ func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int
 	return out, nil
 }
 
+// Resigner is implemented by a Matcher that signs an updated item again.
+// When an item already stored (same feed and GUID) comes back with another
+// title, text or URL, it keeps its story; if the Matcher is a Resigner, the
+// store also keeps the item's new signature, and Committed receives it with
+// Assigned.Replaced set to the old one. An item first seen with a title
+// only and later given a body can then be found by its body.
+type Resigner interface {
+	Resign(feed string, it *wirefeed.Item) wirefeed.Decision
+}
+
+// resign stores an updated item's new signature and returns what
+// Committed is told about it.
+func resign(ctx context.Context, tx *sql.Tx, rs Resigner, feed string, id int64, it *wirefeed.Item, cluster string, firstSeen time.Time, old []byte) (wirefeed.Assigned, error) {
+	dec := rs.Resign(feed, it)
+	_, err := tx.ExecContext(ctx, `UPDATE items SET signature = ?, near_words = ?, body_hash = ? WHERE id = ?`,
+		dec.Signature, dec.Words, dec.BodyHash, id)
+	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, ClusterID: cluster, Seen: firstSeen, Decision: dec, Replaced: old}, err
+}
+
 // recordSentences stores what a decision says about the feed's sentences:
 // the sentences of a new story, and sentences now learned as boilerplate.
 func recordSentences(ctx context.Context, tx *sql.Tx, feedID, itemID int64, dec wirefeed.Decision, seen time.Time) error {
