@@ -167,13 +167,9 @@ func TestCleanBodyDropsTitleLineAndMarkup(t *testing.T) {
 // place, or skips.
 func sharedExample(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("WIREFEED_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared")
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "examples", "republished-wire-story.txt"))
+	b, err := os.ReadFile(filepath.Join(sharedDir(t, "examples"), "republished-wire-story.txt"))
 	if err != nil {
-		t.Skipf("shared example not available (set WIREFEED_SHARED to the shared directory): %v", err)
+		t.Fatal(err)
 	}
 	return string(b)
 }

@@ -24,8 +24,8 @@ func TestLookupQueriesUseIndexes(t *testing.T) {
 		{"ClusterByBodyHash", qClusterByBodyHash, []any{42}},
 		{"ItemID", qItemID, []any{"A", "guid"}},
 		{"ClusterRoot", qClusterRoot, []any{"abc"}},
-		{"Items", qStoredItems + ",?)", []any{1, 2}},
-		{"SentenceCounts", qSentenceRows + ",?) GROUP BY hash", []any{"A", 1, 2}},
+		{"Items", qStoredItems + placeholders(2) + ")", []any{1, 2}},
+		{"SentenceCounts", qSentenceRows + placeholders(2) + ") GROUP BY hash", []any{"A", 1, 2}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,8 +25,8 @@ const sqlBatch = 500
 const (
 	qItemID       = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
 	qClusterRoot  = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
-	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (?`
-	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (?`
+	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (`
+	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (`
 )
 
 // ScanSignatures calls fn for every item first seen at or after since that
@@ -137,37 +137,48 @@ func (s *Store) ResolveCluster(ctx context.Context, id string) (string, error) {
 	return target, nil
 }
 
+// inBatches calls fn with consecutive parts of xs of at most n values, so
+// that an IN (...) list stays under SQLite's parameter limit.
+func inBatches[T any](xs []T, n int, fn func(part []any) error) error {
+	for len(xs) > 0 {
+		part := xs[:min(len(xs), n)]
+		xs = xs[len(part):]
+		args := make([]any, len(part))
+		for i, x := range part {
+			args[i] = x
+		}
+		if err := fn(args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeholders returns "?" and n-1 times ",?".
+func placeholders(n int) string { return "?" + strings.Repeat(",?", n-1) }
+
 // storedItems reads items with their story by row id.
 func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.StoredItem, error) {
 	var out []wirefeed.StoredItem
-	for len(ids) > 0 {
-		part := ids[:min(len(ids), sqlBatch)]
-		ids = ids[len(part):]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := q.QueryContext(ctx, qStoredItems+strings.Repeat(",?", len(part)-1)+`)`, args...)
+	err := inBatches(ids, sqlBatch, func(args []any) error {
+		rows, err := q.QueryContext(ctx, qStoredItems+placeholders(len(args))+`)`, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var it wirefeed.StoredItem
 			var pub, seen, cseen int64
 			if err := rows.Scan(&it.ID, &it.Feed, &it.GUID, &it.URL, &it.Title, &it.Summary, &it.Text, &pub, &seen,
 				&it.ClusterID, &cseen, &it.Words); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			it.Published, it.FirstSeen, it.ClusterFirstSeen = fromUnix(pub), fromUnix(seen), fromUnix(cseen)
 			out = append(out, it)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+		return rows.Err()
+	})
+	return out, err
 }
 
 // Items implements wirefeed.Lookup.
@@ -198,33 +209,23 @@ func (l *txLookup) ClusterRoot(ctx context.Context, cluster string) (int64, erro
 // SentenceCounts implements wirefeed.Lookup.
 func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error) {
 	out := map[int64]int{}
-	for len(hashes) > 0 {
-		part := hashes[:min(len(hashes), sqlBatch)]
-		hashes = hashes[len(part):]
-		args := make([]any, 0, len(part)+1)
-		args = append(args, feed)
-		for _, h := range part {
-			args = append(args, h)
-		}
-		rows, err := l.tx.QueryContext(ctx, qSentenceRows+strings.Repeat(",?", len(part)-1)+`) GROUP BY hash`, args...)
+	err := inBatches(hashes, sqlBatch, func(args []any) error {
+		rows, err := l.tx.QueryContext(ctx, qSentenceRows+placeholders(len(args))+`) GROUP BY hash`, append([]any{feed}, args...)...)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var h int64
 			var n int
 			if err := rows.Scan(&h, &n); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			out[h] = n
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+		return rows.Err()
+	})
+	return out, err
 }
 
 // Resigner is implemented by a Matcher that signs an updated item again.
@@ -249,18 +250,17 @@ func resign(ctx context.Context, tx *sql.Tx, rs Resigner, feed string, id int64,
 // recordSentences stores what a decision says about the feed's sentences:
 // the sentences of a new story, and sentences now learned as boilerplate.
 func recordSentences(ctx context.Context, tx *sql.Tx, feedID, itemID int64, dec wirefeed.Decision, seen time.Time) error {
-	for hs := dec.Sentences; len(hs) > 0; {
-		part := hs[:min(len(hs), sqlBatch/3)]
-		hs = hs[len(part):]
-		args := make([]any, 0, 3*len(part))
-		for _, h := range part {
+	err := inBatches(dec.Sentences, sqlBatch/3, func(hs []any) error {
+		args := make([]any, 0, 3*len(hs))
+		for _, h := range hs {
 			args = append(args, feedID, h, itemID)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO dedupe_sentences (feed_id, hash, item_id) VALUES (?, ?, ?)`+
-			strings.Repeat(", (?, ?, ?)", len(part)-1), args...)
-		if err != nil {
-			return err
-		}
+			strings.Repeat(", (?, ?, ?)", len(hs)-1), args...)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	for _, h := range dec.Learned {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?)`,
