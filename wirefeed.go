@@ -97,6 +97,41 @@ type Decision struct {
 	// (MinHash signatures and the like), returned to it when it rebuilds its
 	// index at start.
 	Signature []byte
+	// Words is the length, in words, of the body the deduplicator compared
+	// after removing boilerplate; 0 means the item counts as title-only.
+	// The store keeps it so that a story's root (its earliest member with a
+	// body) can be found.
+	Words int
+	// Merge lists stories that this item shows to be the same story as
+	// ClusterID. The store folds each of them into ClusterID: their members
+	// move, and each merged id is kept as an alias of ClusterID. ClusterID
+	// is always the oldest of them, so a story a reader has already seen
+	// keeps its id.
+	Merge []string
+	// Sentences are hashes of the body's sentences, recorded for the item's
+	// feed so that sentences recurring across many items of one feed can
+	// be learned as that feed's boilerplate.
+	Sentences []int64
+	// Learned are sentence hashes that this item makes boilerplate for its
+	// feed. The store keeps them for good.
+	Learned []int64
+}
+
+// StoredItem is an item as the store holds it, with its story, returned
+// to the deduplicator for verification.
+type StoredItem struct {
+	ID               int64
+	Feed             string
+	GUID             string
+	URL              string
+	Title            string
+	Summary          string
+	Text             string
+	Published        time.Time
+	FirstSeen        time.Time
+	ClusterID        string
+	ClusterFirstSeen time.Time // when the item's story was first seen
+	Words            int       // Decision.Words as stored
 }
 
 // Lookup answers the deduplicator's questions about what is already stored.
@@ -111,6 +146,17 @@ type Lookup interface {
 	// ClusterByBodyHash returns the story of the most recent item whose
 	// normalised body hashes to h.
 	ClusterByBodyHash(ctx context.Context, h int64) (string, error)
+	// Items returns the stored items with these row ids, in any order;
+	// ids that are not stored (pruned since) are left out.
+	Items(ctx context.Context, ids []int64) ([]StoredItem, error)
+	// ItemID returns the row id of feed's item with this GUID, or 0.
+	ItemID(ctx context.Context, feed, guid string) (int64, error)
+	// ClusterRoot returns the row id of the story's earliest member with a
+	// body (Decision.Words > 0), or 0 when every member is title-only.
+	ClusterRoot(ctx context.Context, cluster string) (int64, error)
+	// SentenceCounts returns, for each hash that was recorded for feed
+	// (Decision.Sentences), the number of the feed's items that carry it.
+	SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error)
 }
 
 // Assigned tells the deduplicator what the store committed: the item with
@@ -118,9 +164,14 @@ type Lookup interface {
 type Assigned struct {
 	ItemID    int64
 	Feed      string
+	GUID      string
 	ClusterID string
 	Seen      time.Time
 	Decision  Decision
+	// Replaced is set for an item stored before and now updated: the
+	// signature it had, which Decision.Signature replaces. Seen is then
+	// the time the item was first seen.
+	Replaced []byte
 }
 
 // FeedState is what the store remembers about a feed between fetches: the

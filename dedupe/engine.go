@@ -1,54 +1,241 @@
 // Package dedupe decides which story an incoming item belongs to. It
-// recognises the same item (same canonical URL across feeds) and the same
-// copy (identical body text after normalisation for comparison), and picks
-// the member that represents a story in the merged feed.
+// recognises the same item (same canonical URL across feeds), the same copy
+// (identical body after normalisation) and, above all, the same wire copy
+// republished with edits: boilerplate added, dateline and credits changed,
+// headline rewritten, cut to its first paragraphs or to a one-sentence
+// summary, a sentence inserted or dropped, typography and markup changed.
+// Two different reports of the same event are not the same story.
+//
+// How an item is compared:
+//
+//   - Its body is normalised (normalize.go, furniture.go): markup and
+//     entities, the repeated headline, known site furniture, a leading
+//     dateline and byline, agency credits and URLs are removed, and so is
+//     every sentence learned as the feed's boilerplate (one that recurs in
+//     BoilerplateStories or more of the feed's items). What is left, cut
+//     into word 5-shingles, is what is compared. A body of fewer than
+//     minBodyWords words makes the item title-only.
+//   - MinHash signatures of the body, of its lede (first 20 words) and of
+//     the title find candidates in an in-memory LSH index of the items first
+//     seen within the window (minhash.go, index.go).
+//   - Each candidate is verified exactly on the shingle sets, with the
+//     candidate's text read from the store: the same copy has Jaccard
+//     similarity ≥ Jaccard, or the shorter body is contained in the longer
+//     one (containment ≥ Containment), and either way the two open alike
+//     (the lede rule: one's first 20 words are among the other's first 60).
+//     That is how a summary or a cut copy joins its article while a shared
+//     quote, a "See also" line or a common footer does not.
+//
+// Clustering is online and never chains weak links. An item joins the
+// story of its best verified match, and only if it is also loosely similar
+// (at half the thresholds) to that story's root, its earliest member with a
+// body; so a digest that quotes two stories cannot pull the second into the
+// first. An item that verifies strongly against several stories merges
+// those whose roots are loosely like the root of its best match (and the
+// stories made only of title-only items that its title matches): the oldest
+// story keeps its id and the others become aliases of it (the store moves
+// their members), so a story a reader has already seen never comes back
+// under a new id, and the merged feed shows it once.
+//
+// A title-only item joins a story only on strong evidence: a near-identical
+// title (trigram similarity ≥ TitleSimilarity after site names and wire
+// slugs are removed, at least five words) from another feed, published
+// within TitleWindow of it, on a member that has a body; or the same title
+// exactly when both are title-only. Otherwise it stays alone. The rule is
+// symmetric: an item with a body whose body matches nothing may join a story
+// made only of title-only items on the same evidence. Independent reports of
+// one event have titles too close (0.58-0.87) for titles to decide more.
+//
+// What is kept where. The in-memory index holds, for each item first seen
+// within the window, its row id, a flags byte and its band keys in a day
+// bucket (about 360 bytes per item); texts stay in the store, and
+// verification reads the candidates it needs through the Lookup of the
+// recording transaction. The store keeps each item's signature, the words
+// its cleaned body had (0: title-only), the sentence hashes of each feed's
+// items (deleted with their items) and the learned boilerplate (kept for
+// good). Rebuild loads the signatures of the window and the learned
+// boilerplate at start, without recomputing anything from text, so
+// decisions after a restart equal decisions without one. A signature is
+// made when an item is first stored and made again when the item is
+// updated (same feed and GUID; see Resign): the update keeps its story, and
+// its old index entry is retired.
+//
+// The representative of a story is chosen by Representative: a preferred
+// source (in configured order), then the fullest clean text, then the
+// earliest published, then the first stored.
 //
 // The same feed and GUID is handled before dedupe is asked: the store
 // treats it as an update of the item it already has.
 package dedupe
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/wirefeed/wirefeed"
 )
 
-// DefaultMinBodyWords is the shortest body, in words, whose exact text is
-// trusted as an identity key. Shorter bodies ("Read more.", a one-line
-// teaser) recur across unrelated items.
-const DefaultMinBodyWords = 12
+// Defaults of Options.
+const (
+	// DefaultMinBodyWords is the shortest body, in words, whose exact text
+	// is trusted as an identity key. Shorter bodies ("Read more.", a
+	// one-line teaser) recur across unrelated items.
+	DefaultMinBodyWords = 12
+	// DefaultWindow is how far back items are compared.
+	DefaultWindow = 72 * time.Hour
+	// DefaultJaccard is the shingle Jaccard similarity at which two bodies
+	// are the same copy. Two different articles stay far below it: over
+	// 5,565 pairs of real distinct articles even containment stayed under
+	// 0.38.
+	DefaultJaccard = 0.5
+	// DefaultContainment is the share of the shorter body's shingles that
+	// must be found in the longer one for a summary or cut copy to join.
+	DefaultContainment = 0.7
+	// DefaultTitleSimilarity is the title trigram similarity a title-only
+	// item needs to join a story.
+	DefaultTitleSimilarity = 0.9
+	// DefaultTitleWindow is the largest gap between the published dates of
+	// a title-only item and the member it joins.
+	DefaultTitleWindow = 24 * time.Hour
+	// DefaultBoilerplateStories is in how many of a feed's items a
+	// sentence must occur to be learned as that feed's boilerplate.
+	DefaultBoilerplateStories = 4
+)
 
-// Options configures an Engine.
+// Fixed parameters of the comparison.
+const (
+	// minBodyWords: a cleaned body shorter than this is no evidence; the
+	// item counts as title-only.
+	minBodyWords = 8
+	// minShared is the fewest shingles two bodies must share to match.
+	minShared = 4
+	// minLede is the share of the shorter body's lede that must be found
+	// near the start of the longer one for a containment match.
+	minLede = 0.5
+	// rootFactor scales the thresholds for the loose similarity every
+	// member must have with its story's root.
+	rootFactor = 0.5
+	// titleMinWords: shorter titles ("Live updates") never join by title.
+	titleMinWords = 5
+	// maxBodyCandidates and maxTitleCandidates bound the verification work
+	// per item: candidates are ranked by the bands they share.
+	maxBodyCandidates  = 12
+	maxTitleCandidates = 8
+)
+
+// nowFunc is the clock used by Rebuild; tests override it.
+var nowFunc = time.Now
+
+// Options configures an Engine. Zero fields take the defaults above.
 type Options struct {
 	// PreferredSources are feed names whose copy represents a story when
 	// they carry it, earliest in the list first (news agencies, say).
 	PreferredSources []string
-	// MinBodyWords: see DefaultMinBodyWords. Zero takes the default.
+	// MinBodyWords: see DefaultMinBodyWords.
 	MinBodyWords int
-	Logger       *slog.Logger
+	// Window: items first seen up to this long before a candidate (rounded
+	// up to whole UTC days) are compared with it.
+	Window time.Duration
+	// Jaccard and Containment: see DefaultJaccard, DefaultContainment.
+	Jaccard     float64
+	Containment float64
+	// TitleSimilarity and TitleWindow: the title-only rule.
+	TitleSimilarity float64
+	TitleWindow     time.Duration
+	// BoilerplateStories: see DefaultBoilerplateStories.
+	BoilerplateStories int
+	Logger             *slog.Logger
 }
 
-// Engine implements the store's Matcher. Its methods are called by the
-// store one at a time; it holds no state between calls yet.
+// Engine implements the store's Matcher. It keeps an in-memory index of the
+// signatures of recent items and the feeds' learned boilerplate; texts stay
+// in the store and are read through the Lookup during Match. The store calls
+// Match, Committed and Representative one at a time; the Engine also locks
+// itself, so it is safe for concurrent use.
 type Engine struct {
-	preferred    map[string]int // lower-cased feed name -> rank (0 is best)
-	minBodyWords int
-	logger       *slog.Logger
+	mu        sync.Mutex
+	opt       Options
+	preferred map[string]int // lower-cased feed name -> rank (0 is best)
+	days      int64          // day buckets compared besides the candidate's own day
+	logger    *slog.Logger
+
+	idx     index
+	learned learnedSet // committed boilerplate sentences per feed
+	tx      txState    // what the transaction in progress has matched
 }
 
-// New returns an Engine.
+// learnedSet maps a feed name to its boilerplate sentence hashes.
+type learnedSet map[string]map[uint64]struct{}
+
+func (s learnedSet) add(feed string, h uint64) {
+	m := s[feed]
+	if m == nil {
+		m = map[uint64]struct{}{}
+		s[feed] = m
+	}
+	m[h] = struct{}{}
+}
+
+func (s learnedSet) has(feed string, h uint64) bool {
+	_, ok := s[feed][h]
+	return ok
+}
+
+// txState holds the items matched in the store transaction in progress,
+// which the index does not have until Committed. A Match with another
+// Lookup means a new transaction: the previous one was rolled back (after
+// a commit, Committed has already cleared the state).
+type txState struct {
+	lk      wirefeed.Lookup
+	items   []pendingItem
+	learned learnedSet
+}
+
+type pendingItem struct {
+	feed, guid string
+	id         int64 // resolved through the Lookup when first needed
+	sig        signature
+}
+
+// New returns an Engine with an empty index; call Rebuild to load it.
 func New(opts Options) *Engine {
 	if opts.MinBodyWords <= 0 {
 		opts.MinBodyWords = DefaultMinBodyWords
 	}
+	if opts.Window <= 0 {
+		opts.Window = DefaultWindow
+	}
+	if opts.Jaccard <= 0 {
+		opts.Jaccard = DefaultJaccard
+	}
+	if opts.Containment <= 0 {
+		opts.Containment = DefaultContainment
+	}
+	if opts.TitleSimilarity <= 0 {
+		opts.TitleSimilarity = DefaultTitleSimilarity
+	}
+	if opts.TitleWindow <= 0 {
+		opts.TitleWindow = DefaultTitleWindow
+	}
+	if opts.BoilerplateStories <= 0 {
+		opts.BoilerplateStories = DefaultBoilerplateStories
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	e := &Engine{preferred: map[string]int{}, minBodyWords: opts.MinBodyWords, logger: opts.Logger}
+	e := &Engine{
+		opt:       opts,
+		preferred: map[string]int{},
+		days:      int64((opts.Window + day - 1) / day),
+		logger:    opts.Logger,
+		learned:   learnedSet{},
+	}
 	for i, name := range opts.PreferredSources {
 		key := strings.ToLower(strings.TrimSpace(name))
 		if _, ok := e.preferred[key]; !ok {
@@ -59,65 +246,326 @@ func New(opts Options) *Engine {
 }
 
 // BodyHash returns the identity hash of a body text, or 0 when the text is
-// too short to identify a story.
+// too short to identify a story. It hashes the words of the body left
+// after boilerplate removal (with no learned boilerplate), so the same copy
+// in different furniture has the same hash.
 func (e *Engine) BodyHash(text string) int64 {
-	words := Words(text)
-	if len(words) < e.minBodyWords {
+	return e.bodyHash(cleanBody(text, "", nil).words)
+}
+
+// bodyHash hashes the cleaned words of a body; 0 means "no hash" in
+// storage.
+func (e *Engine) bodyHash(words []uint64) int64 {
+	if len(words) < e.opt.MinBodyWords {
 		return 0
 	}
-	h := int64(xxhash.Sum64String(strings.Join(words, " ")))
-	if h == 0 {
-		h = 1 // 0 means "no hash" in storage
+	return int64(sequenceHash(words))
+}
+
+// prepared is an item ready for comparison.
+type prepared struct {
+	body     shingled
+	bodyHash int64    // identity hash of the cleaned body (see BodyHash)
+	words    int      // cleaned body words; 0 when title-only
+	fresh    []uint64 // sentence hashes for boilerplate learning
+	title    string   // titleKey of the title
+	grams    []uint64 // title trigrams
+	sig      signature
+}
+
+// bodyText is the text an item is compared by: its body, or its summary
+// when it has no body.
+func bodyText(text, summary string) string {
+	if strings.TrimSpace(text) != "" {
+		return text
 	}
-	return h
+	return summary
+}
+
+// prepare normalises and signs an item of feed. Sentences learned for the
+// feed, committed or in this transaction, are left out.
+func (e *Engine) prepare(feed, title, text string) prepared {
+	p, words := e.shingleBody(feed, title, text)
+	p.title = titleKey(title)
+	p.grams = titleGrams(p.title)
+	if p.grams != nil {
+		p.sig.title = make([]uint32, titleHashes)
+		minhash(p.sig.title, p.grams)
+	}
+	if p.words == 0 {
+		return p
+	}
+	p.bodyHash = e.bodyHash(words)
+	p.sig.body = make([]uint32, bodyHashes)
+	p.sig.lede = make([]uint32, ledeHashes)
+	minhashBody(p.sig.body, p.body.set)
+	minhash(p.sig.lede, p.body.prefixSet(ledeWords))
+	return p
+}
+
+// shingleBody cleans and shingles a body, without signing it: all that
+// verification needs. It also returns the cleaned words.
+func (e *Engine) shingleBody(feed, title, text string) (prepared, []uint64) {
+	c := cleanBody(text, title, func(h uint64) bool {
+		return e.learned.has(feed, h) || e.tx.learned.has(feed, h)
+	})
+	var p prepared
+	if len(c.words) < minBodyWords {
+		return p, c.words
+	}
+	p.words = len(c.words)
+	p.fresh = c.fresh
+	p.body = shingle(c.words)
+	return p, c.words
+}
+
+// prepareStored prepares a stored item's body for verification, as its
+// feed's boilerplate now stands. The result is cached for the Match.
+func (e *Engine) prepareStored(it wirefeed.StoredItem, cache map[int64]*prepared) *prepared {
+	if p := cache[it.ID]; p != nil {
+		return p
+	}
+	p, _ := e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary))
+	cache[it.ID] = &p
+	return &p
 }
 
 // Match decides the story of a candidate: the story of an item with the
-// same canonical URL, else of an item with the same normalised body, else a
-// new story.
+// same canonical URL, else of an item with the same normalised body, else
+// of its best verified near-duplicate, else a new story.
 func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	dec := wirefeed.Decision{BodyHash: e.BodyHash(c.Item.Text)}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.tx.lk != l {
+		e.tx = txState{lk: l, learned: learnedSet{}}
+	}
+	p := e.prepare(c.Feed, c.Item.Title, bodyText(c.Item.Text, c.Item.Summary))
+	dec := wirefeed.Decision{BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
+	if err := e.identity(ctx, l, c, &dec); err != nil {
+		return dec, err
+	}
+	if dec.ClusterID == "" {
+		v, err := e.near(ctx, l, c, &p)
+		if err != nil {
+			return dec, err
+		}
+		dec.ClusterID, dec.Merge, dec.Reason = v.cluster, v.merge, v.reason
+	}
+	if dec.ClusterID == "" {
+		dec.Reason = "new"
+	}
+	if dec.Reason != "url" && dec.Reason != "body" {
+		// An exact copy of a stored item (a feed that changes its GUIDs
+		// republishes its items this way) says nothing new about the
+		// feed's boilerplate; counting it would teach the feed its own
+		// stories.
+		if err := e.learn(ctx, l, c.Feed, &p, &dec); err != nil {
+			return dec, err
+		}
+	}
+	e.tx.items = append(e.tx.items, pendingItem{feed: c.Feed, guid: c.Item.GUID, sig: p.sig})
+	return dec, nil
+}
+
+// identity applies the same-URL and same-body rules.
+func (e *Engine) identity(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate, dec *wirefeed.Decision) error {
 	if c.Item.URL != "" {
 		id, err := l.ClusterByURL(ctx, c.Item.URL)
 		if err != nil {
-			return dec, fmt.Errorf("dedupe: url lookup: %w", err)
+			return fmt.Errorf("dedupe: url lookup: %w", err)
 		}
 		if id != "" {
 			dec.ClusterID, dec.Reason = id, "url"
-			return dec, nil
+			return nil
 		}
 	}
 	if dec.BodyHash != 0 {
 		id, err := l.ClusterByBodyHash(ctx, dec.BodyHash)
 		if err != nil {
-			return dec, fmt.Errorf("dedupe: body lookup: %w", err)
+			return fmt.Errorf("dedupe: body lookup: %w", err)
 		}
 		if id != "" {
 			dec.ClusterID, dec.Reason = id, "body"
-			return dec, nil
 		}
 	}
-	dec.Reason = "new"
-	return dec, nil
+	return nil
 }
 
-// Committed is told which items were stored in which story.
-func (e *Engine) Committed([]wirefeed.Assigned) {}
+// learn fills in the sentences a new item records for its feed, and those
+// that thereby become the feed's boilerplate: sentences now found in
+// BoilerplateStories of the feed's items. Items are counted whatever story
+// they join, so a footer that made a feed's items look alike is learned
+// all the same.
+func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed string, p *prepared, dec *wirefeed.Decision) error {
+	if len(p.fresh) == 0 {
+		return nil
+	}
+	hs := make([]int64, len(p.fresh))
+	for i, h := range p.fresh {
+		hs[i] = int64(h)
+	}
+	counts, err := l.SentenceCounts(ctx, feed, hs)
+	if err != nil {
+		return fmt.Errorf("dedupe: sentence counts: %w", err)
+	}
+	dec.Sentences = hs
+	for _, h := range hs {
+		if counts[h]+1 >= e.opt.BoilerplateStories {
+			dec.Learned = append(dec.Learned, h)
+			e.tx.learned.add(feed, uint64(h))
+		}
+	}
+	return nil
+}
+
+// Committed adds the stored items to the index and their learned
+// boilerplate to the feeds', and expires day buckets that fell out of the
+// window.
+func (e *Engine) Committed(assigned []wirefeed.Assigned) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, a := range assigned {
+		sig, err := decodeSignature(a.Decision.Signature)
+		if err != nil {
+			e.logger.Warn("dedupe: item not indexed", slog.Int64("item", a.ItemID), slog.Any("err", err))
+			continue
+		}
+		if a.Replaced != nil {
+			if old, err := decodeSignature(a.Replaced); err == nil {
+				e.idx.remove(a.ItemID, dayOf(a.Seen), old.keys(nil))
+			}
+		}
+		e.index(a.ItemID, a.Seen, &sig)
+		for _, h := range a.Decision.Learned {
+			e.learned.add(a.Feed, uint64(h))
+		}
+	}
+	e.tx = txState{}
+	if n := len(e.idx.buckets); n > 0 {
+		e.idx.expire(e.idx.buckets[n-1].day - e.days)
+	}
+}
+
+func (e *Engine) index(id int64, seen time.Time, sig *signature) {
+	d := dayOf(seen)
+	if n := len(e.idx.buckets); n > 0 && d < e.idx.buckets[n-1].day-e.days {
+		return // out of the window already (an old item updated): Rebuild would not load it either
+	}
+	var flags uint8
+	if !sig.bodied() {
+		flags |= flagTitleOnly
+	}
+	e.idx.add(id, d, flags, sig.keys(nil))
+}
+
+// Resign signs an updated item again (see store.Resigner). Its story does
+// not change, and nothing is learned from it.
+func (e *Engine) Resign(feed string, it *wirefeed.Item) wirefeed.Decision {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.prepare(feed, it.Title, bodyText(it.Text, it.Summary))
+	return wirefeed.Decision{Reason: "update", BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
+}
+
+// SignatureSource is what Rebuild reads: the signatures and learned
+// boilerplate the store keeps (store.Store implements it).
+type SignatureSource interface {
+	// ScanSignatures calls fn for every item first seen at or after since
+	// that has a signature, in the order the items were stored.
+	ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) error
+	// ScanBoilerplate calls fn for every learned boilerplate sentence.
+	ScanBoilerplate(ctx context.Context, fn func(feed string, hash int64) error) error
+}
+
+// Rebuild replaces the index and learned boilerplate with what src holds:
+// the signatures of items first seen within the window, as stored, never
+// recomputed from text. Decisions after a Rebuild equal decisions the
+// Engine would have made had it run all along.
+func (e *Engine) Rebuild(ctx context.Context, src SignatureSource) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	start := time.Now()
+	e.idx = index{}
+	e.learned = learnedSet{}
+	e.tx = txState{}
+	if err := e.loadBoilerplate(ctx, src); err != nil {
+		return err
+	}
+	since := time.Unix((dayOf(nowFunc())-e.days)*int64(day/time.Second), 0).UTC()
+	bad := 0
+	err := src.ScanSignatures(ctx, since, func(id int64, seen time.Time, b []byte) error {
+		sig, err := decodeSignature(b)
+		if err != nil {
+			bad++
+			return nil
+		}
+		e.index(id, seen, &sig)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("dedupe: rebuild: %w", err)
+	}
+	e.logger.Info("dedupe index rebuilt", slog.Int("items", e.idx.len()), slog.Int("skipped", bad),
+		slog.Int("bytes", e.idx.bytes()), slog.Duration("took", time.Since(start)))
+	return nil
+}
+
+// LoadBoilerplate loads only the learned boilerplate from src, for tools
+// (wirefeed explain) that compare items without the index.
+func (e *Engine) LoadBoilerplate(ctx context.Context, src SignatureSource) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.learned = learnedSet{}
+	return e.loadBoilerplate(ctx, src)
+}
+
+func (e *Engine) loadBoilerplate(ctx context.Context, src SignatureSource) error {
+	err := src.ScanBoilerplate(ctx, func(feed string, h int64) error {
+		e.learned.add(feed, uint64(h))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("dedupe: loading boilerplate: %w", err)
+	}
+	return nil
+}
+
+// Stats describes the index.
+type Stats struct {
+	Items int // items indexed
+	Bytes int // memory held by the index
+}
+
+// Stats returns the size of the index.
+func (e *Engine) Stats() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return Stats{Items: e.idx.len(), Bytes: e.idx.bytes()}
+}
 
 // Representative returns the index of the member that represents a story:
 // a preferred source first (in the configured order), then the fullest
-// text, then the earliest published, then the first stored.
+// clean text (words left after boilerplate removal), then the earliest
+// published, then the first stored.
 func (e *Engine) Representative(ms []wirefeed.Member) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	words := make([]int, len(ms))
+	for i, m := range ms {
+		words[i] = len(cleanBody(bodyText(m.Text, m.Summary), m.Title, func(h uint64) bool {
+			return e.learned.has(m.FeedName, h)
+		}).words)
+	}
 	best := 0
 	for i := 1; i < len(ms); i++ {
-		if e.better(ms[i], ms[best]) {
+		if e.better(ms[i], words[i], ms[best], words[best]) {
 			best = i
 		}
 	}
 	return best
 }
 
-func (e *Engine) better(a, b wirefeed.Member) bool {
+func (e *Engine) better(a wirefeed.Member, wa int, b wirefeed.Member, wb int) bool {
 	ra, aok := e.preferred[strings.ToLower(a.FeedName)]
 	rb, bok := e.preferred[strings.ToLower(b.FeedName)]
 	switch {
@@ -128,11 +576,36 @@ func (e *Engine) better(a, b wirefeed.Member) bool {
 	case aok && bok && ra != rb:
 		return ra < rb
 	}
-	if la, lb := len(Words(a.Text)), len(Words(b.Text)); la != lb {
-		return la > lb
+	if wa != wb {
+		return wa > wb
 	}
 	if !a.Published.Equal(b.Published) {
 		return a.Published.Before(b.Published)
 	}
 	return a.ItemID < b.ItemID
+}
+
+// byRank orders hits by shared bands, most first, then newest item first.
+func byRank(count func(hit) int) func(a, b hit) int {
+	return func(a, b hit) int {
+		if c := cmp.Compare(count(b), count(a)); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.id, a.id)
+	}
+}
+
+// top returns at most n hits that count selects, best ranked first.
+func top(hs []hit, n int, count func(hit) int, keep func(hit) bool) []hit {
+	var out []hit
+	for _, h := range hs {
+		if count(h) > 0 && keep(h) {
+			out = append(out, h)
+		}
+	}
+	slices.SortFunc(out, byRank(count))
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }

@@ -79,10 +79,11 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 
 	for i := range o.Items {
 		it := &o.Items[i]
-		var existingID int64
+		var existingID, firstSeen int64
 		var cluster, oldTitle, oldText, oldURL string
-		err := tx.QueryRowContext(ctx, `SELECT id, cluster_id, title, text, url FROM items WHERE feed_id = ? AND guid = ?`, feedID, it.GUID).
-			Scan(&existingID, &cluster, &oldTitle, &oldText, &oldURL)
+		var oldSig []byte
+		err := tx.QueryRowContext(ctx, `SELECT id, cluster_id, title, text, url, first_seen, signature FROM items WHERE feed_id = ? AND guid = ?`, feedID, it.GUID).
+			Scan(&existingID, &cluster, &oldTitle, &oldText, &oldURL, &firstSeen, &oldSig)
 		switch {
 		case err == nil:
 			// A known item. An update is not a new story: keep its
@@ -92,6 +93,13 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 			}
 			if err := updateItem(ctx, tx, existingID, it); err != nil {
 				return nil, res, err
+			}
+			if rs, ok := s.matcher.(Resigner); ok {
+				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen), oldSig)
+				if err != nil {
+					return nil, res, fmt.Errorf("signing updated item %q: %w", it.GUID, err)
+				}
+				assigned = append(assigned, a)
 			}
 			res.UpdatedItems++
 			touched[cluster] = true
@@ -112,13 +120,24 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 			}
 			res.NewStories++
 		}
+		if len(dec.Merge) > 0 {
+			if err := mergeClusters(ctx, tx, cluster, dec.Merge, seen); err != nil {
+				return nil, res, fmt.Errorf("merging stories into %s: %w", cluster, err)
+			}
+			for _, m := range dec.Merge {
+				delete(touched, m)
+			}
+		}
 		id, err := insertItem(ctx, tx, feedID, it, seen, dec, cluster)
 		if err != nil {
 			return nil, res, err
 		}
+		if err := recordSentences(ctx, tx, feedID, id, dec, seen); err != nil {
+			return nil, res, fmt.Errorf("recording sentences of item %q: %w", it.GUID, err)
+		}
 		res.NewItems++
 		touched[cluster] = true
-		assigned = append(assigned, wirefeed.Assigned{ItemID: id, Feed: o.Feed.Name, ClusterID: cluster, Seen: seen, Decision: dec})
+		assigned = append(assigned, wirefeed.Assigned{ItemID: id, Feed: o.Feed.Name, GUID: it.GUID, ClusterID: cluster, Seen: seen, Decision: dec})
 	}
 	for c := range touched {
 		if err := s.refreshCluster(ctx, tx, c, seen); err != nil {
@@ -161,10 +180,10 @@ func insertItem(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item
 	cats, _ := json.Marshal(nonNil(it.Categories))
 	r, err := tx.ExecContext(ctx, `
 		INSERT INTO items (feed_id, guid, url, title, summary, text, content_html, published, updated,
-		                   first_seen, authors, categories, body_hash, signature, cluster_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                   first_seen, authors, categories, body_hash, signature, cluster_id, near_words)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		feedID, it.GUID, it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Published.Unix(), it.Updated.Unix(),
-		seen.Unix(), string(authors), string(cats), dec.BodyHash, dec.Signature, cluster)
+		seen.Unix(), string(authors), string(cats), dec.BodyHash, dec.Signature, cluster, dec.Words)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
@@ -259,15 +278,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// The Matcher's lookups. "url != ”" and "body_hash != 0" let SQLite use
-// the partial indexes items_url and items_body_hash: without them the
-// planner cannot prove the parameter matches the index's condition and
-// scans the whole table, once per new item.
-const (
-	clusterByURLQuery      = `SELECT cluster_id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`
-	clusterByBodyHashQuery = `SELECT cluster_id FROM items WHERE body_hash = ? AND body_hash != 0 ORDER BY id DESC LIMIT 1`
-)
-
 // txLookup answers the Matcher's questions inside the recording transaction.
 type txLookup struct{ tx *sql.Tx }
 
@@ -280,16 +290,25 @@ func (l *txLookup) one(ctx context.Context, query string, args ...any) (string, 
 	return c, err
 }
 
+// The indexes on url and body_hash are partial: they leave out empty URLs
+// and zero hashes. SQLite uses a partial index only when the query repeats
+// the index's condition; "url = ?" alone cannot rule out an empty URL, and
+// so scanned every item, backwards, for every new item.
+const (
+	qClusterByURL      = `SELECT cluster_id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`
+	qClusterByBodyHash = `SELECT cluster_id FROM items WHERE body_hash = ? AND body_hash != 0 ORDER BY id DESC LIMIT 1`
+)
+
 func (l *txLookup) ClusterByURL(ctx context.Context, u string) (string, error) {
 	if u == "" {
 		return "", nil
 	}
-	return l.one(ctx, clusterByURLQuery, u)
+	return l.one(ctx, qClusterByURL, u)
 }
 
 func (l *txLookup) ClusterByBodyHash(ctx context.Context, h int64) (string, error) {
 	if h == 0 {
 		return "", nil
 	}
-	return l.one(ctx, clusterByBodyHashQuery, h)
+	return l.one(ctx, qClusterByBodyHash, h)
 }

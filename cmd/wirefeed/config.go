@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/dedupe"
 	"github.com/wirefeed/wirefeed/fetcher"
 )
 
@@ -77,8 +78,14 @@ type FetchConfig struct {
 
 // DedupeConfig is the [dedupe] table.
 type DedupeConfig struct {
-	PreferredSources []string `toml:"preferred_sources"`
-	MinBodyWords     int      `toml:"min_body_words"`
+	PreferredSources   []string `toml:"preferred_sources"`
+	MinBodyWords       int      `toml:"min_body_words"`
+	Window             string   `toml:"window"`
+	Jaccard            float64  `toml:"jaccard"`
+	Containment        float64  `toml:"containment"`
+	TitleSimilarity    float64  `toml:"title_similarity"`
+	TitleWindow        string   `toml:"title_window"`
+	BoilerplateStories int      `toml:"boilerplate_stories"`
 }
 
 // StoreConfig is the [store] table.
@@ -152,6 +159,14 @@ func defaultConfig() Config {
 			MaxRedirects:     fetcher.DefaultMaxRedirects,
 			MaxRetryAfter:    fetcher.DefaultMaxRetryAfter.String(),
 			MaxCacheInterval: fetcher.DefaultMaxCacheInterval.String(),
+		},
+		Dedupe: DedupeConfig{
+			Window:             dedupe.DefaultWindow.String(),
+			Jaccard:            dedupe.DefaultJaccard,
+			Containment:        dedupe.DefaultContainment,
+			TitleSimilarity:    dedupe.DefaultTitleSimilarity,
+			TitleWindow:        dedupe.DefaultTitleWindow.String(),
+			BoilerplateStories: dedupe.DefaultBoilerplateStories,
 		},
 		Store: StoreConfig{Retention: "720h"},
 	}
@@ -280,6 +295,22 @@ func (c *Config) validate() []string {
 	}
 	if c.Dedupe.MinBodyWords < 0 {
 		add(c.at("dedupe.min_body_words", "must not be negative"))
+	}
+	c.checkDuration(&ps, "dedupe.window", c.Dedupe.Window, time.Hour)
+	c.checkDuration(&ps, "dedupe.title_window", c.Dedupe.TitleWindow, time.Minute)
+	if d := duration(c.Dedupe.Window); d > 30*24*time.Hour {
+		add(c.at("dedupe.window", "must be at most 720h (30 days), not %s", c.Dedupe.Window))
+	}
+	for _, t := range []struct {
+		key string
+		v   float64
+	}{{"dedupe.jaccard", c.Dedupe.Jaccard}, {"dedupe.containment", c.Dedupe.Containment}, {"dedupe.title_similarity", c.Dedupe.TitleSimilarity}} {
+		if t.v <= 0 || t.v > 1 {
+			add(c.at(t.key, "must be above 0 and at most 1, not %g", t.v))
+		}
+	}
+	if c.Dedupe.BoilerplateStories < 2 {
+		add(c.at("dedupe.boilerplate_stories", "must be at least 2, not %d", c.Dedupe.BoilerplateStories))
 	}
 	c.checkDuration(&ps, "store.retention", c.Store.Retention, time.Hour)
 	ps = append(ps, c.validateOutputs()...)
@@ -475,3 +506,18 @@ func (kl keyLines) find(k toml.Key) int {
 
 // entry returns the header line of an array-table entry.
 func (kl keyLines) entry(key string) int { return kl[key] }
+
+// dedupeOptions returns the [dedupe] table as the deduplicator's options.
+func (c *Config) dedupeOptions(logger *slog.Logger) dedupe.Options {
+	return dedupe.Options{
+		PreferredSources:   c.Dedupe.PreferredSources,
+		MinBodyWords:       c.Dedupe.MinBodyWords,
+		Window:             duration(c.Dedupe.Window),
+		Jaccard:            c.Dedupe.Jaccard,
+		Containment:        c.Dedupe.Containment,
+		TitleSimilarity:    c.Dedupe.TitleSimilarity,
+		TitleWindow:        duration(c.Dedupe.TitleWindow),
+		BoilerplateStories: c.Dedupe.BoilerplateStories,
+		Logger:             logger,
+	}
+}

@@ -32,13 +32,13 @@ func openApp(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
-	engine := dedupe.New(dedupe.Options{
-		PreferredSources: cfg.Dedupe.PreferredSources,
-		MinBodyWords:     cfg.Dedupe.MinBodyWords,
-		Logger:           logger,
-	})
+	engine := dedupe.New(cfg.dedupeOptions(logger))
 	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: engine, Logger: logger})
 	if err != nil {
+		return nil, err
+	}
+	if err := engine.Rebuild(ctx, st); err != nil {
+		st.Close()
 		return nil, err
 	}
 	if err := st.SyncFeeds(ctx, cfg.DomainFeeds()); err != nil {

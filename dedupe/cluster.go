@@ -1,0 +1,320 @@
+package dedupe
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/wirefeed/wirefeed"
+)
+
+// verdict is the outcome of the near-duplicate rules for one item.
+type verdict struct {
+	cluster string   // "" for a new story
+	merge   []string // stories folded into cluster
+	reason  string
+}
+
+// link is a verified match between the item being decided and a stored
+// member of some story.
+type link struct {
+	member  wirefeed.StoredItem
+	score   float64 // higher is more alike
+	overlap overlap
+	title   float64 // title similarity, for title links
+	root    *prepared
+}
+
+// strong reports whether an overlap makes two bodies the same copy: they
+// share most of their shingles (Jaccard) or one holds most of the other
+// (containment), and they open alike (the lede rule), which a shared footer,
+// quote or "See also" line does not make them do.
+func (e *Engine) strong(o overlap) bool {
+	if o.Shared < minShared || o.Lede < minLede {
+		return false
+	}
+	return o.Jaccard >= e.opt.Jaccard || o.Containment >= e.opt.Containment
+}
+
+// loose reports whether an overlap is enough for a member to stay with a
+// story's root: half the thresholds, no lede rule.
+func (e *Engine) loose(o overlap) bool {
+	return o.Shared >= minShared && (o.Jaccard >= rootFactor*e.opt.Jaccard || o.Containment >= rootFactor*e.opt.Containment)
+}
+
+// titleMatch reports whether a title is strong evidence that two items are
+// the same story: near-identical titles of five words or more, from
+// different feeds, published within the title window; identical titles when
+// neither item has a body.
+func (e *Engine) titleMatch(feed string, published time.Time, p *prepared, it wirefeed.StoredItem) (float64, bool) {
+	if it.Feed == feed || countWords(p.title, titleMinWords) < titleMinWords {
+		return 0, false
+	}
+	key := titleKey(it.Title)
+	sim := titleSimilarity(p.grams, titleGrams(key))
+	gap := published.Sub(it.Published).Abs()
+	if gap > e.opt.TitleWindow {
+		return sim, false
+	}
+	if p.words == 0 && it.Words == 0 {
+		return sim, key == p.title
+	}
+	return sim, sim >= e.opt.TitleSimilarity
+}
+
+// candidates returns the indexed and pending items that share bands with
+// p's signature.
+func (e *Engine) candidates(ctx context.Context, l wirefeed.Lookup, seen time.Time, p *prepared) ([]hit, error) {
+	keys, nBody := p.sig.probes(nil)
+	hits := e.idx.query(keys, nBody, dayOf(seen)-e.days)
+	for i := range e.tx.items {
+		pi := &e.tx.items[i]
+		h := hit{bodyHits: sharedBands(p.sig.body, pi.sig.body, bodyRows) + sharedBands(p.sig.lede, pi.sig.lede, bodyRows)}
+		if !p.sig.bodied() || !pi.sig.bodied() {
+			h.titleHits = sharedBands(p.sig.title, pi.sig.title, titleRows)
+		}
+		if h.bodyHits+h.titleHits == 0 {
+			continue
+		}
+		if pi.id == 0 {
+			id, err := l.ItemID(ctx, pi.feed, pi.guid)
+			if err != nil {
+				return nil, fmt.Errorf("dedupe: item lookup: %w", err)
+			}
+			pi.id = id
+		}
+		if !pi.sig.bodied() {
+			h.flags |= flagTitleOnly
+		}
+		h.id = pi.id
+		hits = append(hits, h)
+	}
+	return hits, nil
+}
+
+// sharedBands counts the bands two signature parts agree on.
+func sharedBands(a, b []uint32, rows int) int {
+	if a == nil || b == nil {
+		return 0
+	}
+	n := 0
+	for i := 0; i+rows <= len(a); i += rows {
+		if slices.Equal(a[i:i+rows], b[i:i+rows]) {
+			n++
+		}
+	}
+	return n
+}
+
+// near applies the near-duplicate and title rules.
+func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate, p *prepared) (verdict, error) {
+	hits, err := e.candidates(ctx, l, c.Seen, p)
+	if err != nil || len(hits) == 0 {
+		return verdict{}, err
+	}
+	bodyHits := func(h hit) int { return h.bodyHits }
+	titleHits := func(h hit) int { return h.titleHits }
+	isTitleOnly := func(h hit) bool { return h.flags&flagTitleOnly != 0 }
+	hasBody := func(h hit) bool { return !isTitleOnly(h) }
+	all := func(hit) bool { return true }
+
+	var bodyCands, titleCands []hit
+	if p.words > 0 {
+		bodyCands = top(hits, maxBodyCandidates, bodyHits, hasBody)
+		titleCands = top(hits, maxTitleCandidates, titleHits, isTitleOnly)
+	} else {
+		titleCands = top(hits, maxTitleCandidates, titleHits, all)
+	}
+	items, err := e.fetch(ctx, l, append(slices.Clone(bodyCands), titleCands...))
+	if err != nil {
+		return verdict{}, err
+	}
+
+	cache := map[int64]*prepared{}
+	bodyLinks := map[string]*link{}
+	for _, h := range bodyCands {
+		it, ok := items[h.id]
+		if !ok {
+			continue
+		}
+		q := e.prepareStored(it, cache)
+		if q.words == 0 {
+			continue
+		}
+		o := compare(p.body, q.body)
+		if !e.strong(o) {
+			continue
+		}
+		lk := &link{member: it, score: o.Jaccard + o.Containment, overlap: o}
+		if old := bodyLinks[it.ClusterID]; old == nil || lk.score > old.score {
+			bodyLinks[it.ClusterID] = lk
+		}
+	}
+	titleLinks := map[string]*link{}
+	for _, h := range titleCands {
+		it, ok := items[h.id]
+		if !ok {
+			continue
+		}
+		sim, ok := e.titleMatch(c.Feed, c.Item.Published, p, it)
+		if !ok {
+			continue
+		}
+		score := sim
+		if it.Words > 0 {
+			score++ // a member with a body is better evidence
+		}
+		lk := &link{member: it, score: score, title: sim}
+		if old := titleLinks[it.ClusterID]; old == nil || lk.score > old.score {
+			titleLinks[it.ClusterID] = lk
+		}
+	}
+
+	// Every body link must also hold loosely against its story's root.
+	for cl, lk := range bodyLinks {
+		root, err := e.root(ctx, l, cl, items, cache)
+		if err != nil {
+			return verdict{}, err
+		}
+		if root == nil {
+			continue // the story has no body yet
+		}
+		if !e.loose(compare(p.body, root.body)) {
+			delete(bodyLinks, cl)
+			continue
+		}
+		lk.root = root
+	}
+	// A title link from an item with a body may only reach a story that
+	// has no body: where bodies exist, bodies decide.
+	if p.words > 0 {
+		for cl := range titleLinks {
+			if bodyLinks[cl] != nil {
+				delete(titleLinks, cl)
+				continue
+			}
+			id, err := l.ClusterRoot(ctx, cl)
+			if err != nil {
+				return verdict{}, fmt.Errorf("dedupe: story root: %w", err)
+			}
+			if id != 0 {
+				delete(titleLinks, cl)
+			}
+		}
+	}
+
+	reason := "near-duplicate"
+	best := bestLink(bodyLinks)
+	if best == nil {
+		best, reason = bestLink(titleLinks), "title"
+		if best == nil {
+			return verdict{}, nil
+		}
+	}
+	v := verdict{cluster: best.member.ClusterID, reason: reason}
+	if reason == "title" && p.words == 0 {
+		return v, nil // a title-only item joins; it never merges stories
+	}
+	// Merges: other stories this item matches strongly, whose roots are
+	// loosely alike with the best one's, and stories with no body that its
+	// title matches.
+	group := []*link{best}
+	for cl, lk := range bodyLinks {
+		if cl == best.member.ClusterID {
+			continue
+		}
+		if best.root != nil && lk.root != nil && !e.loose(compare(best.root.body, lk.root.body)) {
+			continue
+		}
+		group = append(group, lk)
+	}
+	for cl, lk := range titleLinks {
+		if cl != best.member.ClusterID {
+			group = append(group, lk)
+		}
+	}
+	if len(group) == 1 {
+		return v, nil
+	}
+	slices.SortFunc(group, func(a, b *link) int {
+		if c := a.member.ClusterFirstSeen.Compare(b.member.ClusterFirstSeen); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.member.ClusterID, b.member.ClusterID)
+	})
+	v.cluster = group[0].member.ClusterID
+	for _, lk := range group[1:] {
+		v.merge = append(v.merge, lk.member.ClusterID)
+	}
+	v.reason = reason + "+merge"
+	return v, nil
+}
+
+// bestLink returns the link with the highest score; ties go to the older
+// story, then the lower story id, so the choice does not depend on map
+// order.
+func bestLink(links map[string]*link) *link {
+	var best *link
+	for _, lk := range links {
+		if best == nil || lk.score > best.score ||
+			lk.score == best.score && (lk.member.ClusterFirstSeen.Before(best.member.ClusterFirstSeen) ||
+				lk.member.ClusterFirstSeen.Equal(best.member.ClusterFirstSeen) && lk.member.ClusterID < best.member.ClusterID) {
+			best = lk
+		}
+	}
+	return best
+}
+
+// fetch reads the candidates' stored items.
+func (e *Engine) fetch(ctx context.Context, l wirefeed.Lookup, hs []hit) (map[int64]wirefeed.StoredItem, error) {
+	out := map[int64]wirefeed.StoredItem{}
+	if len(hs) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, 0, len(hs))
+	for _, h := range hs {
+		ids = append(ids, h.id)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	its, err := l.Items(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("dedupe: reading candidates: %w", err)
+	}
+	for _, it := range its {
+		out[it.ID] = it
+	}
+	return out, nil
+}
+
+// root returns the prepared root of a story (its earliest member with a
+// body), or nil when it has none. items and cache hold the stored items
+// read and prepared so far.
+func (e *Engine) root(ctx context.Context, l wirefeed.Lookup, cluster string, items map[int64]wirefeed.StoredItem, cache map[int64]*prepared) (*prepared, error) {
+	id, err := l.ClusterRoot(ctx, cluster)
+	if err != nil {
+		return nil, fmt.Errorf("dedupe: story root: %w", err)
+	}
+	if id == 0 {
+		return nil, nil
+	}
+	it, ok := items[id]
+	if !ok {
+		its, err := l.Items(ctx, []int64{id})
+		if err != nil {
+			return nil, fmt.Errorf("dedupe: reading story root: %w", err)
+		}
+		if len(its) == 0 {
+			return nil, nil
+		}
+		it = its[0]
+		items[id] = it
+	}
+	r := e.prepareStored(it, cache)
+	if r.words == 0 {
+		return nil, nil
+	}
+	return r, nil
+}

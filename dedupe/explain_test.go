@@ -1,0 +1,75 @@
+package dedupe
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wirefeed/wirefeed"
+)
+
+// explain explains two stored items, given as feed/guid.
+func (r *recorder) explain(a, b itemKey) Explanation {
+	r.t.Helper()
+	ctx := context.Background()
+	find := func(k itemKey) wirefeed.StoredItem {
+		it, err := r.st.FindItem(ctx, "https://example.com/"+k.guid)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		return it
+	}
+	var x Explanation
+	err := r.st.ReadLookup(ctx, func(l wirefeed.Lookup) error {
+		var err error
+		x, err = r.e.Explain(ctx, l, find(a), find(b))
+		return err
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return x
+}
+
+func TestExplainMatchesDecisions(t *testing.T) {
+	title, paras := storyText(t, "S24")
+	yTitle, yParas := storyText(t, "S26")
+	sx, sy := firstSentence(paras[0]), firstSentence(yParas[0])
+	r := newRecorder(t, Options{})
+	withURL := func(it wirefeed.Item) wirefeed.Item {
+		it.URL = "https://example.com/" + it.GUID
+		return it
+	}
+	r.add("AP", t0, body("full", title, text(paras...)))
+	r.add("Headlines", t0.Add(time.Hour), withURL(wirefeed.Item{GUID: "t", Title: title + " - Headlines"}))
+	r.add("Headlines", t0.Add(40*time.Hour), withURL(wirefeed.Item{GUID: "late", Title: title}))
+	r.add("Brief", t0.Add(time.Hour), withURL(wirefeed.Item{GUID: "sx", Title: "x", Text: sx}))
+	r.add("Digest", t0.Add(2*time.Hour), body("digest", "World news in brief", text(sx, sy, "Markets were calm.")))
+	r.add("Brief", t0.Add(3*time.Hour), withURL(wirefeed.Item{GUID: "sy", Title: yTitle, Text: sy}))
+
+	cases := []struct {
+		a, b  itemKey
+		same  bool
+		why   string
+		store bool // in one story now
+	}{
+		{itemKey{"Headlines", "t"}, itemKey{"AP", "full"}, true, "title rule", true},
+		{itemKey{"Headlines", "late"}, itemKey{"AP", "full"}, false, "apart", false},
+		{itemKey{"Brief", "sx"}, itemKey{"AP", "full"}, true, "containment", true},
+		{itemKey{"Brief", "sy"}, itemKey{"Digest", "digest"}, false, "root of B's story", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.a.guid+"~"+tc.b.guid, func(t *testing.T) {
+			x := r.explain(tc.a, tc.b)
+			if x.Same != tc.same || !strings.Contains(x.Why, tc.why) || x.SameStory != tc.store {
+				t.Errorf("Same %v, SameStory %v, Why %q; want %v, %v, %q", x.Same, x.SameStory, x.Why, tc.same, tc.store, tc.why)
+			}
+			var b bytes.Buffer
+			if err := x.Write(&b); err != nil || !strings.Contains(b.String(), "decision") {
+				t.Errorf("Write: %v\n%s", err, b.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,231 @@
+package dedupe
+
+import (
+	"slices"
+	"time"
+)
+
+// The in-memory index. Items live in day buckets (by the UTC day they were
+// first seen), so the window expires by dropping whole buckets. A bucket
+// holds, per item, its row id and a flags byte, and one open-addressing
+// table from band key to the item's slot, shared by all band kinds (the
+// kind is mixed into the key). An item with body, lede and title bands
+// takes 56 table entries of 8 bytes; tables of past days are compacted to
+// a load of 0.8, so an item costs about 570 bytes. Texts stay in the
+// store.
+
+const (
+	day = 24 * time.Hour
+	// tableMaxLoad is when the open bucket's table doubles; sealed buckets
+	// are compacted to tableSealLoad.
+	tableMaxLoad  = 0.85
+	tableSealLoad = 0.80
+	tableMinSize  = 64
+)
+
+// item flags
+const (
+	flagTitleOnly = 1 << 0
+	flagRetired   = 1 << 1 // replaced by a newer signature of the same item
+)
+
+type bucket struct {
+	day   int64 // days since 1970-01-01, UTC
+	ids   []int64
+	flags []uint8
+	keys  []uint32 // 0 marks an empty slot
+	vals  []uint32 // slot in ids
+	used  int
+}
+
+// index is a set of day buckets, oldest first.
+type index struct {
+	buckets []*bucket
+	hits    []uint64 // scratch for query
+}
+
+// dayOf returns the bucket number of a time.
+func dayOf(t time.Time) int64 {
+	return t.Unix() / int64(day/time.Second)
+}
+
+// add puts an item into its day's bucket.
+func (ix *index) add(id int64, d int64, flags uint8, keys []uint32) {
+	b := ix.bucket(d)
+	slot := uint32(len(b.ids))
+	b.ids = append(b.ids, id)
+	b.flags = append(b.flags, flags)
+	if float64(b.used+len(keys)) > tableMaxLoad*float64(len(b.keys)) {
+		b.resize(max(2*len(b.keys), tableMinSize, int(float64(b.used+len(keys))/tableSealLoad)+1))
+	}
+	for _, k := range keys {
+		b.put(k, slot)
+	}
+}
+
+// bucket returns the bucket of day d, creating it in order. Creating a
+// bucket newer than all others seals (compacts) the previous newest.
+func (ix *index) bucket(d int64) *bucket {
+	i, found := slices.BinarySearchFunc(ix.buckets, d, func(b *bucket, d int64) int { return int(b.day - d) })
+	if found {
+		return ix.buckets[i]
+	}
+	b := &bucket{day: d}
+	if i == len(ix.buckets) && i > 0 {
+		ix.buckets[i-1].seal()
+	}
+	ix.buckets = slices.Insert(ix.buckets, i, b)
+	return b
+}
+
+// expire drops the buckets of days before minDay.
+func (ix *index) expire(minDay int64) {
+	n := 0
+	for n < len(ix.buckets) && ix.buckets[n].day < minDay {
+		ix.buckets[n] = nil
+		n++
+	}
+	if n > 0 {
+		ix.buckets = slices.Delete(ix.buckets, 0, n)
+	}
+}
+
+// hit is an indexed item that shares bands with a query.
+type hit struct {
+	id        int64
+	flags     uint8
+	bodyHits  int // body and lede bands shared
+	titleHits int
+}
+
+// query returns the items of buckets of day minDay or later that share at
+// least one band key with keys; keys[:nBody] are body and lede keys, the
+// rest title keys. The result is in no particular order.
+func (ix *index) query(keys []uint32, nBody int, minDay int64) []hit {
+	hits := ix.hits[:0]
+	for bi, b := range ix.buckets {
+		if b.day < minDay || b.used == 0 {
+			continue
+		}
+		for ki, k := range keys {
+			kind := uint64(0)
+			if ki >= nBody {
+				kind = 1
+			}
+			for i := b.pos(k); b.keys[i] != 0; {
+				if b.keys[i] == k {
+					hits = append(hits, uint64(bi)<<40|uint64(b.vals[i])<<8|kind)
+				}
+				if i++; i == len(b.keys) {
+					i = 0
+				}
+			}
+		}
+	}
+	ix.hits = hits
+	if len(hits) == 0 {
+		return nil
+	}
+	slices.Sort(hits)
+	var out []hit
+	for i := 0; i < len(hits); {
+		at := hits[i] >> 8
+		b := ix.buckets[at>>32]
+		slot := uint32(at)
+		h := hit{id: b.ids[slot], flags: b.flags[slot]}
+		for ; i < len(hits) && hits[i]>>8 == at; i++ {
+			if hits[i]&1 == 1 {
+				h.titleHits++
+			} else {
+				h.bodyHits++
+			}
+		}
+		if h.flags&flagRetired == 0 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// remove retires the entry of item id that was indexed in day d under
+// keys. Its table entries stay until the bucket expires; queries skip it.
+func (ix *index) remove(id int64, d int64, keys []uint32) {
+	i, found := slices.BinarySearchFunc(ix.buckets, d, func(b *bucket, d int64) int { return int(b.day - d) })
+	if !found {
+		return
+	}
+	b := ix.buckets[i]
+	if len(b.keys) == 0 {
+		return
+	}
+	for _, k := range keys {
+		for j := b.pos(k); b.keys[j] != 0; {
+			if slot := b.vals[j]; b.keys[j] == k && b.ids[slot] == id && b.flags[slot]&flagRetired == 0 {
+				b.flags[slot] |= flagRetired
+				return
+			}
+			if j++; j == len(b.keys) {
+				j = 0
+			}
+		}
+	}
+}
+
+// len returns the number of indexed items, retired entries left out.
+func (ix *index) len() int {
+	n := 0
+	for _, b := range ix.buckets {
+		for _, f := range b.flags {
+			if f&flagRetired == 0 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// bytes returns the memory the index holds, in bytes: the capacity of its
+// slices (slice and bucket headers are a few hundred bytes in all).
+func (ix *index) bytes() int {
+	n := 0
+	for _, b := range ix.buckets {
+		n += 8*cap(b.ids) + cap(b.flags) + 4*cap(b.keys) + 4*cap(b.vals)
+	}
+	return n
+}
+
+// pos maps a key to its home slot (keys are already well mixed).
+func (b *bucket) pos(k uint32) int {
+	return int(uint64(k) * uint64(len(b.keys)) >> 32)
+}
+
+func (b *bucket) put(k, slot uint32) {
+	i := b.pos(k)
+	for b.keys[i] != 0 {
+		if i++; i == len(b.keys) {
+			i = 0
+		}
+	}
+	b.keys[i], b.vals[i] = k, slot
+	b.used++
+}
+
+// resize rehashes the table to n slots.
+func (b *bucket) resize(n int) {
+	keys, vals := b.keys, b.vals
+	b.keys, b.vals, b.used = make([]uint32, n), make([]uint32, n), 0
+	for i, k := range keys {
+		if k != 0 {
+			b.put(k, vals[i])
+		}
+	}
+}
+
+// seal compacts a bucket that will get no more items.
+func (b *bucket) seal() {
+	if n := max(int(float64(b.used)/tableSealLoad)+1, tableMinSize); n < len(b.keys) {
+		b.resize(n)
+	}
+	b.ids = slices.Clip(b.ids)
+	b.flags = slices.Clip(b.flags)
+}

@@ -1,0 +1,157 @@
+package dedupe
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// Shingling. A body is compared as the set of its word 5-shingles (every
+// run of five consecutive words), each hashed to 64 bits. Verification is
+// exact on those sets; MinHash signatures (minhash.go) only find the
+// candidates to verify.
+const (
+	shingleWords = 5
+	// ledeWords is the length of a body's lede: a summary or a cut copy
+	// shares its first words with the full article.
+	ledeWords = 20
+	// headWords is how far into one body the other's lede may be found:
+	// the lede of a copy is at the start of the original, give or take 40
+	// words of furniture or a dropped first sentence, not in its third
+	// paragraph.
+	headWords = 60
+)
+
+// shingled is a word sequence with its shingle hashes in text order.
+type shingled struct {
+	words int
+	seq   []uint64 // seq[i] is the shingle that starts at word i
+	set   []uint64 // distinct values of seq, sorted
+}
+
+// shingle hashes the word 5-shingles of a text given as its word hashes.
+// A text of fewer than five words has a single shingle made of all its
+// words.
+func shingle(wh []uint64) shingled {
+	s := shingled{words: len(wh)}
+	if len(wh) == 0 {
+		return s
+	}
+	n := max(len(wh)-shingleWords+1, 1)
+	s.seq = make([]uint64, n)
+	for i := range n {
+		s.seq[i] = combine(wh[i:min(i+shingleWords, len(wh))])
+	}
+	s.set = sortedSet(s.seq)
+	return s
+}
+
+// combine hashes a run of word hashes, in order.
+func combine(ws []uint64) uint64 {
+	h := uint64(0x9e3779b97f4a7c15)
+	for _, w := range ws {
+		h ^= w
+		h *= 0xbf58476d1ce4e5b9
+		h = bits.RotateLeft64(h, 29)
+	}
+	return mix64(h)
+}
+
+// mix64 is the SplitMix64 finaliser: a bijection that spreads every input
+// bit over the output.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// sortedSet returns the distinct values of xs, sorted, in a new slice.
+func sortedSet(xs []uint64) []uint64 {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// prefixSet returns the distinct shingles of the first n words.
+func (s shingled) prefixSet(n int) []uint64 {
+	k := max(min(n-shingleWords+1, len(s.seq)), min(1, len(s.seq)))
+	return sortedSet(s.seq[:k])
+}
+
+// intersect counts the values two sorted sets share.
+func intersect(a, b []uint64) int {
+	n, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			n++
+			i++
+			j++
+		}
+	}
+	return n
+}
+
+// overlap is how much two bodies share.
+type overlap struct {
+	Shared      int     // shingles in both
+	A, B        int     // distinct shingles of each
+	Jaccard     float64 // Shared / |A ∪ B|
+	Containment float64 // Shared / min(|A|, |B|)
+	// Lede is the larger of the share of one body's lede shingles found in
+	// the first headWords words of the other, and the reverse: a summary or
+	// a cut copy shares the article's opening, whatever furniture sits on
+	// top of either.
+	Lede float64
+}
+
+// compare measures the overlap of two shingled bodies.
+func compare(a, b shingled) overlap {
+	o := overlap{A: len(a.set), B: len(b.set)}
+	if o.A == 0 || o.B == 0 {
+		return o
+	}
+	o.Shared = intersect(a.set, b.set)
+	o.Jaccard = float64(o.Shared) / float64(o.A+o.B-o.Shared)
+	o.Containment = float64(o.Shared) / float64(min(o.A, o.B))
+	o.Lede = max(ledeShare(a, b), ledeShare(b, a))
+	return o
+}
+
+// ledeShare is the share of a's lede shingles found near b's start.
+func ledeShare(a, b shingled) float64 {
+	lede := a.prefixSet(ledeWords)
+	return float64(intersect(lede, b.prefixSet(headWords))) / float64(len(lede))
+}
+
+// titleGrams returns the distinct hashes of the character trigrams of a
+// normalised title, padded with a space at each end.
+func titleGrams(key string) []uint64 {
+	if key == "" {
+		return nil
+	}
+	r := []rune(" " + key + " ")
+	if len(r) < 3 {
+		return nil
+	}
+	out := make([]uint64, 0, len(r)-2)
+	for i := 0; i+3 <= len(r); i++ {
+		out = append(out, mix64(uint64(r[i])<<42^uint64(r[i+1])<<21^uint64(r[i+2])))
+	}
+	return sortedSet(out)
+}
+
+// titleSimilarity is the Jaccard similarity of two titles' trigram sets.
+func titleSimilarity(a, b []uint64) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	n := intersect(a, b)
+	return float64(n) / float64(len(a)+len(b)-n)
+}

@@ -1,0 +1,301 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wirefeed/wirefeed"
+)
+
+// What the deduplicator needs from the store: its signatures streamed at
+// start, texts of candidates for verification, stories' roots, per-feed
+// sentence counts for boilerplate learning, and merges of stories.
+
+// sqlBatch bounds the parameters of one IN (...) list, well under SQLite's
+// limit.
+const sqlBatch = 500
+
+// Queries the deduplicator runs for every new item; lookup_plan_test.go
+// checks that each one searches an index.
+const (
+	qItemID       = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
+	qClusterRoot  = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
+	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (`
+	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (`
+)
+
+// ScanSignatures calls fn for every item first seen at or after since that
+// has a signature, in the order the items were stored. The deduplicator
+// rebuilds its index from them at start.
+func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, first_seen, signature FROM items WHERE first_seen >= ? AND signature IS NOT NULL ORDER BY id`, since.Unix())
+	if err != nil {
+		return fmt.Errorf("store: scan signatures: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, seen int64
+		var sig []byte
+		if err := rows.Scan(&id, &seen, &sig); err != nil {
+			return fmt.Errorf("store: scan signatures: %w", err)
+		}
+		if err := fn(id, fromUnix(seen), sig); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: scan signatures: %w", err)
+	}
+	return nil
+}
+
+// ScanBoilerplate calls fn for every sentence learned as a feed's
+// boilerplate.
+func (s *Store) ScanBoilerplate(ctx context.Context, fn func(feed string, hash int64) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT f.name, b.hash FROM dedupe_boilerplate b JOIN feeds f ON f.id = b.feed_id ORDER BY f.name, b.hash`)
+	if err != nil {
+		return fmt.Errorf("store: scan boilerplate: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var feed string
+		var h int64
+		if err := rows.Scan(&feed, &h); err != nil {
+			return fmt.Errorf("store: scan boilerplate: %w", err)
+		}
+		if err := fn(feed, h); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: scan boilerplate: %w", err)
+	}
+	return nil
+}
+
+// ReadLookup calls fn with a Lookup over a read-only snapshot of the
+// database, for tools that explain decisions.
+func (s *Store) ReadLookup(ctx context.Context, fn func(l wirefeed.Lookup) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("store: read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(&txLookup{tx: tx})
+}
+
+// FindItem returns the item a reference names: a row id, else a canonical
+// URL, else a GUID (the most recent such item). It returns ErrNotFound when
+// none matches.
+func (s *Store) FindItem(ctx context.Context, ref string) (wirefeed.StoredItem, error) {
+	ref = strings.TrimSpace(ref)
+	var ids []int64
+	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		ids = append(ids, n)
+	}
+	for _, q := range []string{
+		`SELECT id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`,
+		`SELECT id FROM items WHERE guid = ? ORDER BY id DESC LIMIT 1`, // a scan: explain is a one-off
+	} {
+		var id int64
+		err := s.db.QueryRowContext(ctx, q, ref).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return wirefeed.StoredItem{}, fmt.Errorf("store: item %q: %w", ref, err)
+		}
+		if err == nil {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		its, err := storedItems(ctx, s.db, []int64{id})
+		if err != nil {
+			return wirefeed.StoredItem{}, fmt.Errorf("store: item %q: %w", ref, err)
+		}
+		if len(its) > 0 {
+			return its[0], nil
+		}
+	}
+	return wirefeed.StoredItem{}, fmt.Errorf("store: item %q: %w", ref, ErrNotFound)
+}
+
+// ResolveCluster returns the story an id now stands for: the id itself, or
+// the story it was merged into.
+func (s *Store) ResolveCluster(ctx context.Context, id string) (string, error) {
+	var target string
+	err := s.db.QueryRowContext(ctx, `SELECT target FROM cluster_aliases WHERE alias = ?`, id).Scan(&target)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return id, nil
+	case err != nil:
+		return "", fmt.Errorf("store: resolve story %s: %w", id, err)
+	}
+	return target, nil
+}
+
+// inBatches calls fn with consecutive parts of xs of at most n values, so
+// that an IN (...) list stays under SQLite's parameter limit.
+func inBatches[T any](xs []T, n int, fn func(part []any) error) error {
+	for len(xs) > 0 {
+		part := xs[:min(len(xs), n)]
+		xs = xs[len(part):]
+		args := make([]any, len(part))
+		for i, x := range part {
+			args[i] = x
+		}
+		if err := fn(args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeholders returns "?" and n-1 times ",?".
+func placeholders(n int) string { return "?" + strings.Repeat(",?", n-1) }
+
+// storedItems reads items with their story by row id.
+func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.StoredItem, error) {
+	var out []wirefeed.StoredItem
+	err := inBatches(ids, sqlBatch, func(args []any) error {
+		rows, err := q.QueryContext(ctx, qStoredItems+placeholders(len(args))+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var it wirefeed.StoredItem
+			var pub, seen, cseen int64
+			if err := rows.Scan(&it.ID, &it.Feed, &it.GUID, &it.URL, &it.Title, &it.Summary, &it.Text, &pub, &seen,
+				&it.ClusterID, &cseen, &it.Words); err != nil {
+				return err
+			}
+			it.Published, it.FirstSeen, it.ClusterFirstSeen = fromUnix(pub), fromUnix(seen), fromUnix(cseen)
+			out = append(out, it)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Items implements wirefeed.Lookup.
+func (l *txLookup) Items(ctx context.Context, ids []int64) ([]wirefeed.StoredItem, error) {
+	return storedItems(ctx, l.tx, ids)
+}
+
+// ItemID implements wirefeed.Lookup.
+func (l *txLookup) ItemID(ctx context.Context, feed, guid string) (int64, error) {
+	var id int64
+	err := l.tx.QueryRowContext(ctx, qItemID, feed, guid).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// ClusterRoot implements wirefeed.Lookup.
+func (l *txLookup) ClusterRoot(ctx context.Context, cluster string) (int64, error) {
+	var id int64
+	err := l.tx.QueryRowContext(ctx, qClusterRoot, cluster).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// SentenceCounts implements wirefeed.Lookup.
+func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error) {
+	out := map[int64]int{}
+	err := inBatches(hashes, sqlBatch, func(args []any) error {
+		rows, err := l.tx.QueryContext(ctx, qSentenceRows+placeholders(len(args))+`) GROUP BY hash`, append([]any{feed}, args...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h int64
+			var n int
+			if err := rows.Scan(&h, &n); err != nil {
+				return err
+			}
+			out[h] = n
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Resigner is implemented by a Matcher that signs an updated item again.
+// When an item already stored (same feed and GUID) comes back with another
+// title, text or URL, it keeps its story; if the Matcher is a Resigner, the
+// store also keeps the item's new signature, and Committed receives it with
+// Assigned.Replaced set to the old one. An item first seen with a title
+// only and later given a body can then be found by its body.
+type Resigner interface {
+	Resign(feed string, it *wirefeed.Item) wirefeed.Decision
+}
+
+// resign stores an updated item's new signature and returns what
+// Committed is told about it.
+func resign(ctx context.Context, tx *sql.Tx, rs Resigner, feed string, id int64, it *wirefeed.Item, cluster string, firstSeen time.Time, old []byte) (wirefeed.Assigned, error) {
+	dec := rs.Resign(feed, it)
+	_, err := tx.ExecContext(ctx, `UPDATE items SET signature = ?, near_words = ?, body_hash = ? WHERE id = ?`,
+		dec.Signature, dec.Words, dec.BodyHash, id)
+	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, ClusterID: cluster, Seen: firstSeen, Decision: dec, Replaced: old}, err
+}
+
+// recordSentences stores what a decision says about the feed's sentences:
+// the sentences of a new story, and sentences now learned as boilerplate.
+func recordSentences(ctx context.Context, tx *sql.Tx, feedID, itemID int64, dec wirefeed.Decision, seen time.Time) error {
+	err := inBatches(dec.Sentences, sqlBatch/3, func(hs []any) error {
+		args := make([]any, 0, 3*len(hs))
+		for _, h := range hs {
+			args = append(args, feedID, h, itemID)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO dedupe_sentences (feed_id, hash, item_id) VALUES (?, ?, ?)`+
+			strings.Repeat(", (?, ?, ?)", len(hs)-1), args...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, h := range dec.Learned {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?)`,
+			feedID, h, seen.Unix()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeClusters folds stories into an older one: their members move to
+// into, each merged id becomes an alias of into (as do ids that were
+// aliases of it), and the merged stories' rows go. into's id, first-seen
+// time and entry in the merged feed stay.
+func mergeClusters(ctx context.Context, tx *sql.Tx, into string, from []string, now time.Time) error {
+	for _, c := range from {
+		if c == "" || c == into {
+			continue
+		}
+		stmts := []struct {
+			q    string
+			args []any
+		}{
+			{`UPDATE items SET cluster_id = ? WHERE cluster_id = ?`, []any{into, c}},
+			{`UPDATE cluster_aliases SET target = ? WHERE target = ?`, []any{into, c}},
+			{`INSERT INTO cluster_aliases (alias, target, merged) VALUES (?, ?, ?)
+			  ON CONFLICT (alias) DO UPDATE SET target = excluded.target, merged = excluded.merged`, []any{c, into, now.Unix()}},
+			{`UPDATE clusters SET first_seen = min(first_seen, (SELECT first_seen FROM clusters WHERE id = ?)) WHERE id = ?`, []any{c, into}},
+			{`DELETE FROM clusters WHERE id = ?`, []any{c}},
+		}
+		for _, st := range stmts {
+			if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+				return fmt.Errorf("story %s: %w", c, err)
+			}
+		}
+	}
+	return nil
+}

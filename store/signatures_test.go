@@ -1,0 +1,236 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/store"
+)
+
+// scripted is a Matcher whose decisions a test sets item by item (by GUID).
+type scripted struct {
+	decide    map[string]func(l wirefeed.Lookup) wirefeed.Decision
+	committed []wirefeed.Assigned
+}
+
+func (s *scripted) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	if f := s.decide[c.Item.GUID]; f != nil {
+		return f(l), nil
+	}
+	return wirefeed.Decision{Reason: "new"}, nil
+}
+func (s *scripted) Committed(a []wirefeed.Assigned)         { s.committed = append(s.committed, a...) }
+func (s *scripted) Representative(ms []wirefeed.Member) int { return 0 }
+
+func storyOf(t *testing.T, st *store.Store, guid string) string {
+	t.Helper()
+	var c string
+	if err := st.DB().QueryRow(`SELECT cluster_id FROM items WHERE guid = ?`, guid).Scan(&c); err != nil {
+		t.Fatalf("story of %s: %v", guid, err)
+	}
+	return c
+}
+
+func TestMergeFoldsYoungerStoriesIntoTheOlder(t *testing.T) {
+	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{}}
+	st, _ := MustOpen(t, m)
+	ctx := context.Background()
+	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
+	rec := func(at time.Time, items ...wirefeed.Item) {
+		t.Helper()
+		if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: at, Status: 200, Items: items}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec(t0, item("old", "https://a.example/old", "Old", wireText, t0))
+	rec(t0.Add(time.Hour), item("young", "https://a.example/young", "Young", "other words", t0.Add(time.Hour)))
+	rec(t0.Add(2*time.Hour), item("younger", "https://a.example/younger", "Younger", "more words", t0.Add(2*time.Hour)))
+	old, young, younger := storyOf(t, st, "old"), storyOf(t, st, "young"), storyOf(t, st, "younger")
+	// "younger" was merged into "young" earlier: its alias must follow.
+	m.decide["link"] = func(wirefeed.Lookup) wirefeed.Decision {
+		return wirefeed.Decision{ClusterID: young, Merge: []string{younger}, Reason: "merge"}
+	}
+	rec(t0.Add(3*time.Hour), item("link", "https://a.example/link", "Link", "x", t0.Add(3*time.Hour)))
+	m.decide["link2"] = func(wirefeed.Lookup) wirefeed.Decision {
+		return wirefeed.Decision{ClusterID: old, Merge: []string{young}, Reason: "merge"}
+	}
+	rec(t0.Add(4*time.Hour), item("link2", "https://a.example/link2", "Link 2", "y", t0.Add(4*time.Hour)))
+	for _, g := range []string{"old", "young", "younger", "link", "link2"} {
+		if got := storyOf(t, st, g); got != old {
+			t.Errorf("item %s in story %s, want %s", g, got, old)
+		}
+	}
+	for _, alias := range []string{young, younger, old} {
+		if got, err := st.ResolveCluster(ctx, alias); err != nil || got != old {
+			t.Errorf("ResolveCluster(%s) = %s, %v; want %s", alias, got, err, old)
+		}
+	}
+	stories, err := st.Stories(ctx, wirefeed.StoryQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stories) != 1 || stories[0].ID != old || len(stories[0].Members) != 5 || !stories[0].FirstSeen.Equal(t0) {
+		t.Errorf("stories after merges: %d, first %+v", len(stories), stories[0].ID)
+	}
+}
+
+func TestLookupForTheDeduplicator(t *testing.T) {
+	var got struct {
+		items    []wirefeed.StoredItem
+		id, root int64
+		counts   map[int64]int
+	}
+	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{}}
+	st, _ := MustOpen(t, m)
+	ctx := context.Background()
+	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
+	m.decide["t"] = func(wirefeed.Lookup) wirefeed.Decision { return wirefeed.Decision{Reason: "new", Words: 0} }
+	m.decide["b1"] = func(wirefeed.Lookup) wirefeed.Decision {
+		return wirefeed.Decision{Reason: "new", Words: 30, Sentences: []int64{11, 22, -33}, Signature: []byte{1, 2}}
+	}
+	var story string
+	m.decide["b2"] = func(l wirefeed.Lookup) wirefeed.Decision {
+		var err error
+		if got.id, err = l.ItemID(ctx, "A", "b1"); err != nil {
+			t.Error(err)
+		}
+		if got.items, err = l.Items(ctx, []int64{got.id, 999}); err != nil {
+			t.Error(err)
+		}
+		story = got.items[0].ClusterID
+		if got.root, err = l.ClusterRoot(ctx, story); err != nil {
+			t.Error(err)
+		}
+		if got.counts, err = l.SentenceCounts(ctx, "A", []int64{11, -33, 44}); err != nil {
+			t.Error(err)
+		}
+		return wirefeed.Decision{ClusterID: story, Words: 12, Sentences: []int64{11}, Learned: []int64{11}}
+	}
+	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0, Status: 200, Items: []wirefeed.Item{
+		item("t", "", "Title only", "", t0), item("b1", "https://a.example/b1", "Body", wireText, t0),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0.Add(time.Hour), Status: 200, Items: []wirefeed.Item{
+		item("b2", "https://a.example/b2", "Body 2", wireText+" More.", t0),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.items) != 1 || got.items[0].GUID != "b1" || got.items[0].Words != 30 || got.items[0].Feed != "A" || got.items[0].Text != wireText {
+		t.Errorf("Items = %+v", got.items)
+	}
+	if got.root != got.id {
+		t.Errorf("ClusterRoot = %d, want %d (the member with a body)", got.root, got.id)
+	}
+	if want := map[int64]int{11: 1, -33: 1}; !mapsEqual(got.counts, want) {
+		t.Errorf("SentenceCounts = %v, want %v", got.counts, want)
+	}
+	var learned []int64
+	err := st.ScanBoilerplate(ctx, func(feed string, h int64) error {
+		if feed != "A" {
+			t.Errorf("boilerplate of feed %q", feed)
+		}
+		learned = append(learned, h)
+		return nil
+	})
+	if err != nil || !slices.Equal(learned, []int64{11}) {
+		t.Errorf("ScanBoilerplate: %v, %v", learned, err)
+	}
+	var sigs []int64
+	err = st.ScanSignatures(ctx, t0, func(id int64, seen time.Time, sig []byte) error {
+		sigs = append(sigs, id)
+		if !seen.Equal(t0) || !slices.Equal(sig, []byte{1, 2}) {
+			t.Errorf("signature of %d: %v at %v", id, sig, seen)
+		}
+		return nil
+	})
+	if err != nil || len(sigs) != 1 {
+		t.Errorf("ScanSignatures: %v, %v", sigs, err)
+	}
+	stop := errors.New("stop")
+	if err := st.ScanSignatures(ctx, t0, func(int64, time.Time, []byte) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("ScanSignatures passes fn's error on: %v", err)
+	}
+	if err := st.ScanSignatures(ctx, t0.Add(time.Minute), func(int64, time.Time, []byte) error {
+		t.Error("item before since scanned")
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+	if len(m.committed) != 3 || m.committed[2].GUID != "b2" || m.committed[2].ClusterID != story {
+		t.Errorf("committed: %+v", m.committed)
+	}
+}
+
+func mapsEqual(a, b map[int64]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestFindItem(t *testing.T) {
+	st, _ := MustOpen(t, &scripted{})
+	ctx := context.Background()
+	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
+	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0, Status: 200, Items: []wirefeed.Item{
+		item("guid-1", "https://a.example/1", "One", wireText, t0), item("42", "https://a.example/2", "Two", "two", t0),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ ref, title string }{
+		{"https://a.example/1", "One"},
+		{"guid-1", "One"},
+		{"1", "One"},  // row id
+		{"42", "Two"}, // no item 42: the GUID
+		{" https://a.example/2 ", "Two"},
+	}
+	for _, tc := range cases {
+		it, err := st.FindItem(ctx, tc.ref)
+		if err != nil || it.Title != tc.title {
+			t.Errorf("FindItem(%q) = %q, %v; want %q", tc.ref, it.Title, err, tc.title)
+		}
+	}
+	if _, err := st.FindItem(ctx, "https://nowhere.example/"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("FindItem(missing) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestSentencesGoWithTheirItem(t *testing.T) {
+	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{
+		"a": func(wirefeed.Lookup) wirefeed.Decision {
+			return wirefeed.Decision{Reason: "new", Words: 20, Sentences: []int64{1, 2, 3}}
+		},
+	}}
+	st, _ := MustOpen(t, m)
+	ctx := context.Background()
+	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
+	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0, Status: 200, Items: []wirefeed.Item{item("a", "", "A", wireText, t0)}}); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		var n int
+		if err := st.DB().QueryRow(`SELECT count(*) FROM dedupe_sentences`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 3 {
+		t.Fatalf("%d sentence rows, want 3", n)
+	}
+	if _, err := st.Prune(ctx, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d sentence rows after the item was pruned, want 0", n)
+	}
+}
