@@ -54,8 +54,11 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 			return 0, fmt.Errorf("store: prune: %w", err)
 		}
 		if left == 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM clusters WHERE id = ?`, c); err != nil {
-				return 0, fmt.Errorf("store: prune story %s: %w", c, err)
+			// The story goes, and with it the ids merged into it.
+			for _, q := range []string{`DELETE FROM cluster_aliases WHERE target = ?`, `DELETE FROM clusters WHERE id = ?`} {
+				if _, err := tx.ExecContext(ctx, q, c); err != nil {
+					return 0, fmt.Errorf("store: prune story %s: %w", c, err)
+				}
 			}
 			continue
 		}
