@@ -171,44 +171,33 @@ func (s *Store) Totals(ctx context.Context) (wirefeed.Totals, error) {
 // loadMembers returns the members of the given stories, earliest first.
 func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string][]wirefeed.Member, error) {
 	out := make(map[string][]wirefeed.Member, len(clusters))
-	const batch = 500 // stay well under SQLite's bound-parameter limit
-	for len(clusters) > 0 {
-		n := min(len(clusters), batch)
-		part := clusters[:n]
-		clusters = clusters[n:]
-		args := make([]any, len(part))
-		for i, c := range part {
-			args[i] = c
-		}
+	err := inBatches(clusters, sqlBatch, func(args []any) error {
 		rows, err := q.QueryContext(ctx, `
 			SELECT i.cluster_id, i.id, f.name, f.url, i.guid, i.url, i.title, i.summary, i.text, i.content_html,
 			       i.published, i.first_seen, i.authors, i.categories
 			FROM items i JOIN feeds f ON f.id = i.feed_id
-			WHERE i.cluster_id IN (?`+strings.Repeat(",?", len(part)-1)+`)
+			WHERE i.cluster_id IN (`+placeholders(len(args))+`)
 			ORDER BY i.published, i.id`, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var c, authors, cats string
 			var m wirefeed.Member
 			var pub, seen int64
 			if err := rows.Scan(&c, &m.ItemID, &m.FeedName, &m.FeedURL, &m.GUID, &m.URL, &m.Title, &m.Summary, &m.Text, &m.HTML,
 				&pub, &seen, &authors, &cats); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			m.Published, m.FirstSeen = fromUnix(pub), fromUnix(seen)
 			_ = json.Unmarshal([]byte(authors), &m.Authors)
 			_ = json.Unmarshal([]byte(cats), &m.Category)
 			out[c] = append(out[c], m)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+		return rows.Err()
+	})
+	return out, err
 }
 
 func unixUTC(v int64) time.Time { return time.Unix(v, 0).UTC() }
