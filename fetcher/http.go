@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -230,11 +231,9 @@ func cacheLifetime(h http.Header, now time.Time) time.Duration {
 // unwrapURLError drops the *url.Error wrapper, whose message repeats the
 // method and URL that our own prefix already names.
 func unwrapURLError(err error) error {
-	var ue interface{ Unwrap() error }
-	if errors.As(err, &ue) {
-		if inner := ue.Unwrap(); inner != nil && strings.HasPrefix(err.Error(), "Get ") {
-			return inner
-		}
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
 	}
 	return err
 }
