@@ -22,8 +22,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/feeds"
-	"github.com/microcosm-cc/bluemonday"
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/htmlsafe"
 )
 
 // Format is an output format of the merged feed.
@@ -124,25 +124,17 @@ func homeURL(meta Meta) string {
 	return strings.TrimSuffix(meta.BaseURL, "/") + "/"
 }
 
-// contentPolicy sanitises the representative's HTML once more on the way
-// out. The fetcher stored it sanitised; this second pass means a database
-// written by an older or buggy version still cannot put active content
-// (script, style, event handlers, javascript: URLs, iframes) into readers.
-var contentPolicy = func() *bluemonday.Policy {
-	p := bluemonday.UGCPolicy()
-	p.AllowURLSchemes("http", "https", "mailto")
-	p.RequireNoFollowOnLinks(false)
-	p.AllowAttrs("datetime").OnElements("time")
-	p.AllowElements("figure", "figcaption", "picture", "time", "mark", "small")
-	return p
-}()
+// The representative's HTML is sanitised once more on the way out. The
+// fetcher stored it sanitised; this second pass means a database written by
+// an older or buggy version still cannot put active content (script, style,
+// event handlers, javascript: URLs, iframes) into readers.
 
 // entryContent is the representative's HTML followed by the list of every
 // outlet that carried the story. Member titles and names are escaped.
 func entryContent(st wirefeed.Story) string {
 	var b strings.Builder
 	if h := strings.TrimSpace(st.Representative.HTML); h != "" {
-		b.WriteString(contentPolicy.Sanitize(h))
+		b.WriteString(htmlsafe.Sanitize(h))
 	} else if st.Representative.Summary != "" {
 		b.WriteString("<p>" + html.EscapeString(st.Representative.Summary) + "</p>")
 	}

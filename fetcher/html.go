@@ -7,24 +7,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/microcosm-cc/bluemonday"
+	"github.com/wirefeed/wirefeed/internal/htmlsafe"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/text/encoding/charmap"
 )
-
-// policy is the sanitiser every item body passes through. It starts from
-// bluemonday's user-generated-content policy (no script, style, event
-// handlers, iframes, forms or javascript: URLs) and keeps the markup a news
-// article needs. A bluemonday policy is safe for concurrent use once built.
-var policy = func() *bluemonday.Policy {
-	p := bluemonday.UGCPolicy()
-	p.AllowURLSchemes("http", "https", "mailto")
-	p.RequireNoFollowOnLinks(false)
-	p.AllowAttrs("datetime").OnElements("time")
-	p.AllowElements("figure", "figcaption", "picture", "time", "mark", "small")
-	return p
-}()
 
 // SanitizeHTML returns raw with active content removed and relative links
 // resolved against base. It is what the merged feed may carry.
@@ -32,7 +19,7 @@ func SanitizeHTML(raw string, base *url.URL) string {
 	if strings.TrimSpace(raw) == "" {
 		return ""
 	}
-	clean := policy.Sanitize(fixC1(raw))
+	clean := htmlsafe.Sanitize(fixC1(raw))
 	if base == nil || !strings.ContainsAny(clean, "=") {
 		return strings.TrimSpace(clean)
 	}
