@@ -21,6 +21,13 @@ const (
 	tableMaxLoad  = 0.85
 	tableSealLoad = 0.80
 	tableMinSize  = 64
+	// maxPerKey bounds how many items of one day a band key lists. A band
+	// shared by more items than that is a stock phrase of templated copy,
+	// not evidence of a story; without the bound every query through it
+	// would visit all those items, and the cost per new item would grow
+	// with history. Later items still find the first maxPerKey holders, so
+	// a story carried by more outlets still gathers them all.
+	maxPerKey = 32
 )
 
 // item flags
@@ -59,7 +66,7 @@ func (ix *index) add(id int64, d int64, flags uint8, keys []uint32) {
 		b.resize(max(2*len(b.keys), tableMinSize, int(float64(b.used+len(keys))/tableSealLoad)+1))
 	}
 	for _, k := range keys {
-		b.put(k, slot)
+		b.putCapped(k, slot)
 	}
 }
 
@@ -202,6 +209,24 @@ func (b *bucket) pos(k uint32) int {
 func (b *bucket) put(k, slot uint32) {
 	i := b.pos(k)
 	for b.keys[i] != 0 {
+		if i++; i == len(b.keys) {
+			i = 0
+		}
+	}
+	b.keys[i], b.vals[i] = k, slot
+	b.used++
+}
+
+// putCapped adds k unless the table already lists maxPerKey items under it.
+func (b *bucket) putCapped(k, slot uint32) {
+	n := 0
+	i := b.pos(k)
+	for b.keys[i] != 0 {
+		if b.keys[i] == k {
+			if n++; n == maxPerKey {
+				return
+			}
+		}
 		if i++; i == len(b.keys) {
 			i = 0
 		}
