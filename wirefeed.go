@@ -49,7 +49,10 @@ type Item struct {
 
 // Member is one outlet's copy of a story, as stored.
 type Member struct {
-	ItemID    int64
+	ItemID int64
+	// Words is the length of the body as the deduplicator counted it when
+	// the item was stored (Decision.Words); 0 for a title-only item.
+	Words     int
 	FeedName  string
 	FeedURL   string
 	GUID      string

@@ -546,12 +546,18 @@ func (e *Engine) Stats() Stats {
 // Representative returns the index of the member that represents a story:
 // a preferred source first (in the configured order), then the fullest
 // clean text (words left after boilerplate removal), then the earliest
-// published, then the first stored.
+// published, then the first stored. A member's clean length is the Words
+// the store kept from the decision (counted once, when the item arrived);
+// only a member without it but with a text is cleaned again here.
 func (e *Engine) Representative(ms []wirefeed.Member) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	words := make([]int, len(ms))
 	for i, m := range ms {
+		if m.Words > 0 || (m.Text == "" && m.Summary == "") {
+			words[i] = m.Words
+			continue
+		}
 		words[i] = len(cleanBody(bodyText(m.Text, m.Summary), m.Title, func(h uint64) bool {
 			return e.learned.has(m.FeedName, h)
 		}).words)

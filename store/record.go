@@ -73,7 +73,11 @@ func ensureFeed(ctx context.Context, tx *sql.Tx, f wirefeed.Feed) (int64, error)
 func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.Outcome) ([]wirefeed.Assigned, wirefeed.RecordResult, error) {
 	var res wirefeed.RecordResult
 	var assigned []wirefeed.Assigned
-	touched := map[string]bool{}
+	// touched lists the stories this record changes: nil for a story that
+	// needs its representative chosen again from all its members (a member
+	// changed, stories merged), else the members it gained.
+	touched := map[string][]wirefeed.Member{}
+	full := func(c string) { touched[c] = nil }
 	lk := &txLookup{tx: tx}
 	seen := o.Attempted.UTC().Truncate(time.Second)
 
@@ -102,7 +106,7 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 				assigned = append(assigned, a)
 			}
 			res.UpdatedItems++
-			touched[cluster] = true
+			full(cluster)
 			continue
 		case !errors.Is(err, sql.ErrNoRows):
 			return nil, res, err
@@ -127,6 +131,7 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 			for _, m := range dec.Merge {
 				delete(touched, m)
 			}
+			full(cluster)
 		}
 		id, err := insertItem(ctx, tx, feedID, it, seen, dec, cluster)
 		if err != nil {
@@ -136,11 +141,20 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 			return nil, res, fmt.Errorf("recording sentences of item %q: %w", it.GUID, err)
 		}
 		res.NewItems++
-		touched[cluster] = true
+		if added, ok := touched[cluster]; !ok || added != nil {
+			touched[cluster] = append(added, wirefeed.Member{ItemID: id, FeedName: o.Feed.Name, GUID: it.GUID, URL: it.URL,
+				Title: it.Title, Published: it.Published, FirstSeen: seen, Words: dec.Words})
+		}
 		assigned = append(assigned, wirefeed.Assigned{ItemID: id, Feed: o.Feed.Name, GUID: it.GUID, ClusterID: cluster, Seen: seen, Decision: dec})
 	}
-	for c := range touched {
-		if err := s.refreshCluster(ctx, tx, c, seen); err != nil {
+	for c, added := range touched {
+		var err error
+		if added == nil {
+			err = s.refreshCluster(ctx, tx, c, seen)
+		} else {
+			err = s.extendCluster(ctx, tx, c, added, seen)
+		}
+		if err != nil {
 			return nil, res, err
 		}
 	}
@@ -205,13 +219,14 @@ func updateItem(ctx context.Context, tx *sql.Tx, id int64, it *wirefeed.Item) er
 }
 
 // refreshCluster recomputes a story's published date and representative
-// after its membership or a member changed.
+// after its membership or a member changed. It reads only what the
+// representative rule needs (no texts), so a story with many outlets stays
+// cheap to extend.
 func (s *Store) refreshCluster(ctx context.Context, tx *sql.Tx, cluster string, now time.Time) error {
-	members, err := loadMembers(ctx, tx, []string{cluster})
+	ms, err := memberHeads(ctx, tx, cluster)
 	if err != nil {
 		return err
 	}
-	ms := members[cluster]
 	if len(ms) == 0 {
 		return nil
 	}
@@ -225,6 +240,60 @@ func (s *Store) refreshCluster(ctx context.Context, tx *sql.Tx, cluster string, 
 	_, err = tx.ExecContext(ctx, `UPDATE clusters SET published = ?, updated = ?, rep_item_id = ? WHERE id = ?`,
 		published.Unix(), now.Unix(), rep.ItemID, cluster)
 	return err
+}
+
+// extendCluster updates a story that only gained members: the best of its
+// current representative and the new members represents it (the rule is a
+// total order, so this equals choosing among all members), and its
+// published date is the earliest of its own and theirs. The cost is one
+// row read, however many outlets the story already has.
+func (s *Store) extendCluster(ctx context.Context, tx *sql.Tx, cluster string, added []wirefeed.Member, now time.Time) error {
+	var cur wirefeed.Member
+	var published, pub, seen int64
+	err := tx.QueryRowContext(ctx, `
+		SELECT c.published, coalesce(i.id, 0), coalesce(f.name, ''), coalesce(i.guid, ''), coalesce(i.url, ''),
+		       coalesce(i.title, ''), coalesce(i.published, 0), coalesce(i.first_seen, 0), coalesce(i.near_words, 0)
+		FROM clusters c LEFT JOIN items i ON i.id = c.rep_item_id LEFT JOIN feeds f ON f.id = i.feed_id
+		WHERE c.id = ?`, cluster).Scan(&published, &cur.ItemID, &cur.FeedName, &cur.GUID, &cur.URL, &cur.Title, &pub, &seen, &cur.Words)
+	if err != nil {
+		return fmt.Errorf("story %s: %w", cluster, err)
+	}
+	ms := added
+	if cur.ItemID != 0 {
+		cur.Published, cur.FirstSeen = fromUnix(pub), fromUnix(seen)
+		ms = append([]wirefeed.Member{cur}, added...)
+	}
+	rep := ms[s.matcher.Representative(ms)]
+	for _, m := range added {
+		published = min(published, m.Published.Unix())
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE clusters SET published = ?, updated = ?, rep_item_id = ? WHERE id = ?`,
+		published, now.Unix(), rep.ItemID, cluster)
+	return err
+}
+
+// memberHeads returns a story's members without their texts: item id,
+// feed, GUID, URL, title, dates and word count, earliest first.
+func memberHeads(ctx context.Context, tx *sql.Tx, cluster string) ([]wirefeed.Member, error) {
+	rows, err := tx.QueryContext(ctx, `
+		SELECT i.id, f.name, f.url, i.guid, i.url, i.title, i.published, i.first_seen, i.near_words
+		FROM items i JOIN feeds f ON f.id = i.feed_id
+		WHERE i.cluster_id = ? ORDER BY i.published, i.id`, cluster)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ms []wirefeed.Member
+	for rows.Next() {
+		var m wirefeed.Member
+		var pub, seen int64
+		if err := rows.Scan(&m.ItemID, &m.FeedName, &m.FeedURL, &m.GUID, &m.URL, &m.Title, &pub, &seen, &m.Words); err != nil {
+			return nil, err
+		}
+		m.Published, m.FirstSeen = fromUnix(pub), fromUnix(seen)
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
 }
 
 // updateFeedState records a fetch's effect on the feed's health and

@@ -47,6 +47,11 @@ var ErrNoMatcher = errors.New("store: opened without a matcher; cannot record it
 // inside the transaction that will store the item, Committed after that
 // transaction commits, and Representative to pick the member a story shows.
 // Calls are serialised by the store; a Matcher need not lock for them.
+//
+// Representative is given members without their texts (ids, feeds, titles,
+// dates and Words) and must choose by a rule that does not depend on their
+// order, a strict total order: when a story only gains members the store
+// asks about its current representative and the newcomers alone.
 type Matcher interface {
 	Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error)
 	Committed(assigned []wirefeed.Assigned)

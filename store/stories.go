@@ -174,7 +174,7 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 	err := inBatches(clusters, sqlBatch, func(args []any) error {
 		rows, err := q.QueryContext(ctx, `
 			SELECT i.cluster_id, i.id, f.name, f.url, i.guid, i.url, i.title, i.summary, i.text, i.content_html,
-			       i.published, i.first_seen, i.authors, i.categories
+			       i.published, i.first_seen, i.authors, i.categories, i.near_words
 			FROM items i JOIN feeds f ON f.id = i.feed_id
 			WHERE i.cluster_id IN (`+placeholders(len(args))+`)
 			ORDER BY i.published, i.id`, args...)
@@ -187,7 +187,7 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 			var m wirefeed.Member
 			var pub, seen int64
 			if err := rows.Scan(&c, &m.ItemID, &m.FeedName, &m.FeedURL, &m.GUID, &m.URL, &m.Title, &m.Summary, &m.Text, &m.HTML,
-				&pub, &seen, &authors, &cats); err != nil {
+				&pub, &seen, &authors, &cats, &m.Words); err != nil {
 				return err
 			}
 			m.Published, m.FirstSeen = fromUnix(pub), fromUnix(seen)
