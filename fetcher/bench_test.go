@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/fixtures"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -182,8 +183,8 @@ func BenchmarkCycle5000(b *testing.B) {
 }
 
 // benchDoc is a feed document with benchItems items that are new in each
-// iteration. Each story has its own headline and a body of 60 to 120 words
-// drawn from a vocabulary of a few thousand words, so, as with real news,
+// iteration. Each story has its own headline and a paragraph of generated
+// prose (fixtures.Paragraph), so, as with real news,
 // different stories share few word sequences; templated bodies that differ
 // only in a number would be near-duplicates of each other and measure the
 // deduplicator's worst case instead of a fetch cycle.
@@ -194,41 +195,12 @@ func benchDoc(feed int, iteration int64) []byte {
 		rng := rand.New(rand.NewPCG(uint64(feed), uint64(iteration)<<16|uint64(j)))
 		fmt.Fprintf(&sb, `<item><title>%s</title><link>https://site%d.example.com/%d/%d</link>`+
 			`<guid>f%d-it%d-s%d</guid><pubDate>Wed, 14 Jun 2023 10:%02d:00 GMT</pubDate><description><![CDATA[<p>`,
-			benchWords(rng, 8), feed, iteration, j, feed, iteration, j, j%60)
-		for range 4 + rng.IntN(4) {
-			sb.WriteString(benchWords(rng, 12+rng.IntN(8)))
-			sb.WriteString(". ")
-		}
+			fixtures.Words(rng, 8), feed, iteration, j, feed, iteration, j, j%60)
+		sb.WriteString(fixtures.Paragraph(rng))
 		sb.WriteString(`</p>]]></description></item>`)
 	}
 	sb.WriteString(`</channel></rss>`)
 	return []byte(sb.String())
-}
-
-// benchVocabulary is a fixed list of made-up words: consonant-vowel
-// syllables, two to four per word.
-var benchVocabulary = func() []string {
-	rng := rand.New(rand.NewPCG(42, 42))
-	const cons, vows = "bcdfghjklmnprstvz", "aeiou"
-	words := make([]string, 4000)
-	for i := range words {
-		var w strings.Builder
-		for range 2 + rng.IntN(3) {
-			w.WriteByte(cons[rng.IntN(len(cons))])
-			w.WriteByte(vows[rng.IntN(len(vows))])
-		}
-		words[i] = w.String()
-	}
-	return words
-}()
-
-func benchWords(rng *rand.Rand, n int) string {
-	ws := make([]string, n)
-	for i := range ws {
-		// Zipf-like: common words much more often, as in prose.
-		ws[i] = benchVocabulary[int(float64(len(benchVocabulary))*rng.Float64()*rng.Float64()*rng.Float64())]
-	}
-	return strings.Join(ws, " ")
 }
 
 func mustPort(tb testing.TB, raw string) string {
