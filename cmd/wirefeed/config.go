@@ -313,6 +313,11 @@ func (c *Config) validate() []string {
 		add(c.at("dedupe.boilerplate_stories", "must be at least 2, not %d", c.Dedupe.BoilerplateStories))
 	}
 	c.checkDuration(&ps, "store.retention", c.Store.Retention, time.Hour)
+	// The deduplicator verifies candidates against their stored text; items
+	// pruned inside its window could no longer be compared.
+	if ret, win := duration(c.Store.Retention), duration(c.Dedupe.Window); ret > 0 && win > 0 && ret < win+24*time.Hour {
+		add(c.at("store.retention", "must be at least dedupe.window plus a day (%s), not %s", win+24*time.Hour, c.Store.Retention))
+	}
 	ps = append(ps, c.validateOutputs()...)
 
 	if len(c.Feeds) == 0 {

@@ -58,6 +58,7 @@ func TestParseConfigErrorsNameLineAndKey(t *testing.T) {
 		{"missing name", strings.Replace(validFeeds, "name = \"One\"\n", "", 1), []string{"c.toml:2: feeds[0].name: missing"}},
 		{"bad duration", "[fetch]\ntimeout = \"30\"\n" + validFeeds, []string{"c.toml:2: fetch.timeout: bad duration \"30\""}},
 		{"duration too short", "[fetch]\nbackoff_min = \"1ms\"\n" + validFeeds, []string{"c.toml:2: fetch.backoff_min: must be at least 1s"}},
+		{"retention shorter than the window", "[store]\nretention = \"48h\"\n" + validFeeds, []string{"c.toml:2: store.retention: must be at least dedupe.window plus a day"}},
 		{"bad listen", "[server]\nlisten = \"8080\"\n" + validFeeds, []string{"c.toml:2: server.listen: bad address"}},
 		{"wrong type", "[fetch]\nconcurrency = \"many\"\n" + validFeeds, []string{"c.toml:2: fetch.concurrency: incompatible types"}},
 		{"syntax error", "schedule = \n" + validFeeds, []string{"c.toml:1:"}},
