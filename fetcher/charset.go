@@ -33,7 +33,7 @@ var xmlDeclEncoding = regexp.MustCompile(`encoding\s*=\s*["']([A-Za-z0-9._:\-]+)
 // does not decode the bytes a second time.
 func ToUTF8(body []byte, contentType string) ([]byte, string, error) {
 	enc, name, rest := bomEncoding(body)
-	if enc == nil {
+	if name == "" { // no byte-order mark: the labels and sniffing decide
 		enc, name = declaredEncoding(body, contentType)
 		rest = body
 	}
@@ -54,7 +54,9 @@ func ToUTF8(body []byte, contentType string) ([]byte, string, error) {
 }
 
 // bomEncoding recognises a byte-order mark, or the first bytes of a UTF-16
-// or UTF-32 XML document without one.
+// or UTF-32 XML document without one. It returns the encoding's name ("" when
+// there is no mark) and the bytes after the mark; the Encoding is nil for
+// UTF-8, which needs no decoding.
 func bomEncoding(b []byte) (encoding.Encoding, string, []byte) {
 	switch {
 	case bytes.HasPrefix(b, []byte{0x00, 0x00, 0xFE, 0xFF}):

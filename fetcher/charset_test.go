@@ -47,6 +47,10 @@ func TestToUTF8(t *testing.T) {
 	}{
 		{"utf-8 without declaration", []byte("<rss><channel><title>" + title + "</title></channel></rss>"), "", "utf-8", title},
 		{"utf-8 with BOM", append([]byte{0xEF, 0xBB, 0xBF}, "<rss><channel><title>"+title+"</title></channel></rss>"...), "", "utf-8", title},
+		// The mark wins over a contrary label, and a stray byte that is
+		// not UTF-8 does not turn the whole document into windows-1252.
+		{"utf-8 BOM beats an HTTP charset", append([]byte{0xEF, 0xBB, 0xBF}, "<rss><channel><title>"+title+"</title></channel></rss>"...), "text/xml; charset=iso-8859-1", "utf-8", title},
+		{"utf-8 BOM with a stray byte", append([]byte{0xEF, 0xBB, 0xBF}, "<rss><channel><title>"+title+"\x92</title></channel></rss>"...), "", "utf-8", title}, // the replacement character is dropped from the title
 		{"windows-1252 declared in the prolog", cp1252Doc(`<?xml version="1.0" encoding="windows-1252"?>`), "", "windows-1252", title},
 		{"windows-1252 declared over HTTP only", cp1252Doc(`<?xml version="1.0"?>`), "application/rss+xml; charset=windows-1252", "windows-1252", title},
 		{"ISO-8859-1 without any declaration", latin1Doc(""), "", "windows-1252", "Café Élysée"},
