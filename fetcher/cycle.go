@@ -171,6 +171,11 @@ type CycleOptions struct {
 	// hit their servers in the same second. A one-off `wirefeed fetch`
 	// uses none.
 	Spread time.Duration
+	// Drain, when done, stops the cycle from starting more fetches: feeds
+	// not yet started are reported skipped, fetches in flight finish (until
+	// the cycle's own context ends). The daemon drains on shutdown, so a
+	// cycle waiting out its spread does not hold up SIGTERM.
+	Drain context.Context
 }
 
 // Run fetches every feed in feeds once, at once (no spread). Feeds that are
@@ -219,7 +224,14 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 	// a while (a burst of 200s), so a busy writer does not idle the fetch
 	// slots; its bound caps the parsed documents held in memory.
 	recorded := make(chan *fetched, min(q.n, recordBuffer))
-	stopWake := context.AfterFunc(ctx, r.lim.broadcast)
+	// startCtx ends when no more fetches may start: the cycle is cancelled
+	// or drained.
+	startCtx, stopStarts := context.WithCancel(ctx)
+	defer stopStarts()
+	if opts.Drain != nil {
+		defer context.AfterFunc(opts.Drain, stopStarts)()
+	}
+	stopWake := context.AfterFunc(startCtx, r.lim.broadcast)
 	defer stopWake()
 	var fetchers, recorder sync.WaitGroup
 	recorder.Add(1)
@@ -233,7 +245,7 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 		fetchers.Add(1)
 		go func() {
 			defer fetchers.Done()
-			r.work(ctx, q, opts.Force, results, recorded)
+			r.work(ctx, startCtx, q, opts.Force, results, recorded)
 		}()
 	}
 	fetchers.Wait()
@@ -244,6 +256,10 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 	left := q.drain()
 	r.lim.mu.Unlock()
 	for _, j := range left {
+		if ctx.Err() == nil {
+			results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Skipped, NextDue: j.st.NextDue, Reason: "not started: shutting down"}
+			continue
+		}
 		results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Failed, Err: fmt.Errorf("feed %q: not fetched: %w", j.feed.Name, ctx.Err())}
 	}
 	rep.Results = results
@@ -294,12 +310,12 @@ type fetched struct {
 	outcome *wirefeed.Outcome
 }
 
-// work takes jobs from q until it is empty or ctx is done: it holds a
-// fetch slot only for the HTTP exchange, then parses and hands the outcome
-// to the recorder.
-func (r *Runner) work(ctx context.Context, q *queue, force bool, results []Result, recorded chan<- *fetched) {
+// work takes jobs from q until it is empty or startCtx is done: it holds a
+// fetch slot only for the HTTP exchange (bounded by ctx), then parses and
+// hands the outcome to the recorder.
+func (r *Runner) work(ctx, startCtx context.Context, q *queue, force bool, results []Result, recorded chan<- *fetched) {
 	for {
-		j, paused, ok := r.lim.acquire(ctx, q, force, r.now)
+		j, paused, ok := r.lim.acquire(startCtx, q, force, r.now)
 		if !ok {
 			return
 		}
@@ -443,11 +459,23 @@ func (r *Runner) record(ctx context.Context, f *fetched) Result {
 	rec, recErr := r.store.Record(ctx, o)
 	if recErr != nil {
 		r.logger.Error("recording fetch outcome", slog.String("feed", j.feed.Name), slog.Any("err", recErr))
-		if o.Err == nil {
-			o.Err = fmt.Errorf("feed %q: %w", j.feed.Name, recErr)
+		// The transaction rolled back whole, feed state included. Record
+		// the failure on its own, so the feed shows as failing and backs
+		// off instead of looking healthy and being refetched every cycle;
+		// its validators are kept, so the items come again next time.
+		failed := &wirefeed.Outcome{Feed: o.Feed, Attempted: o.Attempted, Status: o.Status,
+			Err: fmt.Errorf("feed %q: storing the fetched items: %w", j.feed.Name, recErr), NextDueReason: wirefeed.NextDueBackoff}
+		if o.Err != nil {
+			failed.Err, failed.NextDue, failed.NextDueReason, failed.Gone = o.Err, o.NextDue, o.NextDueReason, o.Gone
+		} else {
+			failed.NextDue = o.Attempted.Add(r.backoff.Delay(j.st.ConsecutiveErrors+1, r.rand()))
 		}
+		if _, err := r.store.Record(ctx, failed); err != nil {
+			r.logger.Error("recording the failure", slog.String("feed", j.feed.Name), slog.Any("err", err))
+		}
+		o.Err, o.NextDue, o.Items = failed.Err, failed.NextDue, nil
 	}
-	res.New, res.Err = rec.NewItems, o.Err
+	res.New, res.Err, res.NextDue = rec.NewItems, o.Err, o.NextDue
 	switch {
 	case o.Err != nil:
 		res.Status = Failed

@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -608,3 +609,83 @@ func TestRunnerCancelled(t *testing.T) {
 
 // The store is a Store.
 var _ Store = (*store.Store)(nil)
+
+// TestRunnerDrainStopsNewStarts: a drained cycle starts no more fetches;
+// feeds waiting out their spread are reported skipped at once, not failed,
+// so SIGTERM is not held up by a schedule's jitter.
+func TestRunnerDrainStopsNewStarts(t *testing.T) {
+	srv := newTestServer(t)
+	var feeds []wirefeed.Feed
+	for i := range 5 {
+		path := fmt.Sprintf("/later%d", i)
+		srv.handle(path, serveBytes(rssDoc("Later", fmt.Sprintf("later%d", i), 1)))
+		feeds = append(feeds, wirefeed.Feed{Name: fmt.Sprintf("later %d", i), URL: srv.url(fmt.Sprintf("l%d.test", i), path)})
+	}
+	r := newTestRunner(t, openStore(t), nil, RunnerOptions{Concurrency: 8})
+	drain, stop := context.WithCancel(context.Background())
+	done := make(chan Report, 1)
+	go func() {
+		// Every feed waits out a spread offset of up to a day.
+		rep, err := r.RunCycle(context.Background(), feeds, CycleOptions{Spread: 24 * time.Hour, Drain: drain})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	time.Sleep(50 * time.Millisecond)
+	stop()
+	var rep Report
+	select {
+	case rep = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a drained cycle did not return")
+	}
+	for _, res := range rep.Results {
+		if res.Status != Skipped || res.Reason != "not started: shutting down" {
+			t.Errorf("%s: %s (%q, %v), want skipped as not started", res.Feed, res.Status, res.Reason, res.Err)
+		}
+	}
+	for i := range 5 {
+		if n := srv.hitCount(fmt.Sprintf("/later%d", i)); n != 0 {
+			t.Errorf("/later%d fetched %d times after the drain, want none", i, n)
+		}
+	}
+}
+
+// failingItemsStore fails every Record that carries items, as a store does
+// when its transaction cannot commit.
+type failingItemsStore struct{ Store }
+
+func (s failingItemsStore) Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.RecordResult, error) {
+	if len(o.Items) > 0 {
+		return wirefeed.RecordResult{}, errors.New("database is locked")
+	}
+	return s.Store.Record(ctx, o)
+}
+
+// TestRunnerRecordsAFailureToStore: when storing a fetched document fails,
+// the feed is still recorded as failing, with the error and a backoff.
+func TestRunnerRecordsAFailureToStore(t *testing.T) {
+	srv := newTestServer(t)
+	srv.handle("/f", serveBytes(rssDoc("F", "f", 2), "ETag", `"v1"`))
+	st := openStore(t)
+	c := newClock()
+	r := newTestRunner(t, failingItemsStore{st}, c, RunnerOptions{Backoff: Backoff{Min: time.Minute, Max: time.Hour}})
+	f := wirefeed.Feed{Name: "F", URL: srv.url("f.test", "/f")}
+	rep, err := r.Run(context.Background(), []wirefeed.Feed{f}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := rep.Results[0]; res.Status != Failed || !strings.Contains(res.Err.Error(), "database is locked") {
+		t.Fatalf("result %+v, want failed with the store's error", res)
+	}
+	states, err := st.FeedStates(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := states["F"]
+	if got.ConsecutiveErrors != 1 || !strings.Contains(got.LastError, "storing the fetched items: database is locked") ||
+		!got.NextDue.After(c.Now()) || got.ETag != "" {
+		t.Errorf("feed state after a failed store: %+v; want one failure, the error, a backoff and no validators", got)
+	}
+}

@@ -26,8 +26,10 @@ type Scheduler struct {
 	cron        *cron.Cron
 	logger      *slog.Logger
 	afterCycle  func(context.Context, Report)
-	ctx         context.Context
+	ctx         context.Context // cancelled when running fetches must stop
 	cancel      context.CancelFunc
+	drain       context.Context // cancelled when no fetch may start
+	stopDrain   context.CancelFunc
 	wg          sync.WaitGroup
 	mu          sync.Mutex
 	stopped     bool
@@ -50,6 +52,7 @@ func NewScheduler(runner *Runner, feeds []wirefeed.Feed, globalSpec string, logg
 		startupFeed: feeds,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.drain, s.stopDrain = context.WithCancel(context.Background())
 	groups := map[string][]wirefeed.Feed{}
 	var order []string
 	for _, f := range feeds {
@@ -102,7 +105,7 @@ func (s *Scheduler) cycle(feeds []wirefeed.Feed, spread time.Duration) {
 	if s.ctx.Err() != nil {
 		return
 	}
-	rep, err := s.runner.RunCycle(s.ctx, feeds, CycleOptions{Spread: spread})
+	rep, err := s.runner.RunCycle(s.ctx, feeds, CycleOptions{Spread: spread, Drain: s.drain})
 	if err != nil {
 		s.logger.Error("fetch cycle failed", slog.Any("err", err))
 		return
@@ -114,18 +117,20 @@ func (s *Scheduler) cycle(feeds []wirefeed.Feed, spread time.Duration) {
 		slog.Int("skipped", rep.Count(Skipped)),
 		slog.Int("failed", rep.Count(Failed)),
 		slog.Duration("took", rep.Duration))
-	if s.afterCycle != nil {
-		s.afterCycle(s.ctx, rep)
+	if s.afterCycle != nil && s.drain.Err() == nil {
+		s.afterCycle(s.ctx, rep) // not while shutting down: the next start does it
 	}
 }
 
-// Stop stops the schedules and waits for running cycles. Cycles get grace
-// to finish; after that their context is cancelled (each feed's store
-// transaction then rolls back whole) and Stop waits for them to return.
+// Stop stops the schedules and waits for running cycles. A running cycle
+// starts no more fetches; those in flight get grace to finish, after which
+// their context is cancelled (each feed's store transaction then rolls back
+// whole) and Stop waits for them to return.
 func (s *Scheduler) Stop(grace time.Duration) {
 	s.mu.Lock()
 	s.stopped = true
 	s.mu.Unlock()
+	s.stopDrain()
 	done := s.cron.Stop().Done()
 	all := make(chan struct{})
 	go func() {

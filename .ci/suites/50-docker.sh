@@ -109,7 +109,7 @@ echo "members per story: $stories"
 grep -qw 3 <<<"$stories" || { echo "the shared story should have 3 members"; exit 1; }
 
 echo "--- SIGTERM"
-$DOCKER stop -t 30 wirefeed-ci >/dev/null
+$DOCKER stop wirefeed-ci >/dev/null
 code=$($DOCKER inspect -f '{{.State.ExitCode}}' wirefeed-ci)
 $DOCKER logs wirefeed-ci 2>&1 | tail -3
 [ "$code" = 0 ] || { echo "exit code $code after SIGTERM, want 0"; exit 1; }
@@ -122,5 +122,5 @@ wait_healthy
 stories=$(members)
 echo "members per story after restart: $stories"
 [ "$(wc -w <<<"$stories")" -eq 4 ] || { echo "want 4 stories after restart"; exit 1; }
-$DOCKER stop -t 30 wirefeed-ci >/dev/null
+$DOCKER stop wirefeed-ci >/dev/null
 echo "docker suite: ok"

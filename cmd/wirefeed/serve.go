@@ -102,6 +102,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
+// shutdownGrace is how long fetches in flight may run on after SIGTERM.
+const shutdownGrace = 5 * time.Second
+
 // serve runs the daemon until ctx is cancelled. When ready is not nil it
 // receives the listening address once the server accepts connections.
 func serve(ctx context.Context, cfg *Config, logger *slog.Logger, ready chan<- string) error {
@@ -157,9 +160,13 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, ready chan<- s
 		sched.Stop(10 * time.Second)
 		return fmt.Errorf("http server: %w", err)
 	}
-	// Stop taking work first, then let in-flight requests finish.
-	sched.Stop(20 * time.Second)
-	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Stop taking work first, then let in-flight requests finish. Both
+	// waits together stay under Docker's default stop timeout (10 s), after
+	// which it would kill the process: fetches not started are dropped at
+	// once, fetches in flight get 5 s before they are cancelled and their
+	// transactions rolled back.
+	sched.Stop(shutdownGrace)
+	shutCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		logger.Warn("http shutdown", slog.Any("err", err))
