@@ -83,22 +83,32 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 
 	for i := range o.Items {
 		it := &o.Items[i]
-		var existingID, firstSeen int64
-		var cluster, oldTitle, oldText, oldURL string
+		var existingID, firstSeen, oldPub, oldUpd int64
+		var cluster, oldTitle, oldText, oldURL, oldSummary, oldHTML, oldAuthors, oldCats string
 		var oldSig []byte
-		err := tx.QueryRowContext(ctx, `SELECT id, cluster_id, title, text, url, first_seen, signature FROM items WHERE feed_id = ? AND guid = ?`, feedID, it.GUID).
-			Scan(&existingID, &cluster, &oldTitle, &oldText, &oldURL, &firstSeen, &oldSig)
+		err := tx.QueryRowContext(ctx, `SELECT id, cluster_id, title, text, url, summary, content_html, authors, categories,
+			published, updated, first_seen, signature FROM items WHERE feed_id = ? AND guid = ?`, feedID, it.GUID).
+			Scan(&existingID, &cluster, &oldTitle, &oldText, &oldURL, &oldSummary, &oldHTML, &oldAuthors, &oldCats,
+				&oldPub, &oldUpd, &firstSeen, &oldSig)
 		switch {
 		case err == nil:
 			// A known item. An update is not a new story: keep its
-			// cluster, refresh what the source changed.
-			if oldTitle == it.Title && oldText == it.Text && oldURL == it.URL {
+			// cluster, refresh what the source changed. An undated item
+			// keeps the date it was first seen with.
+			pub, upd := it.Published.Unix(), it.Updated.Unix()
+			if it.DateMissing {
+				pub, upd = oldPub, oldUpd
+			}
+			authors, cats := jsonList(it.Authors), jsonList(it.Categories)
+			copyChanged := oldTitle != it.Title || oldText != it.Text || oldURL != it.URL
+			if !copyChanged && oldSummary == it.Summary && oldHTML == it.ContentHTML && oldAuthors == authors &&
+				oldCats == cats && oldPub == pub && oldUpd == upd {
 				continue
 			}
-			if err := updateItem(ctx, tx, existingID, it); err != nil {
+			if err := updateItem(ctx, tx, existingID, it, pub, upd); err != nil {
 				return nil, res, err
 			}
-			if rs, ok := s.matcher.(Resigner); ok {
+			if rs, ok := s.matcher.(Resigner); ok && copyChanged {
 				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen), oldSig)
 				if err != nil {
 					return nil, res, fmt.Errorf("signing updated item %q: %w", it.GUID, err)
@@ -159,7 +169,7 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 		}
 	}
 	if len(touched) > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'generation'`); err != nil {
+		if err := bumpGeneration(ctx, tx); err != nil {
 			return nil, res, err
 		}
 	}
@@ -190,32 +200,40 @@ func newCluster(ctx context.Context, tx *sql.Tx, feed string, it *wirefeed.Item,
 }
 
 func insertItem(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, cluster string) (int64, error) {
-	authors, _ := json.Marshal(nonNil(it.Authors))
-	cats, _ := json.Marshal(nonNil(it.Categories))
 	r, err := tx.ExecContext(ctx, `
 		INSERT INTO items (feed_id, guid, url, title, summary, text, content_html, published, updated,
 		                   first_seen, authors, categories, body_hash, signature, cluster_id, near_words)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		feedID, it.GUID, it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Published.Unix(), it.Updated.Unix(),
-		seen.Unix(), string(authors), string(cats), dec.BodyHash, dec.Signature, cluster, dec.Words)
+		seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, dec.Signature, cluster, dec.Words)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
 	return r.LastInsertId()
 }
 
-func updateItem(ctx context.Context, tx *sql.Tx, id int64, it *wirefeed.Item) error {
-	authors, _ := json.Marshal(nonNil(it.Authors))
-	cats, _ := json.Marshal(nonNil(it.Categories))
+// updateItem stores what the source changed in a known item; pub and upd
+// are its dates in unix seconds.
+func updateItem(ctx context.Context, tx *sql.Tx, id int64, it *wirefeed.Item, pub, upd int64) error {
 	_, err := tx.ExecContext(ctx, `
-		UPDATE items SET url = ?, title = ?, summary = ?, text = ?, content_html = ?, updated = ?,
+		UPDATE items SET url = ?, title = ?, summary = ?, text = ?, content_html = ?, published = ?, updated = ?,
 		                 authors = ?, categories = ?
 		WHERE id = ?`,
-		it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Updated.Unix(), string(authors), string(cats), id)
+		it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, pub, upd, jsonList(it.Authors), jsonList(it.Categories), id)
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}
 	return nil
+}
+
+// jsonList is how the store keeps a list of strings: a JSON array, never
+// null.
+func jsonList(s []string) string {
+	if s == nil {
+		s = []string{}
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // refreshCluster recomputes a story's published date and representative
@@ -335,16 +353,12 @@ func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.
 		return err
 	}
 	if o.MovedTo != "" {
-		_, err = tx.ExecContext(ctx, `UPDATE feeds SET url = ? WHERE id = ?`, o.MovedTo, feedID)
+		// The feed's URL is in the merged feed (JSON feed_url, RSS source).
+		if _, err = tx.ExecContext(ctx, `UPDATE feeds SET url = ? WHERE id = ?`, o.MovedTo, feedID); err == nil {
+			err = bumpGeneration(ctx, tx)
+		}
 	}
 	return err
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // txLookup answers the Matcher's questions inside the recording transaction.

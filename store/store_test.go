@@ -339,3 +339,78 @@ func TestCrashWriter(t *testing.T) {
 		fmt.Printf("committed %d\n", b)
 	}
 }
+
+func TestRecordStoresEveryChangeOfAKnownItem(t *testing.T) {
+	st, _ := MustOpen(t, dedupe.New(dedupe.Options{}))
+	ctx := context.Background()
+	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
+	rec := func(at time.Time, it wirefeed.Item) wirefeed.RecordResult {
+		t.Helper()
+		res, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: at, Status: 200, Items: []wirefeed.Item{it}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	it := item("a1", "https://a.example/1", "Talks resume", wireText, t0)
+	rec(t0, it)
+	gen, _ := st.Generation(ctx)
+
+	// Only the categories and the summary change: stored, and readers see it.
+	it.Categories, it.Summary = []string{"Europe", "Sanctions"}, "A new standfirst."
+	if res := rec(t0.Add(time.Hour), it); res.UpdatedItems != 1 {
+		t.Errorf("categories and summary changed: %+v, want one updated item", res)
+	}
+	stories, _ := st.Stories(ctx, wirefeed.StoryQuery{})
+	if m := stories[0].Members[0]; len(m.Category) != 2 || m.Summary != "A new standfirst." {
+		t.Errorf("stored member %+v, want the new categories and summary", m)
+	}
+	if g, _ := st.Generation(ctx); g == gen {
+		t.Error("generation did not move on an update readers can see")
+	}
+
+	// An undated item is seen at a new time on every fetch; that is not a change.
+	undated := item("u1", "https://a.example/u", "No date", "An item whose feed gives no date at all.", t0)
+	undated.DateMissing = true
+	rec(t0, undated)
+	undated.Published, undated.Updated = t0.Add(2*time.Hour), t0.Add(2*time.Hour)
+	if res := rec(t0.Add(2*time.Hour), undated); res.UpdatedItems != 0 {
+		t.Errorf("refetching an undated item: %+v, want no update", res)
+	}
+}
+
+// A feed's URL is part of the merged feed; moving it must invalidate
+// renderings.
+func TestFeedURLChangesMoveTheGeneration(t *testing.T) {
+	st, _ := MustOpen(t, dedupe.New(dedupe.Options{}))
+	ctx := context.Background()
+	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
+	if err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
+		t.Fatal(err)
+	}
+	g0, _ := st.Generation(ctx)
+	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0, Status: 304, NotModified: true, MovedTo: "https://a.example/new"}); err != nil {
+		t.Fatal(err)
+	}
+	g1, _ := st.Generation(ctx)
+	if g1 == g0 {
+		t.Error("a permanent move did not move the generation")
+	}
+	f.URL = "https://elsewhere.example/feed"
+	if err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
+		t.Fatal(err)
+	}
+	if g2, _ := st.Generation(ctx); g2 == g1 {
+		t.Error("a config URL change did not move the generation")
+	}
+	if err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
+		t.Fatal(err)
+	}
+	g3, _ := st.Generation(ctx)
+	if err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
+		t.Fatal(err)
+	}
+	if g4, _ := st.Generation(ctx); g4 != g3 {
+		t.Error("syncing an unchanged config moved the generation")
+	}
+}
