@@ -21,8 +21,9 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) error {
 		return fmt.Errorf("store: sync feeds: %w", err)
 	}
 	defer tx.Rollback()
+	changed := int64(0)
 	for _, f := range feeds {
-		_, err := tx.ExecContext(ctx, `
+		r, err := tx.ExecContext(ctx, `
 			INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET
 				config_url = excluded.config_url,
@@ -32,6 +33,13 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) error {
 			WHERE feeds.config_url != excluded.config_url`, f.Name, f.URL, f.URL)
 		if err != nil {
 			return fmt.Errorf("store: sync feed %q: %w", f.Name, err)
+		}
+		n, _ := r.RowsAffected()
+		changed += n
+	}
+	if changed > 0 {
+		if err := bumpGeneration(ctx, tx); err != nil {
+			return fmt.Errorf("store: sync feeds: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

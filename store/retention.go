@@ -66,7 +66,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 			return 0, fmt.Errorf("store: prune story %s: %w", c, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'generation'`); err != nil {
+	if err := bumpGeneration(ctx, tx); err != nil {
 		return 0, fmt.Errorf("store: prune: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -176,6 +176,13 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 	return g, nil
 }
 
+// bumpGeneration records, inside tx, that something a reader of the merged
+// feed could see has changed.
+func bumpGeneration(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'generation'`)
+	return err
+}
+
 // Checkpoint copies the WAL into the database file and truncates it, so a
 // long-running daemon's WAL does not grow without bound.
 func (s *Store) Checkpoint(ctx context.Context) error {
