@@ -396,15 +396,18 @@ func (h *Handler) rendering(ctx context.Context, out *output, f Format, req feed
 }
 
 // renderKey renders the response for key at generation gen and caches it.
+// Its result is shared with every request waiting on the same key, so it
+// does not stop when the request that started it goes away; it is bounded
+// by renderTimeout instead.
 func (h *Handler) renderKey(ctx context.Context, key string, gen int64, out *output, f Format, req feedRequest, paginate bool) (*rendering, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renderTimeout)
+	defer cancel()
 	select {
 	case h.renders <- struct{}{}:
 		defer func() { <-h.renders }()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renderTimeout)
-	defer cancel()
 	h.cacheMu.RLock()
 	prev := h.cache[key]
 	h.cacheMu.RUnlock()
