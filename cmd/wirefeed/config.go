@@ -242,8 +242,8 @@ func (c *Config) validate() []string {
 	if strings.TrimSpace(c.DataDir) == "" {
 		add(c.at("data_dir", "must not be empty"))
 	}
-	if _, err := fetcher.CronParser.Parse(c.Schedule); err != nil {
-		add(c.at("schedule", "bad cron spec %q: %v", c.Schedule, err))
+	if msg := checkSchedule(c.Schedule); msg != "" {
+		add(c.at("schedule", "%s", msg))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -293,8 +293,10 @@ func (c *Config) validate() []string {
 	if duration(c.Fetch.BackoffMax) < duration(c.Fetch.BackoffMin) {
 		add(c.at("fetch.backoff_max", "must not be shorter than fetch.backoff_min (%s), not %s", c.Fetch.BackoffMin, c.Fetch.BackoffMax))
 	}
-	if c.Dedupe.MinBodyWords < 0 {
-		add(c.at("dedupe.min_body_words", "must not be negative"))
+	// Bodies under 8 cleaned words count as title-only whatever this says,
+	// so a smaller value would be silently ignored.
+	if c.Dedupe.MinBodyWords != 0 && c.Dedupe.MinBodyWords < 8 {
+		add(c.at("dedupe.min_body_words", "must be at least 8 (bodies shorter than that count as title-only), not %d", c.Dedupe.MinBodyWords))
 	}
 	c.checkDuration(&ps, "dedupe.window", c.Dedupe.Window, time.Hour)
 	c.checkDuration(&ps, "dedupe.title_window", c.Dedupe.TitleWindow, time.Minute)
@@ -315,8 +317,14 @@ func (c *Config) validate() []string {
 	c.checkDuration(&ps, "store.retention", c.Store.Retention, time.Hour)
 	// The deduplicator verifies candidates against their stored text; items
 	// pruned inside its window could no longer be compared.
-	if ret, win := duration(c.Store.Retention), duration(c.Dedupe.Window); ret > 0 && win > 0 && ret < win+24*time.Hour {
-		add(c.at("store.retention", "must be at least dedupe.window plus a day (%s), not %s", win+24*time.Hour, c.Store.Retention))
+	// The deduplicator's window is kept in whole UTC days, rounded up, and
+	// reaches back into the day before its oldest: items that old are still
+	// compared against.
+	if ret, win := duration(c.Store.Retention), duration(c.Dedupe.Window); ret > 0 && win > 0 {
+		need := (time.Duration((win+24*time.Hour-1)/(24*time.Hour)) + 1) * 24 * time.Hour
+		if ret < need {
+			add(c.at("store.retention", "must be at least %s for a dedupe.window of %s (the window in whole days, plus one), not %s", need, c.Dedupe.Window, c.Store.Retention))
+		}
 	}
 	ps = append(ps, c.validateOutputs()...)
 
@@ -330,6 +338,8 @@ func (c *Config) validate() []string {
 			add(c.problem(c.lines.entry(key), key+".name", "missing; every feed needs a name"))
 		} else if !feedNameRE.MatchString(f.Name) {
 			add(c.at(key+".name", "must be 1 to 100 printable characters"))
+		} else if strings.TrimSpace(f.Name) != f.Name {
+			add(c.at(key+".name", "%q has leading or trailing spaces", f.Name))
 		} else if j, dup := names[strings.ToLower(f.Name)]; dup {
 			add(c.at(key+".name", "duplicate feed name %q (also feeds[%d], line %d)", f.Name, j, c.lines[fmt.Sprintf("feeds[%d].name", j)]))
 		} else {
@@ -341,12 +351,34 @@ func (c *Config) validate() []string {
 			add(c.at(key+".url", "bad URL %q: want an absolute http or https URL", f.URL))
 		}
 		if f.Schedule != "" {
-			if _, err := fetcher.CronParser.Parse(f.Schedule); err != nil {
-				add(c.at(key+".schedule", "bad cron spec %q: %v", f.Schedule, err))
+			if msg := checkSchedule(f.Schedule); msg != "" {
+				add(c.at(key+".schedule", "%s", msg))
 			}
 		}
 	}
+	for i, name := range c.Dedupe.PreferredSources {
+		if _, ok := names[strings.ToLower(name)]; !ok {
+			add(c.at("dedupe.preferred_sources", "%q (entry %d) is not the name of a configured feed", name, i+1))
+		}
+	}
 	return ps
+}
+
+// minInterval is the shortest @every schedule accepted: faster polling
+// only burdens the sources.
+const minInterval = time.Minute
+
+// checkSchedule returns what is wrong with a cron spec, or "".
+func checkSchedule(spec string) string {
+	if _, err := fetcher.CronParser.Parse(spec); err != nil {
+		return fmt.Sprintf("bad cron spec %q: %v", spec, err)
+	}
+	if d, ok := strings.CutPrefix(spec, "@every "); ok {
+		if every, err := time.ParseDuration(strings.TrimSpace(d)); err == nil && every < minInterval {
+			return fmt.Sprintf("%q polls more often than every %s", spec, minInterval)
+		}
+	}
+	return ""
 }
 
 func (c *Config) checkDuration(ps *[]string, key, v string, atLeast time.Duration) {
