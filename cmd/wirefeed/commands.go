@@ -131,7 +131,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var body []byte
 	var contentType, base string
 	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
-		c := fetcher.NewClient(fetcher.ClientOptions{AllowPrivate: *allowPrivate})
+		c := fetcher.NewClient(fetcher.ClientOptions{AllowPrivate: *allowPrivate, UserAgent: userAgent()})
 		defer c.CloseIdleConnections()
 		resp, err := c.Get(ctx, fetcher.Request{URL: src})
 		if err != nil {
@@ -216,13 +216,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "wirefeed export: -limit must be between 1 and %d\n", feedout.MaxLimit)
 		return exitUsage
 	}
-	if _, err := os.Stat(cfg.DBPath()); err != nil {
-		fmt.Fprintf(stderr, "wirefeed export: no database at %s (run wirefeed fetch or serve first)\n", cfg.DBPath())
-		return exitFailure
-	}
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{})
+	st, err := openExisting(ctx, cfg, "export", stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, "wirefeed export:", err)
 		return exitFailure
 	}
 	defer st.Close()
@@ -295,4 +290,19 @@ func probeAddress(listen string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// openExisting opens the database for a command that only reads it, without
+// creating one where there is none; problems are printed to stderr.
+func openExisting(ctx context.Context, cfg *Config, cmd string, stderr io.Writer) (*store.Store, error) {
+	if _, err := os.Stat(cfg.DBPath()); err != nil {
+		err = fmt.Errorf("no database at %s (run wirefeed fetch or serve first)", cfg.DBPath())
+		fmt.Fprintf(stderr, "wirefeed %s: %v\n", cmd, err)
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.DBPath(), store.Options{})
+	if err != nil {
+		fmt.Fprintf(stderr, "wirefeed %s: %v\n", cmd, err)
+	}
+	return st, err
 }

@@ -29,9 +29,8 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if !ok {
 		return exitUsage
 	}
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{})
+	st, err := openExisting(ctx, cfg, "explain", stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, "wirefeed explain:", err)
 		return exitFailure
 	}
 	defer st.Close()
