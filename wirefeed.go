@@ -72,7 +72,7 @@ type Member struct {
 type Story struct {
 	ID             string
 	FirstSeen      time.Time // when wirefeed first saw any member
-	Published      time.Time // earliest member's published date; the merged feed's sort key
+	Published      time.Time // earliest member's published date
 	Updated        time.Time // when the cluster last changed (member added, representative changed)
 	Representative Member
 	Members        []Member // every outlet's copy, earliest first; includes the representative
@@ -254,7 +254,7 @@ type RecordResult struct {
 }
 
 // StoryQuery selects stories for the merged feed, newest first (by
-// Published, then by ID, both descending). The zero value selects the 50
+// FirstSeen, then by ID, both descending). The zero value selects the 50
 // newest stories.
 type StoryQuery struct {
 	Limit int       // at most this many; <= 0 means 50

@@ -48,7 +48,7 @@
 //
 // What is kept where. The in-memory index holds, for each item first seen
 // within the window, its row id, a flags byte and its band keys in a day
-// bucket (about 360 bytes per item); texts stay in the store, and
+// bucket (about 360 bytes per item on average, at most about 570); texts stay in the store, and
 // verification reads the candidates it needs through the Lookup of the
 // recording transaction. The store keeps each item's signature, the words
 // its cleaned body had (0: title-only), the sentence hashes of each feed's
@@ -245,16 +245,10 @@ func New(opts Options) *Engine {
 	return e
 }
 
-// BodyHash returns the identity hash of a body text, or 0 when the text is
-// too short to identify a story. It hashes the words of the body left
-// after boilerplate removal (with no learned boilerplate), so the same copy
-// in different furniture has the same hash.
-func (e *Engine) BodyHash(text string) int64 {
-	return e.bodyHash(cleanBody(text, "", nil).words)
-}
-
-// bodyHash hashes the cleaned words of a body; 0 means "no hash" in
-// storage.
+// bodyHash is the identity hash of a body: it hashes the words left after
+// cleaning (furniture and the feed's learned boilerplate removed), so the
+// same copy in different furniture has the same hash. 0 means the body is
+// too short to identify a story ("no hash" in storage).
 func (e *Engine) bodyHash(words []uint64) int64 {
 	if len(words) < e.opt.MinBodyWords {
 		return 0
@@ -265,7 +259,7 @@ func (e *Engine) bodyHash(words []uint64) int64 {
 // prepared is an item ready for comparison.
 type prepared struct {
 	body     shingled
-	bodyHash int64    // identity hash of the cleaned body (see BodyHash)
+	bodyHash int64    // identity hash of the cleaned body (see bodyHash)
 	words    int      // cleaned body words; 0 when title-only
 	fresh    []uint64 // sentence hashes for boilerplate learning
 	title    string   // titleKey of the title

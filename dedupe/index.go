@@ -10,9 +10,10 @@ import (
 // holds, per item, its row id and a flags byte, and one open-addressing
 // table from band key to the item's slot, shared by all band kinds (the
 // kind is mixed into the key). An item with body, lede and title bands
-// takes 56 table entries of 8 bytes; tables of past days are compacted to
-// a load of 0.8, so an item costs about 570 bytes. Texts stay in the
-// store.
+// takes up to 56 table entries of 8 bytes; tables of past days are
+// compacted to a load of 0.8, so an item costs at most about 570 bytes, and
+// about 360 on average on the benchmark's mix (BenchmarkMatch reports
+// index-B/item). Texts stay in the store.
 
 const (
 	day = 24 * time.Hour
