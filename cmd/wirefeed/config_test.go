@@ -60,7 +60,6 @@ func TestParseConfigErrorsNameLineAndKey(t *testing.T) {
 		{"duration too short", "[fetch]\nbackoff_min = \"1ms\"\n" + validFeeds, []string{"c.toml:2: fetch.backoff_min: must be at least 1s"}},
 		{"retention shorter than the window", "[store]\nretention = \"48h\"\n" + validFeeds, []string{"c.toml:2: store.retention: must be at least 96h0m0s for a dedupe.window of 72h"}},
 		{"retention inside the rounded window", "[store]\nretention = \"84h\"\n[dedupe]\nwindow = \"60h\"\n" + validFeeds, []string{"c.toml:2: store.retention: must be at least 96h0m0s"}},
-		{"polling too often", "schedule = \"@every 10s\"\n" + validFeeds, []string{"c.toml:1: schedule: \"@every 10s\" polls more often than every 1m0s"}},
 		{"name with spaces around it", strings.Replace(validFeeds, `"Two"`, `"Two "`, 1), []string{"c.toml:7: feeds[1].name: \"Two \" has leading or trailing spaces"}},
 		{"unknown preferred source", "[dedupe]\npreferred_sources = [\"One\", \"Reuters\"]\n" + validFeeds, []string{"c.toml:2: dedupe.preferred_sources: \"Reuters\" (entry 2) is not the name of a configured feed"}},
 		{"min_body_words below the floor", "[dedupe]\nmin_body_words = 5\n" + validFeeds, []string{"c.toml:2: dedupe.min_body_words: must be at least 8"}},
