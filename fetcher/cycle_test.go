@@ -197,7 +197,9 @@ func TestRunnerSpreadsScheduledCycles(t *testing.T) {
 		})
 		feeds = append(feeds, wirefeed.Feed{Name: name, URL: srv.url(fmt.Sprintf("h%d.test", i), path)})
 	}
-	const window = 400 * time.Millisecond
+	// The window is long enough that the bounds below are gross ones: a
+	// busy CI machine must not make this test fail.
+	const window = 2 * time.Second
 	r := newTestRunner(t, openStore(t), nil, RunnerOptions{Concurrency: 8})
 	began := time.Now()
 	rep, err := r.RunCycle(context.Background(), feeds, CycleOptions{Spread: window})
@@ -215,7 +217,7 @@ func TestRunnerSpreadsScheduledCycles(t *testing.T) {
 		}
 	}
 	mu.Unlock()
-	if took := time.Since(began); took > window+2*time.Second {
+	if took := time.Since(began); took > 5*window {
 		t.Errorf("cycle took %v for a %v window", took, window)
 	}
 
