@@ -167,7 +167,7 @@ func NewHandler(src Source, opts HandlerOptions) *Handler {
 	for _, f := range opts.Feeds {
 		h.sources[strings.ToLower(f.Name)] = f.Name
 	}
-	h.opml = newRendering(0, renderOPML(opts.Meta.Title, opts.Feeds), time.Time{})
+	h.opml = newRendering(0, renderOPML(opts.Meta.Title, opts.Feeds, opts.Meta.Redact), time.Time{})
 
 	mux := http.NewServeMux()
 	for _, f := range Formats {

@@ -507,7 +507,7 @@ func TestStatusPage(t *testing.T) {
 	page := w.Body.String()
 	for _, want := range []string{
 		`<table id="feeds">`,
-		`<td><a href="https://agency.example/rss">Agency</a></td>`,
+		`<td><a href="https://agency.example/rss"><bdi>Agency</bdi></a></td>`,
 		`class="feed failing"`,
 		"failing ×1 · HTTP 503",
 		"HTTP 503 &lt;Service Unavailable&gt;", // escaped
@@ -515,8 +515,8 @@ func TestStatusPage(t *testing.T) {
 		`<dd id="total-merged">1</dd>`,
 		`<dd id="total-items">8</dd>`,
 		`<dd id="total-failing">1</dd>`,
-		`<li class="member rep" title="representative"><span class="outlet">Agency</span>: <a href="https://news.example/a1">Summit in Geneva on Ukraine</a>`,
-		`<li class="member"><span class="outlet">The Paper</span>: <a href="https://news.example/a1">Geneva summit opens</a>`,
+		`<li class="member rep" title="representative"><span class="outlet"><bdi>Agency</bdi></span>: <a href="https://news.example/a1"><bdi>Summit in Geneva on Ukraine</bdi></a>`,
+		`<li class="member"><span class="outlet"><bdi>The Paper</bdi></span>: <a href="https://news.example/a1"><bdi>Geneva summit opens</bdi></a>`,
 		`2 outlets`,
 		`href="feeds/europe.atom"`, "Europe desk",
 		`href="sources.opml"`,

@@ -24,6 +24,7 @@ import (
 	"github.com/gorilla/feeds"
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/internal/htmlsafe"
+	"github.com/wirefeed/wirefeed/internal/redact"
 )
 
 // Format is an output format of the merged feed.
@@ -73,6 +74,9 @@ type Meta struct {
 	// NextURL, when not empty, is the next (older) page of this feed; it may
 	// be relative to the feed's own URL.
 	NextURL string
+	// Redact hides credentials and secret parameters of feed URLs; nil
+	// redacts userinfo and redact.DefaultParams.
+	Redact *redact.Redactor
 }
 
 // StoryIDPrefix is the prefix of every entry id: the id of a story is
@@ -85,6 +89,7 @@ func Render(w io.Writer, f Format, meta Meta, stories []wirefeed.Story) error {
 	if meta.Path == "" {
 		meta.Path = "feed"
 	}
+	stories = forReaders(meta.Redact, stories)
 	switch f {
 	case RSS:
 		return renderRSS(w, meta, stories)
@@ -185,7 +190,7 @@ func entryTitle(st wirefeed.Story) string {
 	if st.Representative.Title != "" {
 		return st.Representative.Title
 	}
-	t := []rune(st.Representative.Summary)
+	t := []rune(htmlsafe.Label(st.Representative.Summary))
 	if len(t) > 80 {
 		return string(t[:80]) + "…"
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/htmlsafe"
 )
 
 //go:embed templates/*.html
@@ -82,11 +83,19 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(rest, func(i, j int) bool { return rest[i].Name < rest[j].Name })
 	page.Feeds = append(page.Feeds, rest...)
-	for _, st := range page.Feeds {
+	// The page shows text from sources and from the operator: URLs lose
+	// their secrets, names and titles the characters that spoof what they
+	// look like (and the template isolates each in <bdi>).
+	red := h.opts.Meta.Redact
+	for i, st := range page.Feeds {
 		if st.ConsecutiveErrors > 0 || st.Gone {
 			page.Failing++
 		}
+		st.Name, st.Title = htmlsafe.Label(st.Name), htmlsafe.Label(st.Title)
+		st.URL, st.ConfigURL, st.LastError = red.URL(st.URL), red.URL(st.ConfigURL), htmlsafe.Label(red.Text(st.LastError))
+		page.Feeds[i] = st
 	}
+	page.Stories = forReaders(red, page.Stories)
 	var buf bytes.Buffer
 	if err := statusTemplate.Execute(&buf, page); err != nil {
 		fail("template", err)

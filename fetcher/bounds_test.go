@@ -2,9 +2,13 @@ package fetcher
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -298,5 +302,19 @@ func BenchmarkBounds(b *testing.B) {
 		if err := checkBounds(body, Limits{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestHugeBodyCapDoesNotOverflow: a cap of 2^63-1 once made every feed
+// fail as an empty document (the cap plus one overflowed).
+func TestHugeBodyCapDoesNotOverflow(t *testing.T) {
+	body := rssDoc("Capped", "c", 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	defer srv.Close()
+	c := localClient(ClientOptions{MaxBodyBytes: math.MaxInt64})
+	defer c.CloseIdleConnections()
+	resp, err := c.Get(context.Background(), Request{URL: srv.URL})
+	if err != nil || !bytes.Equal(resp.Body, body) {
+		t.Fatalf("Get = %v; want the whole %d-byte body", err, len(body))
 	}
 }

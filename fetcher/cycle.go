@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/redact"
 )
 
 // Store is what a Runner needs from storage: the remembered state of every
@@ -84,6 +85,7 @@ type Runner struct {
 	maxRetryAfter    time.Duration
 	jitter           time.Duration
 	logger           *slog.Logger
+	redact           *redact.Redactor
 	now              func() time.Time
 	rand             func() float64
 }
@@ -107,7 +109,11 @@ type RunnerOptions struct {
 	// Jitter is the window over which a scheduled cycle spreads the start
 	// of its feeds (see CycleOptions.Spread); zero spreads nothing.
 	Jitter time.Duration
-	Logger *slog.Logger     // default slog.Default()
+	Logger *slog.Logger // default slog.Default()
+	// Redact hides the secrets of feed URLs in errors (and so in the
+	// feed's recorded last error), in skip reasons and in log lines; nil
+	// redacts userinfo and redact.DefaultParams.
+	Redact *redact.Redactor
 	Now    func() time.Time // default time.Now; tests override it
 	// Rand returns numbers in [0, 1) for backoff jitter; default
 	// math/rand/v2's Float64.
@@ -148,6 +154,7 @@ func NewRunner(client *Client, store Store, opts RunnerOptions) *Runner {
 		maxRetryAfter:    opts.MaxRetryAfter,
 		jitter:           opts.Jitter,
 		logger:           opts.Logger,
+		redact:           opts.Redact,
 		now:              opts.Now,
 		rand:             opts.Rand,
 	}
@@ -289,7 +296,7 @@ func (r *Runner) skipReason(st wirefeed.FeedState, host string, now time.Time) s
 		default:
 			s := fmt.Sprintf("backing off after %d consecutive failures until %s", st.ConsecutiveErrors, until)
 			if st.LastError != "" {
-				s += "; last error: " + st.LastError
+				s += "; last error: " + r.redact.Text(st.LastError)
 			}
 			return s
 		}
@@ -448,8 +455,13 @@ func (r *Runner) finish(j *job, o *wirefeed.Outcome, resp *Response, err error) 
 	if o.PauseHost != "" && o.PauseUntil.After(o.Attempted.Add(delay)) {
 		delay, o.NextDueReason = o.PauseUntil.Sub(o.Attempted), wirefeed.NextDueRetryAfter
 	}
+	if isStatus && se.RetryAfter > 0 {
+		se.Pause = delay // the message tells the pause applied, not the one asked
+	}
 	o.NextDue = o.Attempted.Add(delay)
-	o.Err = fmt.Errorf("feed %q: %w", j.feed.Name, o.Err)
+	// Errors from net/http quote the URL, credentials and all: the error
+	// is stored as the feed's last error, logged and printed.
+	o.Err = r.redact.Error(fmt.Errorf("feed %q: %w", j.feed.Name, o.Err))
 }
 
 // record stores one outcome and logs it.
@@ -464,7 +476,7 @@ func (r *Runner) record(ctx context.Context, f *fetched) Result {
 		// off instead of looking healthy and being refetched every cycle;
 		// its validators are kept, so the items come again next time.
 		failed := &wirefeed.Outcome{Feed: o.Feed, Attempted: o.Attempted, Status: o.Status,
-			Err: fmt.Errorf("feed %q: storing the fetched items: %w", j.feed.Name, recErr), NextDueReason: wirefeed.NextDueBackoff}
+			Err: r.redact.Error(fmt.Errorf("feed %q: storing the fetched items: %w", j.feed.Name, recErr)), NextDueReason: wirefeed.NextDueBackoff}
 		if o.Err != nil {
 			failed.Err, failed.NextDue, failed.NextDueReason, failed.Gone = o.Err, o.NextDue, o.NextDueReason, o.Gone
 		} else {
@@ -481,9 +493,9 @@ func (r *Runner) record(ctx context.Context, f *fetched) Result {
 		res.Status = Failed
 		if o.Gone {
 			r.logger.Error("feed is gone (HTTP 410); not fetched again until its URL changes or fetch --force",
-				slog.String("feed", j.feed.Name), slog.String("url", j.url))
+				slog.String("feed", j.feed.Name), slog.String("url", r.redact.URL(j.url)))
 		} else {
-			r.logger.Warn("feed failed", slog.String("feed", j.feed.Name), slog.String("url", j.url),
+			r.logger.Warn("feed failed", slog.String("feed", j.feed.Name), slog.String("url", r.redact.URL(j.url)),
 				slog.Int("consecutive", j.st.ConsecutiveErrors+1), slog.Time("next_attempt", o.NextDue), slog.Any("err", o.Err))
 		}
 	case o.NotModified:
@@ -500,7 +512,7 @@ func (r *Runner) record(ctx context.Context, f *fetched) Result {
 	}
 	if o.MovedTo != "" && o.Err == nil {
 		r.logger.Info("feed moved permanently; following", slog.String("feed", j.feed.Name),
-			slog.String("from", j.url), slog.String("to", o.MovedTo))
+			slog.String("from", r.redact.URL(j.url)), slog.String("to", r.redact.URL(o.MovedTo)))
 	}
 	return res
 }

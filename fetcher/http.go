@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -184,7 +185,9 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
-	body, err := io.ReadAll(io.LimitReader(r, c.maxBodyBytes+1))
+	// One byte more than the cap tells a body over it; the config refuses
+	// absurd caps, and this keeps 2^63-1 from overflowing all the same.
+	body, err := io.ReadAll(io.LimitReader(r, min(c.maxBodyBytes, math.MaxInt64-1)+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading body: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wirefeed/wirefeed/feedout"
 	"github.com/wirefeed/wirefeed/fetcher"
+	"github.com/wirefeed/wirefeed/internal/redact"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -38,7 +39,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		return exitUsage
 	}
-	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.Redactor())
 	a, err := openApp(ctx, cfg, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "wirefeed fetch:", err)
@@ -51,7 +52,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFailure
 	}
 	a.maintain(ctx)
-	printReport(stdout, rep)
+	printReport(stdout, rep, cfg.Redactor())
 	if dir := cmp.Or(*outDir, cfg.Static.Dir); dir != "" {
 		if err := writeStatic(ctx, a.feedHandler(nil), dir, logger); err != nil {
 			fmt.Fprintln(stderr, "wirefeed fetch:", err)
@@ -65,21 +66,21 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // printReport prints one line per feed that was not fetched cleanly, then a
-// summary line.
-func printReport(w io.Writer, rep fetcher.Report) {
+// summary line. cron mails it out: every error and reason goes through red.
+func printReport(w io.Writer, rep fetcher.Report, red *redact.Redactor) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	newItems := 0
 	for _, r := range rep.Results {
 		newItems += r.New
 		switch r.Status {
 		case fetcher.Failed:
-			fmt.Fprintf(tw, "FAILED\t%s\t%v\n", r.Feed, r.Err)
+			fmt.Fprintf(tw, "FAILED\t%s\t%s\n", r.Feed, red.Text(fmt.Sprint(r.Err)))
 		case fetcher.Skipped:
 			why := r.Reason
 			if why == "" {
 				why = "not due until " + r.NextDue.UTC().Format(time.RFC3339)
 			}
-			fmt.Fprintf(tw, "skipped\t%s\t%s\n", r.Feed, why)
+			fmt.Fprintf(tw, "skipped\t%s\t%s\n", r.Feed, red.Text(why))
 		}
 	}
 	tw.Flush()
@@ -128,6 +129,10 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitUsage
 	}
 	src := fs.Arg(0)
+	// What inspect prints may be pasted into an issue: the secrets of the
+	// URL it was given stay out of its output and its errors.
+	red := redact.New(nil, src)
+	shown := red.URL(src)
 	var body []byte
 	var contentType, base string
 	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
@@ -135,7 +140,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		defer c.CloseIdleConnections()
 		resp, err := c.Get(ctx, fetcher.Request{URL: src})
 		if err != nil {
-			fmt.Fprintf(stderr, "wirefeed inspect: %v\n", err)
+			fmt.Fprintf(stderr, "wirefeed inspect: %s\n", red.Text(err.Error()))
 			return exitFailure
 		}
 		body, contentType, base = resp.Body, resp.ContentType, resp.FinalURL
@@ -149,16 +154,16 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	doc, err := fetcher.Parse(body, contentType, base, time.Now(), fetcher.Limits{})
 	if err != nil {
-		fmt.Fprintf(stderr, "wirefeed inspect: %s: %v\n", src, err)
+		fmt.Fprintf(stderr, "wirefeed inspect: %s: %s\n", shown, red.Text(err.Error()))
 		return exitFailure
 	}
 	out := inspectOutput{
-		Feed:  inspectFeed{Title: doc.Meta.Title, Link: doc.Meta.Link, Language: doc.Meta.Language, Updated: rfc3339(doc.Meta.Updated)},
+		Feed:  inspectFeed{Title: doc.Meta.Title, Link: red.Link(doc.Meta.Link), Language: doc.Meta.Language, Updated: rfc3339(doc.Meta.Updated)},
 		Items: make([]inspectItem, 0, len(doc.Items)),
 	}
 	for _, it := range doc.Items {
 		out.Items = append(out.Items, inspectItem{
-			GUID: it.GUID, URL: it.URL, Title: it.Title, Summary: it.Summary, Text: it.Text, ContentHTML: it.ContentHTML,
+			GUID: red.Link(it.GUID), URL: red.Link(it.URL), Title: it.Title, Summary: it.Summary, Text: it.Text, ContentHTML: it.ContentHTML,
 			Published: rfc3339(it.Published), Updated: rfc3339(it.Updated),
 			Authors: nonNil(it.Authors), Categories: nonNil(it.Categories),
 		})
@@ -221,7 +226,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFailure
 	}
 	defer st.Close()
-	a := &app{cfg: cfg, store: st, logger: newLogger(stderr, cfg.LogLevel, cfg.LogFormat)}
+	a := &app{cfg: cfg, store: st, logger: newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.Redactor())}
 	bw := bufio.NewWriter(stdout)
 	// The handler's own path: the bytes GET /feed.<format>?limit=N serves.
 	if err := a.feedHandler(nil).Export(ctx, bw, *output, f, *limit); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/dedupe"
 	"github.com/wirefeed/wirefeed/fetcher"
+	"github.com/wirefeed/wirefeed/internal/redact"
 )
 
 // Config is the TOML configuration file. Durations are Go duration strings
@@ -27,6 +28,10 @@ type Config struct {
 	AllowPrivateAddresses bool   `toml:"allow_private_addresses"`
 	LogLevel              string `toml:"log_level"`
 	LogFormat             string `toml:"log_format"`
+	// SecretQueryParams are query parameter names, besides
+	// redact.DefaultParams, whose values in feed URLs are secret: they are
+	// used to fetch and shown nowhere.
+	SecretQueryParams []string `toml:"secret_query_params"`
 
 	Server ServerConfig `toml:"server"`
 	Fetch  FetchConfig  `toml:"fetch"`
@@ -42,6 +47,8 @@ type Config struct {
 
 	path  string
 	lines keyLines
+
+	redact *redact.Redactor // built from SecretQueryParams and the feeds' URLs
 }
 
 // ServerConfig is the [server] table.
@@ -74,6 +81,11 @@ type FetchConfig struct {
 	// MaxCacheInterval caps how long Cache-Control max-age, Expires or RSS
 	// <ttl> may hold back a feed's next fetch; "0s" ignores them.
 	MaxCacheInterval string `toml:"max_cache_interval"`
+
+	// MaxDepth and MaxElements bound a document's nesting and its elements
+	// and attributes (JSON: values and keys) before it is parsed.
+	MaxDepth    int `toml:"max_depth"`
+	MaxElements int `toml:"max_elements"`
 }
 
 // DedupeConfig is the [dedupe] table.
@@ -132,6 +144,9 @@ type FeedConfig struct {
 	Schedule string   `toml:"schedule"`
 }
 
+// maxBodyBytesLimit is the largest fetch.max_body_bytes accepted.
+const maxBodyBytesLimit = 256 << 20
+
 // defaults are applied before the file is decoded, so a key left out keeps
 // its default.
 func defaultConfig() Config {
@@ -152,6 +167,8 @@ func defaultConfig() Config {
 			Concurrency:      fetcher.DefaultConcurrency,
 			MaxBodyBytes:     fetcher.DefaultMaxBodyBytes,
 			MaxItemsPerFeed:  fetcher.DefaultMaxItems,
+			MaxDepth:         fetcher.DefaultMaxDepth,
+			MaxElements:      fetcher.DefaultMaxElements,
 			BackoffMin:       fetcher.DefaultBackoffMin.String(),
 			BackoffMax:       fetcher.DefaultBackoffMax.String(),
 			PerHost:          fetcher.DefaultPerHost,
@@ -210,7 +227,13 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		problems = append(problems, cfg.problem(cfg.lines.find(k), k.String(), "unknown key"))
 	}
 	problems = append(problems, cfg.validate()...)
+	cfg.redact = redact.New(cfg.SecretQueryParams, cfg.feedURLs()...)
 	if len(problems) > 0 {
+		// A problem may quote a feed URL; its secrets stay out of the
+		// terminal and out of cron's mail.
+		for i, p := range problems {
+			problems[i] = cfg.redact.Text(p)
+		}
 		return nil, &ConfigError{Problems: problems}
 	}
 	return &cfg, nil
@@ -255,6 +278,11 @@ func (c *Config) validate() []string {
 	default:
 		add(c.at("log_format", "must be text or json, not %q", c.LogFormat))
 	}
+	for i, p := range c.SecretQueryParams {
+		if p == "" || strings.ContainsAny(p, "&=;#? \t") || len(p) > 100 {
+			add(c.at("secret_query_params", "bad parameter name %q (entry %d): want a query parameter name, without & = ; # ? or spaces", p, i+1))
+		}
+	}
 
 	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
 		add(c.at("server.listen", "bad address %q: want host:port", c.Server.Listen))
@@ -275,11 +303,20 @@ func (c *Config) validate() []string {
 	if c.Fetch.Concurrency < 1 || c.Fetch.Concurrency > 256 {
 		add(c.at("fetch.concurrency", "must be between 1 and 256, not %d", c.Fetch.Concurrency))
 	}
-	if c.Fetch.MaxBodyBytes < 1024 {
-		add(c.at("fetch.max_body_bytes", "must be at least 1024, not %d", c.Fetch.MaxBodyBytes))
+	// Upper bounds too: a document is held in memory and parsed at a few
+	// times its size, and an absurd value would overflow (9223372036854775807
+	// made every feed fail as an empty document).
+	if c.Fetch.MaxBodyBytes < 1024 || c.Fetch.MaxBodyBytes > maxBodyBytesLimit {
+		add(c.at("fetch.max_body_bytes", "must be between 1024 and %d (256 MiB), not %d", maxBodyBytesLimit, c.Fetch.MaxBodyBytes))
 	}
-	if c.Fetch.MaxItemsPerFeed < 1 {
-		add(c.at("fetch.max_items_per_feed", "must be at least 1, not %d", c.Fetch.MaxItemsPerFeed))
+	if c.Fetch.MaxItemsPerFeed < 1 || c.Fetch.MaxItemsPerFeed > 100_000 {
+		add(c.at("fetch.max_items_per_feed", "must be between 1 and 100000, not %d", c.Fetch.MaxItemsPerFeed))
+	}
+	if c.Fetch.MaxDepth < 32 || c.Fetch.MaxDepth > 4096 {
+		add(c.at("fetch.max_depth", "must be between 32 and 4096, not %d", c.Fetch.MaxDepth))
+	}
+	if c.Fetch.MaxElements < fetcher.MinElements || c.Fetch.MaxElements > 5_000_000 {
+		add(c.at("fetch.max_elements", "must be between %d and 5000000, not %d", fetcher.MinElements, c.Fetch.MaxElements))
 	}
 	if c.Fetch.PerHost < 1 || c.Fetch.PerHost > 64 {
 		add(c.at("fetch.per_host_concurrency", "must be between 1 and 64, not %d", c.Fetch.PerHost))
@@ -371,6 +408,20 @@ func checkSchedule(spec string) string {
 	if _, err := fetcher.CronParser.Parse(spec); err != nil {
 		return fmt.Sprintf("bad cron spec %q: %v", spec, err)
 	}
+	// cron turns an @every shorter than a second (zero, negative, 1ns)
+	// into every second, silently; read the duration as cron does (after
+	// an optional TZ= or CRON_TZ= prefix) and refuse it.
+	rest := spec
+	if strings.HasPrefix(rest, "TZ=") || strings.HasPrefix(rest, "CRON_TZ=") {
+		if i := strings.Index(rest, " "); i > 0 {
+			rest = strings.TrimSpace(rest[i:])
+		}
+	}
+	if v, ok := strings.CutPrefix(rest, "@every "); ok {
+		if d, err := time.ParseDuration(v); err == nil && d < time.Second {
+			return fmt.Sprintf("bad cron spec %q: @every needs a duration of at least 1s, not %s", spec, v)
+		}
+	}
 	return ""
 }
 
@@ -399,13 +450,32 @@ func (c *Config) runnerOptions(logger *slog.Logger) fetcher.RunnerOptions {
 	return fetcher.RunnerOptions{
 		Concurrency:      c.Fetch.Concurrency,
 		PerHost:          c.Fetch.PerHost,
-		Limits:           fetcher.Limits{MaxItems: c.Fetch.MaxItemsPerFeed},
+		Limits:           fetcher.Limits{MaxItems: c.Fetch.MaxItemsPerFeed, MaxDepth: c.Fetch.MaxDepth, MaxElements: c.Fetch.MaxElements},
 		Backoff:          fetcher.Backoff{Min: duration(c.Fetch.BackoffMin), Max: duration(c.Fetch.BackoffMax)},
 		MaxCacheInterval: maxCache,
 		MaxRetryAfter:    duration(c.Fetch.MaxRetryAfter),
 		Jitter:           duration(c.Fetch.Jitter),
 		Logger:           logger,
+		Redact:           c.Redactor(),
 	}
+}
+
+// feedURLs returns the configured feed URLs.
+func (c *Config) feedURLs() []string {
+	urls := make([]string, len(c.Feeds))
+	for i, f := range c.Feeds {
+		urls[i] = f.URL
+	}
+	return urls
+}
+
+// Redactor returns what hides the secrets of the configured feed URLs
+// (userinfo, secret query parameters) wherever text leaves the process.
+func (c *Config) Redactor() *redact.Redactor {
+	if c.redact == nil {
+		c.redact = redact.New(c.SecretQueryParams, c.feedURLs()...)
+	}
+	return c.redact
 }
 
 // DBPath is the database file inside the data directory.

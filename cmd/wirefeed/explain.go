@@ -47,7 +47,7 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		items[i] = it
 	}
-	engine := dedupe.New(cfg.dedupeOptions(newLogger(stderr, cfg.LogLevel, cfg.LogFormat)))
+	engine := dedupe.New(cfg.dedupeOptions(newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.Redactor())))
 	if err := engine.LoadBoilerplate(ctx, st); err != nil {
 		fmt.Fprintln(stderr, "wirefeed explain:", err)
 		return exitFailure

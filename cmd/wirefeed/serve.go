@@ -81,7 +81,7 @@ func (a *app) maintain(ctx context.Context) {
 }
 
 func (a *app) feedMeta() feedout.Meta {
-	return feedout.Meta{Title: a.cfg.Server.Title, Description: a.cfg.Server.Description, BaseURL: a.cfg.Server.BaseURL, Path: "feed"}
+	return feedout.Meta{Title: a.cfg.Server.Title, Description: a.cfg.Server.Description, BaseURL: a.cfg.Server.BaseURL, Path: "feed", Redact: a.cfg.Redactor()}
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -94,7 +94,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		return exitUsage
 	}
-	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.Redactor())
 	if err := serve(ctx, cfg, logger, nil); err != nil {
 		logger.Error("wirefeed stopped", slog.Any("err", err))
 		return exitFailure
