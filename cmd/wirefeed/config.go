@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/dedupe"
+	"github.com/wirefeed/wirefeed/feedout"
 	"github.com/wirefeed/wirefeed/fetcher"
 	"github.com/wirefeed/wirefeed/internal/redact"
 )
@@ -59,6 +60,12 @@ type ServerConfig struct {
 	Description  string `toml:"description"`
 	DefaultLimit int    `toml:"default_limit"`
 	MaxAge       string `toml:"max_age"`
+
+	// CacheBytes bounds the rendering cache; 0 keeps nothing.
+	CacheBytes int64 `toml:"cache_bytes"`
+	// MaxResponseBytes bounds one feed response: a fuller one is served
+	// with fewer entries and a next link.
+	MaxResponseBytes int `toml:"max_response_bytes"`
 }
 
 // FetchConfig is the [fetch] table.
@@ -161,6 +168,9 @@ func defaultConfig() Config {
 			Description:  "One entry per story, with every outlet that carried it.",
 			DefaultLimit: 50,
 			MaxAge:       "5m",
+
+			CacheBytes:       feedout.DefaultCacheBytes,
+			MaxResponseBytes: feedout.DefaultMaxResponseBytes,
 		},
 		Fetch: FetchConfig{
 			Timeout:          "30s",
@@ -296,6 +306,12 @@ func (c *Config) validate() []string {
 		add(c.at("server.default_limit", "must be between 1 and 1000, not %d", c.Server.DefaultLimit))
 	}
 	c.checkDuration(&ps, "server.max_age", c.Server.MaxAge, 0)
+	if c.Server.CacheBytes < 0 || c.Server.CacheBytes > 4<<30 {
+		add(c.at("server.cache_bytes", "must be between 0 (no cache) and 4294967296 (4 GiB), not %d", c.Server.CacheBytes))
+	}
+	if c.Server.MaxResponseBytes < 64<<10 || c.Server.MaxResponseBytes > 256<<20 {
+		add(c.at("server.max_response_bytes", "must be between 65536 (64 KiB) and 268435456 (256 MiB), not %d", c.Server.MaxResponseBytes))
+	}
 
 	c.checkDuration(&ps, "fetch.timeout", c.Fetch.Timeout, time.Second)
 	c.checkDuration(&ps, "fetch.backoff_min", c.Fetch.BackoffMin, time.Second)

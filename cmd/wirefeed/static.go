@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,9 @@ func (a *app) feedHandler(next func() time.Time) *feedout.Handler {
 		Exclude:       feedRules(a.cfg.Exclude),
 		GenerationTTL: generationTTL,
 		Logger:        a.logger,
+
+		CacheBytes:       cmp.Or(a.cfg.Server.CacheBytes, -1), // 0 in the config: keep nothing
+		MaxResponseBytes: a.cfg.Server.MaxResponseBytes,
 	})
 }
 
