@@ -62,6 +62,10 @@ type HandlerOptions struct {
 	// trusted before it is read again. Zero reads it on every request.
 	// Invalidate forgets it at once.
 	GenerationTTL time.Duration
+	// Ready, when not nil, is asked by /readyz after the database was read:
+	// the daemon checks there that a write commits and that fetch cycles
+	// run. Without it /readyz answers as /healthz does.
+	Ready func(context.Context) error
 	// CacheBytes bounds the rendering cache (both encodings of every kept
 	// response); 0 means DefaultCacheBytes, a negative value keeps
 	// nothing.
@@ -189,6 +193,7 @@ func NewHandler(src Source, opts HandlerOptions) *Handler {
 	mux.HandleFunc("GET /feeds/{file}", h.serveOutput)
 	mux.HandleFunc("GET /sources.opml", h.serveOPML)
 	mux.HandleFunc("GET /healthz", h.health)
+	mux.HandleFunc("GET /readyz", h.ready)
 	mux.HandleFunc("GET /{$}", h.status)
 	h.mux = mux
 	return h
@@ -577,4 +582,28 @@ func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	fmt.Fprintln(w, "ok")
+}
+
+// readyTimeout bounds a readiness check; Docker's health check gives up
+// after 5 s.
+const readyTimeout = 3 * time.Second
+
+// ready answers /readyz: 200 "ready" when the database can be read and
+// HandlerOptions.Ready finds nothing wrong (a write commits, cycles run),
+// else 503 with the reason. /healthz only says the process answers and
+// its database reads, which stays true while the disk is full.
+func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	_, err := h.src.Generation(ctx)
+	if err == nil && h.opts.Ready != nil {
+		err = h.opts.Ready(ctx)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if err != nil {
+		http.Error(w, "not ready: "+h.opts.Meta.Redact.Text(err.Error()), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
 }

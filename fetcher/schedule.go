@@ -34,6 +34,7 @@ type Scheduler struct {
 	mu          sync.Mutex
 	stopped     bool
 	startupFeed []wirefeed.Feed
+	live        liveness // when a cycle last started or ended, for readiness
 }
 
 // NewScheduler groups feeds by schedule (a feed without one uses
@@ -52,6 +53,7 @@ func NewScheduler(runner *Runner, feeds []wirefeed.Feed, globalSpec string, logg
 		startupFeed: feeds,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.live.touch(time.Now())
 	s.drain, s.stopDrain = context.WithCancel(context.Background())
 	groups := map[string][]wirefeed.Feed{}
 	var order []string
@@ -73,6 +75,7 @@ func NewScheduler(runner *Runner, feeds []wirefeed.Feed, globalSpec string, logg
 		}
 		spread := scheduleSpread(sched, runner.Jitter(), time.Now())
 		s.cron.Schedule(sched, cron.FuncJob(func() { s.cycle(group, spread) }))
+		s.live.schedules = append(s.live.schedules, sched)
 	}
 	return s, nil
 }
@@ -105,6 +108,8 @@ func (s *Scheduler) cycle(feeds []wirefeed.Feed, spread time.Duration) {
 	if s.ctx.Err() != nil {
 		return
 	}
+	s.live.touch(time.Now())
+	defer func() { s.live.touch(time.Now()) }()
 	rep, err := s.runner.RunCycle(s.ctx, feeds, CycleOptions{Spread: spread, Drain: s.drain})
 	if err != nil {
 		s.logger.Error("fetch cycle failed", slog.Any("err", err))

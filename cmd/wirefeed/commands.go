@@ -5,8 +5,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -54,7 +56,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	a.maintain(ctx)
 	printReport(stdout, rep, cfg.Redactor())
 	if dir := cmp.Or(*outDir, cfg.Static.Dir); dir != "" {
-		if err := writeStatic(ctx, a.feedHandler(nil), dir, logger); err != nil {
+		if err := writeStatic(ctx, a.feedHandler(nil, nil), dir, logger); err != nil {
 			fmt.Fprintln(stderr, "wirefeed fetch:", err)
 			return exitFailure
 		}
@@ -229,7 +231,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	a := &app{cfg: cfg, store: st, logger: newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.Redactor())}
 	bw := bufio.NewWriter(stdout)
 	// The handler's own path: the bytes GET /feed.<format>?limit=N serves.
-	if err := a.feedHandler(nil).Export(ctx, bw, *output, f, *limit); err != nil {
+	if err := a.feedHandler(nil, nil).Export(ctx, bw, *output, f, *limit); err != nil {
 		fmt.Fprintln(stderr, "wirefeed export:", err)
 		return exitFailure
 	}
@@ -241,10 +243,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("healthcheck", "healthcheck [-config FILE] [-url URL]",
-		"Ask a running daemon whether it is healthy (for Docker's HEALTHCHECK).\n"+
-			"Exit status: 0 when healthy, 1 when not.", stdout, stderr)
+		"Ask a running daemon whether it is ready (for Docker's HEALTHCHECK): its\n"+
+			"/readyz answers when a write to its database commits and its fetch cycles\n"+
+			"run as scheduled.\n"+
+			"Exit status: 0 when ready, 1 when not.", stdout, stderr)
 	path := fs.String("config", "", "config file; the daemon's server.listen address is probed")
-	target := fs.String("url", "", "health URL to probe (default http://<server.listen>/healthz, or http://127.0.0.1:8080/healthz)")
+	target := fs.String("url", "", "URL to probe (default http://<server.listen>/readyz, or http://127.0.0.1:8080/readyz; /healthz asks only whether it answers)")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
@@ -259,7 +263,7 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 			}
 			listen = cfg.Server.Listen
 		}
-		u = "http://" + probeAddress(listen) + "/healthz"
+		u = "http://" + probeAddress(listen) + "/readyz"
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -297,16 +301,22 @@ func probeAddress(listen string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// openExisting opens the database for a command that only reads it, without
-// creating one where there is none; problems are printed to stderr.
+// openExisting opens the database for a command that only reads it,
+// read-only (it may belong to the daemon's user) and without creating one
+// where there is none; problems are printed to stderr.
 func openExisting(ctx context.Context, cfg *Config, cmd string, stderr io.Writer) (*store.Store, error) {
 	if _, err := os.Stat(cfg.DBPath()); err != nil {
-		err = fmt.Errorf("no database at %s (run wirefeed fetch or serve first)", cfg.DBPath())
+		if errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("no database at %s (run wirefeed fetch or serve first)", cfg.DBPath())
+		} else {
+			err = readError(cfg.DBPath(), err)
+		}
 		fmt.Fprintf(stderr, "wirefeed %s: %v\n", cmd, err)
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{})
+	st, err := store.Open(ctx, cfg.DBPath(), store.Options{ReadOnly: true})
 	if err != nil {
+		err = readError(cfg.DBPath(), err)
 		fmt.Fprintf(stderr, "wirefeed %s: %v\n", cmd, err)
 	}
 	return st, err

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/wirefeed/wirefeed/dedupe"
@@ -29,8 +28,8 @@ type app struct {
 // openApp creates the data directory, opens the database and wires the
 // fetch pipeline. The caller closes it.
 func openApp(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("data_dir: %w", err)
+	if err := checkDataDir(cfg.DataDir); err != nil {
+		return nil, err
 	}
 	engine := dedupe.New(cfg.dedupeOptions(logger))
 	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: engine, Logger: logger})
@@ -131,7 +130,14 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, ready chan<- s
 	if err != nil {
 		return err
 	}
-	handler = a.feedHandler(sched.Next)
+	// Ready: a write commits (the disk is not full, the file not read-only)
+	// and fetch cycles run as scheduled.
+	handler = a.feedHandler(sched.Next, func(ctx context.Context) error {
+		if err := sched.CheckCycles(time.Now()); err != nil {
+			return err
+		}
+		return a.store.WriteProbe(ctx)
+	})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

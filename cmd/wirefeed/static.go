@@ -17,8 +17,9 @@ import (
 const generationTTL = time.Second
 
 // feedHandler builds the merged feed's handler over the app's store.
-// next, when not nil, tells when the next scheduled cycle starts.
-func (a *app) feedHandler(next func() time.Time) *feedout.Handler {
+// next, when not nil, tells when the next scheduled cycle starts; ready,
+// when not nil, is the daemon's readiness check (/readyz).
+func (a *app) feedHandler(next func() time.Time, ready func(context.Context) error) *feedout.Handler {
 	return feedout.NewHandler(a.store, feedout.HandlerOptions{
 		Meta:          a.feedMeta(),
 		DefaultLimit:  a.cfg.Server.DefaultLimit,
@@ -29,6 +30,7 @@ func (a *app) feedHandler(next func() time.Time) *feedout.Handler {
 		Exclude:       feedRules(a.cfg.Exclude),
 		GenerationTTL: generationTTL,
 		Logger:        a.logger,
+		Ready:         ready,
 
 		CacheBytes:       cmp.Or(a.cfg.Server.CacheBytes, -1), // 0 in the config: keep nothing
 		MaxResponseBytes: a.cfg.Server.MaxResponseBytes,
