@@ -134,6 +134,9 @@ func TestHostileParse(t *testing.T) {
 		hostileParseChild()
 		return
 	}
+	if raceEnabled {
+		t.Skip("bounds, not concurrency: runs without -race (see race_on_test.go)")
+	}
 	out, err := childTest(t, "^TestHostileParse$", "parse")
 	if err != nil {
 		t.Fatalf("the child process died: %v\n%s", err, tail(out, 3000))
@@ -316,5 +319,43 @@ func TestHugeBodyCapDoesNotOverflow(t *testing.T) {
 	resp, err := c.Get(context.Background(), Request{URL: srv.URL})
 	if err != nil || !bytes.Equal(resp.Body, body) {
 		t.Fatalf("Get = %v; want the whole %d-byte body", err, len(body))
+	}
+}
+
+// BenchmarkBoundsShare compares the bounds pass with the whole Parse of
+// the same document, for a real capture (miniflux's 167 KB RSS, from the
+// shared corpus) and the large payload within every bound.
+func BenchmarkBoundsShare(b *testing.B) {
+	docs := map[string][]byte{}
+	for _, p := range hostile.Generated() {
+		if p.Name == "under-the-bounds.rss" {
+			docs["under-the-bounds"] = p.Body()
+		}
+	}
+	if real, err := os.ReadFile(filepath.Join(sharedCorpus(b), "miniflux-v2", "internal", "reader", "parser", "testdata", "large_rss.xml")); err == nil {
+		docs["miniflux-large-rss"] = real
+	}
+	now := time.Date(2023, 6, 14, 12, 0, 0, 0, time.UTC)
+	for _, name := range []string{"miniflux-large-rss", "under-the-bounds"} {
+		body, ok := docs[name]
+		if !ok {
+			continue
+		}
+		b.Run(name+"/bounds", func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if err := checkBounds(body, Limits{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/parse", func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if _, err := Parse(body, "", "https://example.com/feed", now, Limits{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
