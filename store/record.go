@@ -127,6 +127,13 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 			return nil, res, fmt.Errorf("matching item %q: %w", it.GUID, err)
 		}
 		cluster = dec.ClusterID
+		if cluster != "" {
+			if res.Merged == nil {
+				res.Merged = map[string]int{}
+			}
+			res.Merged[strings.TrimSuffix(dec.Reason, "+merge")]++
+			res.StoriesMerged += len(dec.Merge)
+		}
 		if cluster == "" {
 			cluster, err = newCluster(ctx, tx, o.Feed.Name, it, seen)
 			if err != nil {
@@ -202,14 +209,18 @@ func newCluster(ctx context.Context, tx *sql.Tx, feed string, it *wirefeed.Item,
 func insertItem(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, cluster string) (int64, error) {
 	r, err := tx.ExecContext(ctx, `
 		INSERT INTO items (feed_id, guid, url, title, summary, text, content_html, published, updated,
-		                   first_seen, authors, categories, body_hash, signature, cluster_id, near_words)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                   first_seen, authors, categories, body_hash, signature, cluster_id, near_words, match_reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		feedID, it.GUID, it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Published.Unix(), it.Updated.Unix(),
-		seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, dec.Signature, cluster, dec.Words)
+		seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, dec.Signature, cluster, dec.Words, dec.Reason)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
-	return r.LastInsertId()
+	id, err := r.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return id, indexItem(ctx, tx, id, it.Title, it.Summary, it.Text)
 }
 
 // updateItem stores what the source changed in a known item; pub and upd
@@ -223,7 +234,7 @@ func updateItem(ctx context.Context, tx *sql.Tx, id int64, it *wirefeed.Item, pu
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}
-	return nil
+	return indexItem(ctx, tx, id, it.Title, it.Summary, it.Text)
 }
 
 // jsonList is how the store keeps a list of strings: a JSON array, never
