@@ -108,5 +108,3 @@ func searchCondition(term string) (string, []any) {
 	return `c.id IN (SELECT i.cluster_id FROM items_search s JOIN items i ON i.id = s.rowid WHERE items_search MATCH ?)`,
 		[]any{phrase}
 }
-
-
