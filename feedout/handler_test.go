@@ -78,7 +78,7 @@ func openTestStoreTB(t testing.TB) *countingStore {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.SyncFeeds(context.Background(), testFeeds); err != nil {
+	if _, err := st.SyncFeeds(context.Background(), testFeeds); err != nil {
 		t.Fatal(err)
 	}
 	return &countingStore{Store: st}

@@ -41,7 +41,7 @@ func openApp(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error
 		st.Close()
 		return nil, err
 	}
-	if err := st.SyncFeeds(ctx, cfg.DomainFeeds()); err != nil {
+	if _, err := st.SyncFeeds(ctx, cfg.DomainFeeds()); err != nil {
 		st.Close()
 		return nil, err
 	}
