@@ -53,6 +53,8 @@ type ServerConfig struct {
 	Description  string `toml:"description"`
 	DefaultLimit int    `toml:"default_limit"`
 	MaxAge       string `toml:"max_age"`
+	// Metrics serves Prometheus metrics at /metrics.
+	Metrics bool `toml:"metrics"`
 }
 
 // FetchConfig is the [fetch] table.
@@ -147,6 +149,7 @@ func defaultConfig() Config {
 			Description:  "One entry per story, with every outlet that carried it.",
 			DefaultLimit: 50,
 			MaxAge:       "5m",
+			Metrics:      true,
 		},
 		Fetch: FetchConfig{
 			Timeout:          "30s",

@@ -136,7 +136,12 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, do
 
 // newLogger builds the process's logger from the config.
 func newLogger(w io.Writer, level, format string) *slog.Logger {
-	var lv slog.Level
+	return newLeveledLogger(w, new(slog.LevelVar), level, format)
+}
+
+// newLeveledLogger builds a logger whose level lv can change later (a
+// config reload); it starts at level.
+func newLeveledLogger(w io.Writer, lv *slog.LevelVar, level, format string) *slog.Logger {
 	_ = lv.UnmarshalText([]byte(level))
 	opts := &slog.HandlerOptions{Level: lv}
 	if format == "json" {
@@ -168,9 +173,23 @@ func addConfigFlags(fs *flag.FlagSet, withListen bool) configFlags {
 // load reads the config and applies the overrides, printing problems to
 // stderr.
 func (f configFlags) load(stderr io.Writer) (*Config, bool) {
-	cfg, ok := loadConfig(*f.path, stderr)
-	if !ok {
+	if *f.path == "" {
+		fmt.Fprintln(stderr, "wirefeed: -config FILE is required")
 		return nil, false
+	}
+	cfg, err := f.loadErr()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+// loadErr reads the config and applies the overrides.
+func (f configFlags) loadErr() (*Config, error) {
+	cfg, err := LoadConfig(*f.path)
+	if err != nil {
+		return nil, err
 	}
 	if *f.dataDir != "" {
 		cfg.DataDir = *f.dataDir
@@ -178,7 +197,7 @@ func (f configFlags) load(stderr io.Writer) (*Config, bool) {
 	if *f.listen != "" {
 		cfg.Server.Listen = *f.listen
 	}
-	return cfg, true
+	return cfg, nil
 }
 
 // loadConfig loads a config, printing its problems to stderr.
