@@ -184,4 +184,3 @@ func (d *daemon) gaugeSnapshot(ctx context.Context) (gaugeValues, error) {
 	}
 	return v, nil
 }
-
