@@ -70,7 +70,9 @@ func failing(rep fetcher.Report) int {
 }
 
 // isTerminal reports whether w is a terminal; tests override it.
-var isTerminal = func(w io.Writer) bool {
+var isTerminal = isTerminalFile
+
+func isTerminalFile(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -6,10 +6,12 @@
 // Usage:
 //
 //	wirefeed serve -config FILE                 run the daemon
-//	wirefeed fetch -config FILE [--force]       one pass over every feed, then exit
+//	wirefeed fetch -config FILE [--force] [--quiet]  one pass over every feed, then exit
 //	wirefeed inspect [--allow-private] FILE|URL print one feed, normalised, as JSON
 //	wirefeed export -config FILE -format F      print the merged feed from the database
 //	wirefeed explain -config FILE ITEM ITEM     show why two items are or are not one story
+//	wirefeed feeds import [--write CONFIG] FILE.opml  turn an OPML export into [[feeds]]
+//	wirefeed feeds prune -config FILE           delete feeds no longer configured
 //	wirefeed check-config FILE                  validate a config file
 //	wirefeed healthcheck [-config FILE]         probe a running daemon (for Docker)
 //	wirefeed version                            print the version
@@ -54,6 +56,7 @@ func init() {
 		{"inspect", "parse and normalise one feed (file or URL) and print it as JSON", runInspect},
 		{"export", "render the merged feed from the database to stdout", runExport},
 		{"explain", "show why two stored items are or are not the same story", runExplain},
+		{"feeds", "import feeds from OPML; prune feeds no longer configured", runFeeds},
 		{"check-config", "validate a config file; print its problems or ok", runCheckConfig},
 		{"healthcheck", "exit 0 when a running daemon answers its health endpoint", runHealthcheck},
 		{"version", "print the version", runVersion},
