@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
@@ -186,7 +187,13 @@ func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
 
 // LoadConfig reads and validates a config file.
 func LoadConfig(path string) (*Config, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("config: %s is a directory, not a config file (Docker creates a directory when the file it should mount does not exist: create the config file first, then mount it)", path)
+	}
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("config: no config file at %s (create one, e.g. from config.example.toml; in Docker, mount it with -v \"$PWD/config.toml:/etc/wirefeed/config.toml:ro\")", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}

@@ -32,8 +32,8 @@ type app struct {
 // fetch pipeline; observe, when not nil, sees every feed's result. The
 // caller closes it.
 func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func(fetcher.Result)) (*app, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("data_dir: %w", err)
+	if err := checkDataDir(cfg.DataDir); err != nil {
+		return nil, err
 	}
 	engine := dedupe.New(cfg.dedupeOptions(logger))
 	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: engine, Logger: logger})
