@@ -60,6 +60,15 @@ type Result struct {
 	Interrupted bool
 }
 
+// Cause is the result's error without the feed's name and URL, which a
+// report or a log line shows beside it; "" when there is no error.
+func (r Result) Cause() string {
+	if r.Err == nil {
+		return ""
+	}
+	return failureCause(r.Err, r.Feed, r.URL)
+}
+
 // Failing reports whether the feed is failing after this cycle: it failed
 // now, or it was skipped while backing off after failures or gone. An
 // interrupted fetch changes nothing, so it says what the feed was before.

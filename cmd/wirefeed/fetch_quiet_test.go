@@ -33,7 +33,7 @@ func TestFetchQuietAndExitStatus(t *testing.T) {
 		code   int
 		out    []string // lines of stdout, each by its prefix; nil: empty
 	}{
-		{"B fails: newly failing", []string{"--quiet"}, nil, exitFailure, []string{"failing  Outlet B"}},
+		{"B fails: newly failing", []string{"--quiet"}, nil, exitFailure, []string{"failing  Outlet B  HTTP 404 Not Found"}},
 		{"B backing off: nothing new, still failing", []string{"--quiet"}, nil, exitFailure, nil},
 		{"the full report lists the skipped feed", nil, nil, exitFailure, []string{"skipped  Outlet B  backing off after 1 consecutive failures", "3 feeds: 0 fetched, 2 not modified, 1 skipped, 0 failed"}},
 		{"B back, forced: recovered", []string{"--quiet", "--force"}, func() { fx.set("/b/feed.atom", "outlet-b.atom") }, exitOK, []string{"recovered  Outlet B  after 1 failed attempts"}},

@@ -20,7 +20,7 @@ func printReport(w io.Writer, rep fetcher.Report) {
 		newItems += r.New
 		switch r.Status {
 		case fetcher.Failed:
-			fmt.Fprintf(tw, "FAILED\t%s\t%v\n", r.Feed, r.Err)
+			fmt.Fprintf(tw, "FAILED\t%s\t%s\n", r.Feed, r.Cause())
 		case fetcher.Skipped:
 			why := r.Reason
 			if why == "" {
@@ -48,9 +48,9 @@ func printChanges(w io.Writer, rep fetcher.Report) {
 		before := r.Before
 		switch {
 		case r.Status == fetcher.Failed && r.Gone && !before.Gone:
-			fmt.Fprintf(tw, "gone\t%s\t%v\n", r.Feed, r.Err)
+			fmt.Fprintf(tw, "gone\t%s\t%s\n", r.Feed, r.Cause())
 		case r.Status == fetcher.Failed && !r.Gone && before.ConsecutiveErrors == 0 && !before.Gone:
-			fmt.Fprintf(tw, "failing\t%s\t%v\n", r.Feed, r.Err)
+			fmt.Fprintf(tw, "failing\t%s\t%s\n", r.Feed, r.Cause())
 		case (r.Status == fetcher.Fetched || r.Status == fetcher.NotModified) && (before.ConsecutiveErrors > 0 || before.Gone):
 			fmt.Fprintf(tw, "recovered\t%s\tafter %d failed attempts\n", r.Feed, before.ConsecutiveErrors)
 		}
