@@ -29,8 +29,12 @@ func checkDataDir(dir string) error {
 // dataDirError explains a data directory this process (uid) cannot use.
 func dataDirError(dir string, uid int, err error) error {
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
-		return fmt.Errorf("data_dir %s is not writable by uid %d, the user wirefeed runs as (65534, nobody, in the Docker image): "+
-			"give that user the directory (chown %d %s; for a bind mount, chown it on the host) or use a named volume: %w", dir, uid, uid, dir, err)
+		who := fmt.Sprintf("uid %d", uid)
+		if uid == 65534 {
+			who += " (nobody, as in the Docker image)"
+		}
+		return fmt.Errorf("data_dir %s is not writable by %s, the user wirefeed runs as: "+
+			"give that user the directory (chown %d %s; for a bind mount, chown it on the host) or use a named volume: %w", dir, who, uid, dir, err)
 	}
 	return fmt.Errorf("data_dir %s: %w", dir, err)
 }

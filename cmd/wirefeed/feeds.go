@@ -60,22 +60,19 @@ func runFeedsImport(_ context.Context, args []string, stdout, stderr io.Writer) 
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
-	// Flags may also follow the file name.
-	if fs.NArg() > 0 {
-		file := fs.Arg(0)
-		if code, done := parseFlags(fs, fs.Args()[1:], stdout); done {
-			return code
-		}
-		if fs.NArg() != 0 {
-			fs.Usage()
-			return exitUsage
-		}
-		args = []string{file}
-	} else {
+	if fs.NArg() == 0 {
 		fs.Usage()
 		return exitUsage
 	}
-	src := args[0]
+	// Flags may also follow the file name.
+	src := fs.Arg(0)
+	if code, done := parseFlags(fs, fs.Args()[1:], stdout); done {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return exitUsage
+	}
 	f, err := os.Open(src)
 	if err != nil {
 		fmt.Fprintln(stderr, "wirefeed feeds import:", err)
