@@ -32,7 +32,7 @@ type fault struct {
 
 // Limits of the client in the fault tests: small, so slow faults are fast.
 const (
-	faultTimeout = 300 * time.Millisecond
+	faultTimeout = 300 * time.Millisecond * raceSlowdown
 	faultMaxBody = 4 << 20
 )
 
