@@ -220,7 +220,7 @@ func insertItem(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item
 	if err != nil {
 		return 0, err
 	}
-	return id, indexItem(ctx, tx, id, it.Title, it.Summary, it.Text)
+	return id, indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, false)
 }
 
 // updateItem stores what the source changed in a known item; pub and upd
@@ -234,7 +234,7 @@ func updateItem(ctx context.Context, tx *sql.Tx, id int64, it *wirefeed.Item, pu
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}
-	return indexItem(ctx, tx, id, it.Title, it.Summary, it.Text)
+	return indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, true)
 }
 
 // jsonList is how the store keeps a list of strings: a JSON array, never

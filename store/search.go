@@ -15,10 +15,14 @@ import (
 // next Open.
 const searchVersion = 1
 
-// indexItem writes the item's row of the search index, replacing any.
-func indexItem(ctx context.Context, tx *sql.Tx, id int64, title, summary, text string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM items_search WHERE rowid = ?`, id); err != nil {
-		return fmt.Errorf("search index: %w", err)
+// indexItem writes the item's row of the search index. With replace, the
+// row it had is removed first (an updated item); a new item has none, since
+// the delete trigger removes a row with its item.
+func indexItem(ctx context.Context, tx *sql.Tx, id int64, title, summary, text string, replace bool) error {
+	if replace {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM items_search WHERE rowid = ?`, id); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO items_search (rowid, title, summary, text) VALUES (?, ?, ?, ?)`,
 		id, searchtext.Normalize(title), searchtext.Normalize(summary), searchtext.Normalize(text))
@@ -75,7 +79,7 @@ func (s *Store) buildSearchIndex(ctx context.Context) error {
 			return fmt.Errorf("search index: %w", err)
 		}
 		for _, r := range batch {
-			if err := indexItem(ctx, tx, r.id, r.title, r.summary, r.text); err != nil {
+			if err := indexItem(ctx, tx, r.id, r.title, r.summary, r.text, false); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,7 @@ package searchtext
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -21,12 +22,25 @@ func TestTokens(t *testing.T) {
 		{"กรุงเทพ", []string{"ก", "รุ", "ง", "เ", "ท", "พ"}},
 		{"नमस्ते दुनिया", []string{"नमस्ते", "दुनिया"}},
 		{"don't -- stop!", []string{"don", "t", "stop"}},
+		{"G20 Summit, NATO's 75th", []string{"g20", "summit", "nato", "s", "75th"}},
 		{"", nil},
 		{"!!! ...", nil},
 	}
 	for _, tt := range tests {
 		if got := Tokens(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("Tokens(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestNormalizeASCIIFastPath: the ASCII path gives what the general one
+// gives.
+func TestNormalizeASCIIFastPath(t *testing.T) {
+	for _, s := range []string{"", "  ", "Hello, World!", "G20 Summit, NATO's 75th -- (AP)", "a", "x--y", "  lead and trail  "} {
+		// A non-ASCII word after it sends s down the general path.
+		general := Tokens(s + " \u00e9")
+		if got, want := normalizeASCII(s), strings.Join(general[:len(general)-1], " "); got != want {
+			t.Errorf("normalizeASCII(%q) = %q, want %q", s, got, want)
 		}
 	}
 }
@@ -65,6 +79,14 @@ func TestContains(t *testing.T) {
 		if got := Contains(Tokens(tt.text), Tokens(tt.phrase)); got != tt.want {
 			t.Errorf("Contains(%q, %q) = %v, want %v", tt.text, tt.phrase, got, tt.want)
 		}
+	}
+}
+
+func BenchmarkNormalizeASCII(b *testing.B) {
+	text := "The foreign ministers of China and the Philippines met in Manila on Tuesday to discuss tensions in the South China Sea, officials said."
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Normalize(text)
 	}
 }
 
