@@ -45,6 +45,20 @@ type Item struct {
 	// DateMissing records that the source gave no usable date, so
 	// Published is the time wirefeed first saw the item.
 	DateMissing bool `json:"-"`
+	// Key identifies the item within its feed when its GUID does not: it
+	// is set when entries of one document share a GUID but neither link
+	// nor body (GUID and link, see fetcher's normalize). Empty means the
+	// GUID is the key, as for nearly every item.
+	Key string `json:"-"`
+}
+
+// IdentityKey returns what identifies the item within its feed: Key when
+// set, else the GUID.
+func (it *Item) IdentityKey() string {
+	if it.Key != "" {
+		return it.Key
+	}
+	return it.GUID
 }
 
 // Member is one outlet's copy of a story, as stored.
