@@ -215,6 +215,13 @@ type FeedState struct {
 	// MinInterval is the shortest interval between fetches the feed itself
 	// asked for (RSS <ttl>), kept across 304 answers that carry no body.
 	MinInterval time.Duration
+	// LastWarning lists, one per line, problems with the last document
+	// read that did not stop it being read (cut short and repaired, GUIDs
+	// shared by different items, a redirect to plain http); "" when none.
+	LastWarning string
+	// SuspectNotModified counts consecutive 304 answers to a conditional
+	// GET whose Last-Modified looked wrong (later than the server's Date).
+	SuspectNotModified int
 }
 
 // Why a feed's NextDue lies in the future; shown to the operator.
@@ -258,6 +265,13 @@ type Outcome struct {
 	PauseHost   string
 	PauseUntil  time.Time
 	PauseReason string // what asked for the pause, for the operator
+	// Warnings are problems with the fetch that did not make it fail (see
+	// FeedState.LastWarning). They replace the feed's last warning when a
+	// document was read (not on 304 or an unchanged body).
+	Warnings []string
+	// SuspectNotModified is the feed's new count of consecutive 304
+	// answers to a suspicious validator (FeedState.SuspectNotModified).
+	SuspectNotModified int
 }
 
 // RecordResult says what recording an Outcome changed.
@@ -265,6 +279,11 @@ type RecordResult struct {
 	NewItems     int // items not seen before
 	UpdatedItems int // known items whose content changed
 	NewStories   int // items that started a story of their own
+	// Reissued counts items that came with a GUID not seen before but the
+	// canonical link or body of an item the feed already had: the feed
+	// reissued the GUID, and the stored item was updated instead of a new
+	// one being added.
+	Reissued int
 }
 
 // StoryQuery selects stories for the merged feed, newest first (by

@@ -177,8 +177,8 @@ func normalize(f *gofeed.Feed, facts *docFacts, feedURL string, now time.Time, l
 			ex = append(ex, g)
 		}
 		slices.Sort(ex)
-		out.warnings = append(out.warnings, fmt.Sprintf(
-			"%d GUIDs are each shared by entries with different links and bodies (e.g. %q); they are kept as distinct items, keyed by GUID and link",
+		out.warnings = append(out.warnings, fmt.Sprintf(warnGUIDCollision+
+			" %d GUIDs are each shared by entries with different links and bodies (e.g. %q); they are kept as distinct items, keyed by GUID and link",
 			len(ex), truncateRunes(ex[0], 200)))
 	}
 	return out

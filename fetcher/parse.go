@@ -121,8 +121,8 @@ func Parse(body []byte, contentType, feedURL string, now time.Time, lim Limits) 
 	doc = &Document{Meta: n.meta, Items: n.items, Encoding: enc, TTL: ttl, Skipped: n.skipped, Warnings: n.warnings, all: n.all}
 	if rep != nil {
 		doc.Salvaged = len(n.items)
-		doc.Warnings = append([]string{fmt.Sprintf(
-			"document cut short or broken (line %d: %s); read the %d complete items before byte %d of %d",
+		doc.Warnings = append([]string{fmt.Sprintf(warnTruncated+
+			" document cut short or broken (line %d: %s); read the %d complete items before byte %d of %d",
 			rep.line, truncateRunes(rep.reason, 200), len(n.items), rep.cutAt, len(utf8Body))}, doc.Warnings...)
 		if rep.lostItem {
 			doc.Skipped = append(doc.Skipped, SkippedItem{Reason: fmt.Sprintf(
