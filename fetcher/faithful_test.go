@@ -371,5 +371,3 @@ func TestParseGUIDCollisions(t *testing.T) {
 		t.Errorf("key of a plain item = %q / %q", it.Key, it.IdentityKey())
 	}
 }
-
-
