@@ -1,9 +1,14 @@
 package feedout
 
 import (
+	"context"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/wirefeed/wirefeed"
 )
 
 var channelLinkRE = regexp.MustCompile(`<channel>(?s:.*?)<link>([^<]*)</link>`)
@@ -49,5 +54,20 @@ func TestRSSChannelLinkFromRequestHost(t *testing.T) {
 				t.Errorf("channel link = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// Issue 10: a feed read with a warning (a document cut short, say) shows
+// the warning on the status page.
+func TestStatusShowsFeedWarning(t *testing.T) {
+	st, h := newTestHandler(t, HandlerOptions{})
+	_, err := st.Record(context.Background(), &wirefeed.Outcome{Feed: testFeeds[0], Attempted: t0.Add(time.Hour), Status: 200,
+		Warnings: []string{"truncated: document cut short (line 9: unexpected EOF); read the 4 complete items before byte 812 of 900"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := get(t, h, "GET", "/")
+	if !strings.Contains(w.Body.String(), "warning: truncated: document cut short") {
+		t.Errorf("status page does not show the warning:\n%.2000s", w.Body.String())
 	}
 }
