@@ -371,3 +371,35 @@ func TestParseGUIDCollisions(t *testing.T) {
 		t.Errorf("key of a plain item = %q / %q", it.Key, it.IdentityKey())
 	}
 }
+
+// TestCorpusTruncationSweep cuts miniflux's real 25-post captures (RSS and
+// Atom) at every tenth of their length and checks that each prefix yields
+// exactly the items that are complete before the cut: every one of them,
+// and no half item. It prints the items recovered.
+func TestCorpusTruncationSweep(t *testing.T) {
+	dir := filepath.Join(sharedCorpus(t), "miniflux-v2", "internal", "reader", "parser", "testdata")
+	total, complete := 0, 0
+	for _, c := range []struct{ file, end string }{{"large_rss.xml", "</item>"}, {"large_atom.xml", "</entry>"}} {
+		b, err := os.ReadFile(filepath.Join(dir, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for tenth := 1; tenth <= 9; tenth++ {
+			cut := len(b) * tenth / 10
+			want := strings.Count(string(b[:cut]), c.end)
+			doc, err := Parse(b[:cut], "", "https://example.com/feed", seenAt, Limits{})
+			got := 0
+			if err == nil {
+				got = len(doc.Items)
+			} else if want > 0 {
+				t.Errorf("%s cut at %d/10: %v", c.file, tenth, err)
+			}
+			if got != want {
+				t.Errorf("%s cut at %d/10: %d items, want the %d complete ones", c.file, tenth, got, want)
+			}
+			total += got
+			complete += want
+		}
+	}
+	t.Logf("items recovered from 18 truncated prefixes: %d of %d complete items", total, complete)
+}

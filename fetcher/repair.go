@@ -99,9 +99,10 @@ func cut(b []byte, keepAt int64, keep []string, lostItem bool, d *xml.Decoder, e
 		return nil
 	}
 	line, _ := d.InputPos()
+	reason := err.Error()
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
-		line = se.Line
+		line, reason = se.Line, se.Msg
 	}
 	var out bytes.Buffer
 	out.Grow(int(keepAt) + 64)
@@ -109,7 +110,7 @@ func cut(b []byte, keepAt int64, keep []string, lostItem bool, d *xml.Decoder, e
 	for i := len(keep) - 1; i >= 0; i-- {
 		out.WriteString("</" + keep[i] + ">")
 	}
-	return &repair{doc: out.Bytes(), cutAt: keepAt, line: line, lostItem: lostItem, reason: err.Error()}
+	return &repair{doc: out.Bytes(), cutAt: keepAt, line: line, lostItem: lostItem, reason: reason}
 }
 
 func lastOr(s []string, def string) string {
