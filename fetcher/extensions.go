@@ -92,9 +92,7 @@ func itemCategories(it *gofeed.Item, terms []string) []string {
 	}
 	itunes(it.Extensions["itunes"]["category"], 0)
 	for _, x := range it.Extensions["itunes"]["keywords"] {
-		for _, k := range strings.Split(x.Value, ",") {
-			out = append(out, k)
-		}
+		out = append(out, strings.Split(x.Value, ",")...)
 	}
 	if len(out) > 4*maxListLen {
 		out = out[:4*maxListLen]
