@@ -47,22 +47,21 @@ func newDocIdentity(o *wirefeed.Outcome) *docIdentity {
 // maxReissueCandidates bounds the stored items looked at per new item.
 const maxReissueCandidates = 8
 
-// reissuedItem returns the row id of the stored item of feed feedID that
-// it reissues under a new GUID, or 0.
-func (s *Store) reissuedItem(ctx context.Context, tx *sql.Tx, feedID int64, feed string, it *wirefeed.Item, d *docIdentity) (int64, error) {
-	if it.URL != "" && it.URL != d.home && d.urlCount[it.URL] == 1 {
-		id, err := unlistedItem(ctx, tx, d, `SELECT id, guid FROM items WHERE url = ? AND url != '' AND feed_id = ? ORDER BY id DESC LIMIT ?`, it.URL, feedID)
-		if err != nil || id != 0 {
-			return id, err
-		}
+// byURL returns the row id of the stored item of feed feedID that it
+// reissues under a new GUID, judged by its canonical link, or 0.
+func (d *docIdentity) byURL(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item) (int64, error) {
+	if it.URL == "" || it.URL == d.home || d.urlCount[it.URL] != 1 {
+		return 0, nil // not the item's own link
 	}
-	rs, ok := s.matcher.(Resigner)
-	if !ok {
-		return 0, nil
-	}
-	h := rs.Resign(feed, it).BodyHash
+	return unlistedItem(ctx, tx, d, `SELECT id, guid FROM items WHERE url = ? AND url != '' AND feed_id = ? ORDER BY id DESC LIMIT ?`, it.URL, feedID)
+}
+
+// byBody returns the row id of the stored item of feed feedID with body
+// hash h (Decision.BodyHash) that the document no longer lists, or 0. A
+// zero hash (no body long enough to be an identity) matches nothing.
+func (d *docIdentity) byBody(ctx context.Context, tx *sql.Tx, feedID int64, h int64) (int64, error) {
 	if h == 0 {
-		return 0, nil // no body long enough to be an identity
+		return 0, nil
 	}
 	return unlistedItem(ctx, tx, d, `SELECT id, guid FROM items WHERE body_hash = ? AND body_hash != 0 AND feed_id = ? ORDER BY id DESC LIMIT ?`, h, feedID)
 }

@@ -95,29 +95,10 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 				Scan(&existingID, &oldKey, &cluster, &oldTitle, &oldText, &oldURL, &oldSummary, &oldHTML, &oldAuthors, &oldCats,
 					&oldPub, &oldUpd, &firstSeen, &oldSig)
 		}
-		err := load("guid = ?", key)
-		if errors.Is(err, sql.ErrNoRows) {
-			// A GUID not seen before may be a GUID the feed reissued for
-			// an item it had already.
-			var id int64
-			if id, err = s.reissuedItem(ctx, tx, feedID, o.Feed.Name, it, ids); err == nil && id != 0 {
-				if err = load("id = ?", id); err == nil {
-					if err = rekeyItem(ctx, tx, existingID, it); err != nil {
-						return nil, res, err
-					}
-					res.Reissued++
-					s.logger.Debug("store: item came with a new GUID; updating the item it reissues",
-						slog.String("feed", o.Feed.Name), slog.String("old_guid", oldKey), slog.String("guid", it.GUID))
-				}
-			} else if err == nil {
-				err = sql.ErrNoRows
-			}
-		}
-		switch {
-		case err == nil:
-			// A known item. An update is not a new story: keep its
-			// cluster, refresh what the source changed. An undated item
-			// keeps the date it was first seen with.
+		// update stores what the source changed in the known item just
+		// loaded. An update is not a new story: the item keeps its
+		// cluster. An undated item keeps the date it was first seen with.
+		update := func() error {
 			pub, upd := it.Published.Unix(), it.Updated.Unix()
 			if it.DateMissing {
 				pub, upd = oldPub, oldUpd
@@ -126,23 +107,57 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 			copyChanged := oldTitle != it.Title || oldText != it.Text || oldURL != it.URL
 			if !copyChanged && oldSummary == it.Summary && oldHTML == it.ContentHTML && oldAuthors == authors &&
 				oldCats == cats && oldPub == pub && oldUpd == upd {
-				continue
+				return nil
 			}
 			if err := updateItem(ctx, tx, existingID, it, pub, upd); err != nil {
-				return nil, res, err
+				return err
 			}
 			if rs, ok := s.matcher.(Resigner); ok && copyChanged {
 				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen), oldSig)
 				if err != nil {
-					return nil, res, fmt.Errorf("signing updated item %q: %w", it.GUID, err)
+					return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
 				}
 				assigned = append(assigned, a)
 			}
 			res.UpdatedItems++
 			full(cluster)
+			return nil
+		}
+		// reissued loads the stored item that it reissues under a new
+		// GUID, re-keys it, and updates it.
+		reissued := func(id int64) error {
+			if err := load("id = ?", id); err != nil {
+				return err
+			}
+			if err := rekeyItem(ctx, tx, existingID, it); err != nil {
+				return err
+			}
+			res.Reissued++
+			s.logger.Debug("store: item came with a new GUID; updating the item it reissues",
+				slog.String("feed", o.Feed.Name), slog.String("old_guid", oldKey), slog.String("guid", it.GUID))
+			return update()
+		}
+
+		err := load("guid = ?", key)
+		switch {
+		case err == nil:
+			if err := update(); err != nil {
+				return nil, res, err
+			}
 			continue
 		case !errors.Is(err, sql.ErrNoRows):
 			return nil, res, err
+		}
+		// A key not seen before may be a GUID the feed reissued for an
+		// item it has: first by the item's own link (cheap), then, once
+		// the deduplicator has hashed the body, by its body.
+		if id, err := ids.byURL(ctx, tx, feedID, it); err != nil {
+			return nil, res, err
+		} else if id != 0 {
+			if err := reissued(id); err != nil {
+				return nil, res, err
+			}
+			continue
 		}
 
 		// The deduplicator and the story id know an item by its key.
@@ -155,6 +170,14 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 		dec, err := s.matcher.Match(ctx, lk, wirefeed.Candidate{Feed: o.Feed.Name, Item: cand, Seen: seen})
 		if err != nil {
 			return nil, res, fmt.Errorf("matching item %q: %w", it.GUID, err)
+		}
+		if id, err := ids.byBody(ctx, tx, feedID, dec.BodyHash); err != nil {
+			return nil, res, err
+		} else if id != 0 {
+			if err := reissued(id); err != nil {
+				return nil, res, err
+			}
+			continue
 		}
 		cluster = dec.ClusterID
 		if cluster == "" {
