@@ -366,6 +366,14 @@ func TestParseGUIDCollisions(t *testing.T) {
 	if len(doc.Warnings) != 1 || !strings.HasPrefix(doc.Warnings[0], warnGUIDCollision) {
 		t.Errorf("warnings = %q", doc.Warnings)
 	}
+	// Entries over the item limit are listed once, with how many.
+	capped, err := Parse([]byte(rssItems(5)), "", "", seenAt, Limits{MaxItems: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(capped.Items) != 3 || len(capped.Skipped) != 1 || !strings.HasPrefix(capped.Skipped[0].Reason, "2 entries from entry 4 on: over the limit of 3") {
+		t.Errorf("capped: %d items, skipped %+v", len(capped.Items), capped.Skipped)
+	}
 	// Without collisions the key is the GUID.
 	if it := parseString(t, rssItems(2), "").Items[1]; it.Key != "" || it.IdentityKey() != "g1" {
 		t.Errorf("key of a plain item = %q / %q", it.Key, it.IdentityKey())

@@ -135,14 +135,20 @@ func normalize(f *gofeed.Feed, facts *docFacts, feedURL string, now time.Time, l
 	out.all = make([]wirefeed.Item, 0, min(len(f.Items), lim.MaxItems))
 	byGUID := make(map[string][]int, len(f.Items)) // GUID -> indexes in out.items
 	collided := map[string]bool{}
+	entryNo := make([]int, 0, cap(out.items)) // position in the document of each kept item, from 1
+	skip := func(guid, reason string) {
+		if len(out.skipped) < maxSkipped {
+			out.skipped = append(out.skipped, SkippedItem{GUID: guid, Reason: reason})
+		}
+	}
 	for i, it := range f.Items {
 		if it == nil {
 			continue
 		}
 		if len(out.items) == lim.MaxItems {
-			out.skipped = append(out.skipped, SkippedItem{GUID: strings.TrimSpace(it.GUID),
-				Reason: fmt.Sprintf("over the limit of %d items per document (fetch.max_items_per_feed)", lim.MaxItems)})
-			continue
+			skip("", fmt.Sprintf("%d entries from entry %d on: over the limit of %d items per document (fetch.max_items_per_feed)",
+				len(f.Items)-i, i+1, lim.MaxItems))
+			break
 		}
 		var ef *entryFacts
 		if facts != nil {
@@ -153,12 +159,11 @@ func normalize(f *gofeed.Feed, facts *docFacts, feedURL string, now time.Time, l
 			out.all = append(out.all, item)
 		}
 		if item.Title == "" && item.Text == "" && item.URL == "" {
-			out.skipped = append(out.skipped, SkippedItem{GUID: item.GUID, Reason: "empty: no title, text or link a reader could use"})
+			skip(item.GUID, "empty: no title, text or link a reader could use")
 			continue
 		}
 		if j := repeatOf(out.items, byGUID[item.GUID], &item); j >= 0 {
-			out.skipped = append(out.skipped, SkippedItem{GUID: item.GUID,
-				Reason: fmt.Sprintf("repeats entry %d of the document (same GUID and the same link or body)", j+1)})
+			skip(item.GUID, fmt.Sprintf("repeats entry %d of the document (same GUID and the same link or body)", entryNo[j]))
 			continue
 		}
 		if prev := byGUID[item.GUID]; len(prev) > 0 {
@@ -170,6 +175,7 @@ func normalize(f *gofeed.Feed, facts *docFacts, feedURL string, now time.Time, l
 		}
 		byGUID[item.GUID] = append(byGUID[item.GUID], len(out.items))
 		out.items = append(out.items, item)
+		entryNo = append(entryNo, i+1)
 	}
 	if len(collided) > 0 {
 		ex := make([]string, 0, len(collided))
@@ -183,6 +189,9 @@ func normalize(f *gofeed.Feed, facts *docFacts, feedURL string, now time.Time, l
 	}
 	return out
 }
+
+// maxSkipped bounds the skipped entries listed per document.
+const maxSkipped = 1000
 
 // repeatOf returns the index in items of an entry that item repeats: one of
 // the candidates (entries with the same GUID) with the same link or the

@@ -156,6 +156,8 @@ func TestInspectReportsSkippedItems(t *testing.T) {
 <item><guid>a</guid><title>Kept again</title><link>https://news.example/a</link></item>
 <item><guid>empty</guid></item>
 <item><guid>b</guid><title>Second kept</title><link>https://news.example/b</link></item>
+<item><guid>b</guid><title>Second kept, again</title><link>https://news.example/b</link></item>
+<item><guid>c</guid><title>Third kept</title><link>https://news.example/c</link></item>
 <item><guid>cut</guid><title>Cut off in the mid`
 	path := filepath.Join(t.TempDir(), "skips.xml")
 	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
@@ -169,12 +171,13 @@ func TestInspectReportsSkippedItems(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
-	if len(got.Items) != 2 || got.Items[0].GUID != "a" || got.Items[1].GUID != "b" {
-		t.Errorf("items = %+v, want a and b", got.Items)
+	if len(got.Items) != 3 || got.Items[0].GUID != "a" || got.Items[1].GUID != "b" || got.Items[2].GUID != "c" {
+		t.Errorf("items = %+v, want a, b and c", got.Items)
 	}
 	want := []struct{ guid, reason string }{
 		{"a", "repeats entry 1"},
 		{"empty", "empty"},
+		{"b", "repeats entry 4"},
 		{"", "incomplete"},
 	}
 	if len(got.Skipped) != len(want) {
