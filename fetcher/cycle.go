@@ -520,8 +520,15 @@ func (r *Runner) record(ctx context.Context, f *fetched) Result {
 	if o.Err == nil {
 		for _, w := range o.Warnings {
 			kind, _, _ := strings.Cut(w, " ")
-			if kind == warnFutureValidator {
+			switch kind {
+			case warnFutureValidator:
 				continue // logged when it was found
+			case warnRedirectDowngrade:
+				// A downgrade happens on every fetch it is followed in,
+				// and each is worth a line.
+				r.logger.Warn("feed redirected from https to plain http; followed for this fetch only", slog.String("feed", j.feed.Name),
+					slog.String("url", j.url), slog.String("warning", w))
+				continue
 			}
 			r.warnOnce(j.feed.Name, kind, "feed read with a warning", slog.String("feed", j.feed.Name),
 				slog.String("url", j.url), slog.String("warning", w))
