@@ -229,6 +229,10 @@ func (h *Handler) serveFeed(w http.ResponseWriter, r *http.Request, out *output,
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if h.opts.Meta.BaseURL == "" && f == RSS {
+		req.base = requestBase(r)
+		req.key += "\x00" + req.base
+	}
 	rd, err := h.rendering(r.Context(), out, f, req, true)
 	if err != nil {
 		h.logger.Error("rendering feed", slog.String("output", out.Name), slog.String("format", string(f)), slog.Any("err", err))
@@ -456,6 +460,7 @@ func (h *Handler) render(ctx context.Context, out *output, f Format, req feedReq
 		return nil, nil, err
 	}
 	meta := h.outputMeta(out)
+	meta.Home = req.base
 	if paginate && len(stories) > req.query.Limit {
 		stories = stories[:req.query.Limit]
 		last := stories[len(stories)-1]

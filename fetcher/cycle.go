@@ -141,6 +141,7 @@ type Runner struct {
 	now              func() time.Time
 	rand             func() float64
 	observe          func(Result)
+	warned           warned
 }
 
 // RunnerOptions configures a Runner. Zero fields take defaults.
@@ -437,6 +438,13 @@ func (r *Runner) exchange(ctx context.Context, j *job) (*wirefeed.Outcome, *Resp
 	if st.ConfigURL != j.feed.URL {
 		st.ETag, st.LastModified = "", "" // validators belong to the old URL
 	}
+	if st.SuspectNotModified >= SuspectNotModifiedLimit {
+		// The server keeps answering 304 to a validator that cannot be
+		// right: ask without validators once, and start afresh.
+		r.logger.Warn("feed answered 304 repeatedly to a Last-Modified later than the server's own date; fetching it unconditionally",
+			slog.String("feed", j.feed.Name), slog.String("last_modified", st.LastModified), slog.Int("answers", st.SuspectNotModified))
+		st.ETag, st.LastModified = "", ""
+	}
 	resp, err := r.client.Get(ctx, Request{URL: j.url, ETag: st.ETag, LastModified: st.LastModified})
 	if resp != nil {
 		o.Status = resp.StatusCode
@@ -491,13 +499,18 @@ func (r *Runner) finish(j *job, o *wirefeed.Outcome, resp *Response, err error) 
 		if resp.ETag != "" {
 			o.ETag = resp.ETag
 		}
-		if resp.LastModified != "" {
-			o.LastMod = resp.LastModified
+		if lm := r.keepValidator(j, o, resp, resp.LastModified); lm != "" {
+			o.LastMod = lm
+		}
+		// The validator sent is kept through one doubtful answer (the
+		// server's clock may be the wrong one today), not through many.
+		if suspectValidator(st.LastModified, resp.Date, o.Attempted) {
+			o.SuspectNotModified = st.SuspectNotModified + 1
 		}
 		o.BodyHash = st.BodyHash
 		cacheFor, ttl = resp.CacheFor, st.MinInterval
 	default:
-		o.ETag, o.LastMod = resp.ETag, resp.LastModified
+		o.ETag, o.LastMod = resp.ETag, r.keepValidator(j, o, resp, resp.LastModified)
 		cacheFor = resp.CacheFor
 		sum := sha256.Sum256(resp.Body)
 		o.BodyHash = hex.EncodeToString(sum[:16])
@@ -515,6 +528,11 @@ func (r *Runner) finish(j *job, o *wirefeed.Outcome, resp *Response, err error) 
 			break
 		}
 		o.Meta, o.Items, ttl = doc.Meta, doc.Items, doc.TTL
+		o.Warnings = append(o.Warnings, doc.Warnings...)
+	}
+	if resp != nil && resp.Downgraded {
+		o.Warnings = append(o.Warnings, fmt.Sprintf("%s redirected from https to plain http (%s): followed for this fetch only, the stored URL stays https",
+			warnRedirectDowngrade, resp.FinalURL))
 	}
 
 	if o.Err == nil {
@@ -609,6 +627,27 @@ func (r *Runner) record(ctx context.Context, f *fetched, nextAttempt func(string
 	if o.PauseHost != "" {
 		r.logger.Warn("host asked to wait; pausing every feed on it", slog.String("host", o.PauseHost),
 			slog.Time("until", o.PauseUntil.UTC().Truncate(time.Second)), slog.String("feed", j.feed.Name))
+	}
+	if o.Err == nil {
+		for _, w := range o.Warnings {
+			kind, _, _ := strings.Cut(w, " ")
+			switch kind {
+			case warnFutureValidator:
+				continue // logged when it was found
+			case warnRedirectDowngrade:
+				// A downgrade happens on every fetch it is followed in,
+				// and each is worth a line.
+				r.logger.Warn("feed redirected from https to plain http; followed for this fetch only", slog.String("feed", j.feed.Name),
+					slog.String("url", j.url), slog.String("warning", w))
+				continue
+			}
+			r.warnOnce(j.feed.Name, kind, "feed read with a warning", slog.String("feed", j.feed.Name),
+				slog.String("url", j.url), slog.String("warning", w))
+		}
+		if rec.Reissued > 0 {
+			r.warnOnce(j.feed.Name, "reissued", "feed gave new GUIDs to items it had already (same link or body); updating those items instead of adding them again",
+				slog.String("feed", j.feed.Name), slog.Int("items", rec.Reissued))
+		}
 	}
 	if o.MovedTo != "" && o.Err == nil {
 		r.logger.Info("feed moved permanently; following", slog.String("feed", j.feed.Name),

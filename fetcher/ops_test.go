@@ -1,7 +1,6 @@
 package fetcher
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -14,22 +13,9 @@ import (
 	"github.com/wirefeed/wirefeed"
 )
 
-// syncBuffer is a log destination safe for the runner's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
+// lines returns the log's lines.
 func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
+	return strings.Split(strings.TrimSpace(s.String()), "\n")
 }
 
 func loggingRunner(t *testing.T, st Store, logs *syncBuffer, opts RunnerOptions) *Runner {

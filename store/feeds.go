@@ -38,7 +38,8 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) (map[strin
 				config_url = excluded.config_url,
 				url = excluded.url,
 				etag = '', last_modified = '', body_hash = '', gone = 0, next_due = 0,
-				next_due_reason = '', min_interval = 0, consecutive_errors = 0
+				next_due_reason = '', min_interval = 0, consecutive_errors = 0,
+				last_warning = '', suspect_not_modified = 0
 			WHERE feeds.config_url != excluded.config_url`, f.Name, f.URL, f.URL)
 		if err != nil {
 			return nil, fmt.Errorf("store: sync feed %q: %w", f.Name, err)
@@ -121,7 +122,7 @@ func (s *Store) FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, 
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT f.name, f.url, f.config_url, f.title, f.etag, f.last_modified, f.body_hash,
 		       f.last_status, f.last_attempt, f.last_success, f.consecutive_errors,
-		       f.last_error, f.next_due, f.gone, f.next_due_reason, f.min_interval,
+		       f.last_error, f.next_due, f.gone, f.next_due_reason, f.min_interval, f.last_warning, f.suspect_not_modified,
 		       (SELECT count(*) FROM items i WHERE i.feed_id = f.id)
 		FROM feeds f`)
 	if err != nil {
@@ -134,7 +135,7 @@ func (s *Store) FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, 
 		var attempt, success, due, minInterval int64
 		if err := rows.Scan(&st.Name, &st.URL, &st.ConfigURL, &st.Title, &st.ETag, &st.LastModified, &st.BodyHash,
 			&st.LastStatus, &attempt, &success, &st.ConsecutiveErrors, &st.LastError, &due, &st.Gone,
-			&st.NextDueReason, &minInterval, &st.Items); err != nil {
+			&st.NextDueReason, &minInterval, &st.LastWarning, &st.SuspectNotModified, &st.Items); err != nil {
 			return nil, fmt.Errorf("store: feed states: %w", err)
 		}
 		st.LastAttempt, st.LastSuccess, st.NextDue = fromUnix(attempt), fromUnix(success), fromUnix(due)

@@ -169,7 +169,7 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 	out := make(map[string][]wirefeed.Member, len(clusters))
 	err := inBatches(clusters, sqlBatch, func(args []any) error {
 		rows, err := q.QueryContext(ctx, `
-			SELECT i.cluster_id, i.id, f.name, f.url, i.guid, i.url, i.title, i.summary, i.text, i.content_html,
+			SELECT i.cluster_id, i.id, f.name, f.url, coalesce(nullif(i.source_guid, ''), i.guid), i.url, i.title, i.summary, i.text, i.content_html,
 			       i.published, i.first_seen, i.authors, i.categories, i.near_words, i.match_reason
 			FROM items i JOIN feeds f ON f.id = i.feed_id
 			WHERE i.cluster_id IN (`+placeholders(len(args))+`)

@@ -91,6 +91,11 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 type inspectOutput struct {
 	Feed  inspectFeed   `json:"feed"`
 	Items []inspectItem `json:"items"`
+	// Skipped are the document's entries that were not kept, with why.
+	Skipped []fetcher.SkippedItem `json:"skipped"`
+	// Warnings are problems with a document that was read all the same
+	// (cut short and repaired, GUIDs shared by different items).
+	Warnings []string `json:"warnings"`
 }
 
 type inspectFeed struct {
@@ -152,8 +157,10 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitFailure
 	}
 	out := inspectOutput{
-		Feed:  inspectFeed{Title: doc.Meta.Title, Link: doc.Meta.Link, Language: doc.Meta.Language, Updated: rfc3339(doc.Meta.Updated)},
-		Items: make([]inspectItem, 0, len(doc.Items)),
+		Feed:     inspectFeed{Title: doc.Meta.Title, Link: doc.Meta.Link, Language: doc.Meta.Language, Updated: rfc3339(doc.Meta.Updated)},
+		Items:    make([]inspectItem, 0, len(doc.Items)),
+		Skipped:  append([]fetcher.SkippedItem{}, doc.Skipped...),
+		Warnings: nonNil(doc.Warnings),
 	}
 	for _, it := range doc.Items {
 		out.Items = append(out.Items, inspectItem{
