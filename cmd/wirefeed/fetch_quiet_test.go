@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,19 +61,10 @@ func TestFetchQuietAndExitStatus(t *testing.T) {
 				t.Errorf("%s: line %d = %q, want %q...", s.name, i+1, lines[i], want)
 			}
 		}
-		if contains(s.args, "--quiet") && errOut != "" {
+		if slices.Contains(s.args, "--quiet") && errOut != "" {
 			t.Errorf("%s: --quiet wrote to stderr: %s", s.name, errOut)
 		}
 	}
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // TestPrintChanges covers every change --quiet reports, gone included.
