@@ -30,6 +30,9 @@ type feedRequest struct {
 	// form, kept only when a cached page links to it.
 	cacheable bool
 	before    string
+	// base is the server's URL as the request reached it (Meta.Home), set
+	// for RSS when server.base_url is not.
+	base string
 }
 
 // parseRequest checks the query parameters of a feed request. Its errors

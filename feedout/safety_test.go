@@ -29,7 +29,7 @@ func TestEveryOutputHidesSecretsAndSpoofing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.SyncFeeds(context.Background(), feeds); err != nil {
+	if _, err := st.SyncFeeds(context.Background(), feeds); err != nil {
 		t.Fatal(err)
 	}
 	rec := func(f wirefeed.Feed, it wirefeed.Item, err error) {

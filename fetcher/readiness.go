@@ -16,9 +16,8 @@ var ErrCyclesStalled = errors.New("fetcher: no recent fetch cycle")
 // liveness remembers when the Scheduler last showed signs of life: its
 // creation, and the start and end of every cycle.
 type liveness struct {
-	mu        sync.Mutex
-	last      time.Time
-	schedules []cron.Schedule
+	mu   sync.Mutex
+	last time.Time
 }
 
 func (l *liveness) touch(t time.Time) {
@@ -36,8 +35,18 @@ func (l *liveness) touch(t time.Time) {
 // that stopped ticking, gives an error wrapping ErrCyclesStalled.
 func (s *Scheduler) CheckCycles(now time.Time) error {
 	s.live.mu.Lock()
-	last, schedules := s.live.last, s.live.schedules
+	last := s.live.last
 	s.live.mu.Unlock()
+	s.mu.Lock()
+	var schedules []cron.Schedule
+	seen := map[*group]bool{}
+	for _, g := range s.groups {
+		if !seen[g] {
+			seen[g] = true
+			schedules = append(schedules, g.sched)
+		}
+	}
+	s.mu.Unlock()
 	var due, late time.Time
 	for _, sched := range schedules {
 		next := sched.Next(last)

@@ -12,49 +12,58 @@ import (
 	"syscall"
 )
 
-// checkDataDir makes sure this process can create and write the database
-// in dir before SQLite tries, whose own answer is "unable to open database
-// file (14)". The error says which user the process runs as and what it
-// needs.
+// checkDataDir creates the data directory if needed and makes sure this
+// process can create and write the database in it, so that a volume owned
+// by another user fails at start with an error that says so, not with
+// SQLite's "unable to open database file (14)".
 func checkDataDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return dataDirError(dir, err)
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		var f *os.File
+		if f, err = os.CreateTemp(dir, ".wirefeed-write-check-*"); err == nil {
+			name := f.Name()
+			f.Close()
+			os.Remove(name)
+		}
 	}
-	f, err := os.CreateTemp(dir, ".wirefeed-write-check-*")
 	if err != nil {
 		var pe *fs.PathError
-		if errors.As(err, &pe) {
+		if errors.As(err, &pe) && strings.Contains(filepath.Base(pe.Path), ".wirefeed-write-check-") {
 			err = pe.Err // the probe file's name means nothing to the operator
 		}
-		return dataDirError(dir, err)
+		return dataDirError(dir, os.Getuid(), err)
 	}
-	f.Close()
-	os.Remove(f.Name())
 	// The files themselves may belong to another user. They are checked
-	// with access(2), not opened: this process holds no database lock yet,
-	// but opening and closing a database file is best left to SQLite.
+	// with access(2), not opened: opening and closing a database file is
+	// best left to SQLite.
 	for _, name := range []string{"wirefeed.db", "wirefeed.db-wal", "wirefeed.db-shm"} {
 		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err != nil {
 			continue
 		}
 		if err := syscall.Access(p, 2 /* W_OK */); err != nil {
-			return dataDirError(dir, &fs.PathError{Op: "write", Path: p, Err: err})
+			return dataDirError(dir, os.Getuid(), &fs.PathError{Op: "write", Path: p, Err: err})
 		}
 	}
 	return nil
 }
 
-func dataDirError(dir string, err error) error {
-	return fmt.Errorf("data_dir %s: %w: wirefeed runs as %s and needs to create and write wirefeed.db, wirefeed.db-wal and wirefeed.db-shm in it; make it writable by that user (for example chown -R %d %s) or set data_dir or -data-dir to a directory it may write",
-		dir, err, processUser(), os.Getuid(), dir)
+// dataDirError explains a data directory this process (uid) cannot use:
+// who it runs as and what it needs.
+func dataDirError(dir string, uid int, err error) error {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return fmt.Errorf("data_dir %s is not writable by %s, the user wirefeed runs as, who needs to create and write wirefeed.db, wirefeed.db-wal and wirefeed.db-shm there: "+
+			"give that user the directory (chown -R %d %s; for a bind mount, chown it on the host), use a named volume, or set data_dir or -data-dir to a directory it may write: %w",
+			dir, userName(uid, os.Getgid()), uid, dir, err)
+	}
+	return fmt.Errorf("data_dir %s: %w", dir, err)
 }
 
 // readError explains why a command that only reads the database could not
 // open it.
 func readError(path string, err error) error {
 	if errors.Is(err, fs.ErrPermission) || isCantOpen(err) {
-		return fmt.Errorf("%w: wirefeed runs as %s and needs to read %s (and, while a daemon writes it, its -wal and -shm files, or write access to their directory)", err, processUser(), path)
+		return fmt.Errorf("%w: wirefeed runs as %s and needs to read %s (and, while a daemon writes it, its -wal and -shm files)", err, userName(os.Getuid(), os.Getgid()), path)
 	}
 	return err
 }
@@ -69,14 +78,21 @@ func isCantOpen(err error) bool {
 	return false
 }
 
-// processUser names the user this process runs as: "uid 65534 (nobody),
-// gid 65534", or just the numbers where there is no user database (the
-// FROM scratch image).
-func processUser() string {
-	uid, gid := os.Getuid(), os.Getgid()
+// userName names a user: "uid 1000 (ada), gid 1000", with the name where
+// the system knows it (the FROM scratch image has no user database).
+func userName(uid, gid int) string {
 	name := ""
 	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
-		name = " (" + u.Username + ")"
+		name = u.Username
+	}
+	if uid == 65534 {
+		if name == "" {
+			name = "nobody"
+		}
+		name += ", as in the Docker image"
+	}
+	if name != "" {
+		name = " (" + name + ")"
 	}
 	return fmt.Sprintf("uid %d%s, gid %d", uid, name, gid)
 }

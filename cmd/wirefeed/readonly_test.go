@@ -130,7 +130,7 @@ func TestExportReadsADatabaseItMayOnlyRead(t *testing.T) {
 	// With a daemon writing (as the owner), the reader follows the WAL.
 	os.Chmod(dataDir, 0o755)
 	d := startDaemon(t, cfgPath)
-	waitFor(t, "http://"+d.addr+"/readyz", 200)
+	waitForStatus(t, "http://"+d.addr+"/readyz", 200)
 	if _, err := os.Stat(filepath.Join(dataDir, "wirefeed.db-shm")); err != nil {
 		t.Fatalf("the daemon runs without a -shm file: %v", err)
 	}

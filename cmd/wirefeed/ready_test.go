@@ -13,15 +13,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// daemon is a `wirefeed serve` running as a child process.
-type daemon struct {
+// daemonProc is a `wirefeed serve` running as a child process.
+type daemonProc struct {
 	cmd  *exec.Cmd
 	addr string
 	mu   sync.Mutex
 	log  []string
 }
 
-func (d *daemon) logs() string {
+func (d *daemonProc) logs() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return strings.Join(d.log, "\n")
@@ -29,13 +29,13 @@ func (d *daemon) logs() string {
 
 // startDaemon runs `wirefeed serve -config cfgPath` (the test binary
 // standing in for wirefeed) and waits for its first cycle.
-func startDaemon(t *testing.T, cfgPath string) *daemon {
+func startDaemon(t *testing.T, cfgPath string) *daemonProc {
 	t.Helper()
 	raw, _ := os.ReadFile(cfgPath)
 	if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(raw), `log_level = "warn"`, `log_level = "info"`, 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cmd: exec.Command(os.Args[0], "serve", "-config", cfgPath)}
+	d := &daemonProc{cmd: exec.Command(os.Args[0], "serve", "-config", cfgPath)}
 	d.cmd.Env = append(os.Environ(), "WIREFEED_RUN_MAIN=1")
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
@@ -78,8 +78,8 @@ func startDaemon(t *testing.T, cfgPath string) *daemon {
 	return d
 }
 
-// waitFor polls url until it answers code, or fails after 20 s.
-func waitFor(t *testing.T, url string, code int) string {
+// waitForStatus polls url until it answers code, or fails after 20 s.
+func waitForStatus(t *testing.T, url string, code int) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -106,7 +106,7 @@ func TestReadyzWhenNoWriteCommits(t *testing.T) {
 	cfgPath := writeTestConfig(t, fx.srv.URL, map[string]string{"Outlet A": "/a/feed.rss", "Outlet B": "/b/feed.atom", "Outlet C": "/c/feed.json"})
 	d := startDaemon(t, cfgPath)
 	base := "http://" + d.addr
-	if body := waitFor(t, base+"/readyz", 200); strings.TrimSpace(body) != "ready" {
+	if body := waitForStatus(t, base+"/readyz", 200); strings.TrimSpace(body) != "ready" {
 		t.Errorf("/readyz = %q, want ready", body)
 	}
 	if code, out, errOut := cli(t, "healthcheck", "-url", base+"/readyz"); code != exitOK {
@@ -121,7 +121,7 @@ func TestReadyzWhenNoWriteCommits(t *testing.T) {
 	// Writes that grow a file now fail (EFBIG, as ENOSPC on a full disk);
 	// the daemon checkpoints after its cycle, so the next commit grows the
 	// WAL.
-	body := waitFor(t, base+"/readyz", 503)
+	body := waitForStatus(t, base+"/readyz", 503)
 	t.Logf("/readyz with the disk full: %s", strings.TrimSpace(body))
 	if !strings.Contains(body, "not ready") || !strings.Contains(body, "write probe") {
 		t.Errorf("/readyz = %q, want the failed write named", body)
@@ -135,5 +135,5 @@ func TestReadyzWhenNoWriteCommits(t *testing.T) {
 	if err := unix.Prlimit(pid, unix.RLIMIT_FSIZE, &old, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, base+"/readyz", 200)
+	waitForStatus(t, base+"/readyz", 200)
 }
