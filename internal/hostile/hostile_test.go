@@ -52,7 +52,7 @@ func TestGeneratedPayloadsFitTheBodyCap(t *testing.T) {
 		if p.Want == Rejected && p.Reason == "" {
 			t.Errorf("%s: a rejected payload needs the reason its error gives", p.Name)
 		}
-		if p.Gzip {
+		if p.Gzip && testing.Verbose() {
 			t.Logf("%-24s %9d bytes, %7d gzipped: %s", p.Name, len(body), len(Gzipped(body)), p.About)
 		} else {
 			t.Logf("%-24s %9d bytes: %s", p.Name, len(body), p.About)
