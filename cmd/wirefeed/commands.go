@@ -168,6 +168,12 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		Skipped:  append([]fetcher.SkippedItem{}, doc.Skipped...),
 		Warnings: nonNil(doc.Warnings),
 	}
+	for i, sk := range out.Skipped {
+		out.Skipped[i].GUID, out.Skipped[i].Reason = red.Link(sk.GUID), red.Text(sk.Reason)
+	}
+	for i, w := range out.Warnings {
+		out.Warnings[i] = red.Text(w)
+	}
 	for _, it := range doc.Items {
 		out.Items = append(out.Items, inspectItem{
 			GUID: red.Link(it.GUID), URL: red.Link(it.URL), Title: it.Title, Summary: it.Summary, Text: it.Text, ContentHTML: it.ContentHTML,
