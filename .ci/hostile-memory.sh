@@ -28,9 +28,12 @@ printf '%-32s %10s  %-28s %6s %10s %9s\n' payload bytes binary exit "peak RSS" s
 for f in "$work"/payloads/*; do
   for b in "${bins[@]}"; do
     /usr/bin/time -o "$work/time" -f '%x %M %e' timeout -k 10 "${TIMEOUT:-600}" "$b" inspect "$f" >/dev/null 2>"$work/err" || true
-    # GNU time puts "Command exited with non-zero status N" first.
+    # GNU time puts "Command exited with non-zero status N" (or "Command
+    # terminated by signal N") first.
     read -r code kb secs < <(tail -1 "$work/time") || true
-    [ "$code" = 124 ] && code="killed after ${TIMEOUT:-600}s"
+    if grep -q "terminated by signal" "$work/time" || [ "$code" = 124 ] || [ "$code" = 137 ]; then
+      code="killed after ${TIMEOUT:-600}s" kb=0 secs="-"
+    fi
     printf '%-32s %10d  %-28s %6s %7d MB %9s\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(basename "$b")" "$code" $(( ${kb:-0} / 1024 )) "$secs"
   done
 done
