@@ -245,24 +245,26 @@ func New(opts Options) *Engine {
 	return e
 }
 
-// bodyHash is the identity hash of a body: it hashes the words left after
+// bodyHash is the identity hash of a body: it hashes the tokens left after
 // cleaning (furniture and the feed's learned boilerplate removed), so the
 // same copy in different furniture has the same hash. 0 means the body is
-// too short to identify a story ("no hash" in storage).
-func (e *Engine) bodyHash(words []uint64) int64 {
-	if len(words) < e.opt.MinBodyWords {
+// too short (in words) to identify a story ("no hash" in storage).
+func (e *Engine) bodyHash(c *cleaned, words int) int64 {
+	if words < e.opt.MinBodyWords {
 		return 0
 	}
-	return int64(sequenceHash(words))
+	return int64(sequenceHash(c.words))
 }
 
 // prepared is an item ready for comparison.
 type prepared struct {
 	body     shingled
 	bodyHash int64    // identity hash of the cleaned body (see bodyHash)
-	words    int      // cleaned body words; 0 when title-only
+	words    int      // cleaned body length in words (see script.go); 0 when title-only
 	fresh    []uint64 // sentence hashes for boilerplate learning
-	title    string   // titleKey of the title
+	tails    []uint64 // title tail hashes for source suffix learning
+	title    string   // the title as compared (see title.go)
+	source   string   // the learned source suffixes its title names
 	grams    []uint64 // title trigrams
 	sig      signature
 }
@@ -276,12 +278,10 @@ func bodyText(text, summary string) string {
 	return summary
 }
 
-// prepare normalises and signs an item of feed. Sentences learned for the
-// feed, committed or in this transaction, are left out.
+// prepare normalises and signs an item of feed. Sentences and title tails
+// learned for the feed, committed or in this transaction, are left out.
 func (e *Engine) prepare(feed, title, text string) prepared {
-	p, words := e.shingleBody(feed, title, text)
-	p.title = titleKey(title)
-	p.grams = titleGrams(p.title)
+	p, c := e.shingleBody(feed, title, text, nil)
 	if p.grams != nil {
 		p.sig.title = make([]uint32, titleHashes)
 		minhash(p.sig.title, p.grams)
@@ -289,28 +289,38 @@ func (e *Engine) prepare(feed, title, text string) prepared {
 	if p.words == 0 {
 		return p
 	}
-	p.bodyHash = e.bodyHash(words)
+	p.bodyHash = e.bodyHash(&c, p.words)
 	p.sig.body = make([]uint32, bodyHashes)
 	p.sig.lede = make([]uint32, ledeHashes)
 	minhashBody(p.sig.body, p.body.set)
-	minhash(p.sig.lede, p.body.prefixSet(ledeWords))
+	minhash(p.sig.lede, p.body.ledeSet())
 	return p
 }
 
-// shingleBody cleans and shingles a body, without signing it: all that
-// verification needs. It also returns the cleaned words.
-func (e *Engine) shingleBody(feed, title, text string) (prepared, []uint64) {
-	c := cleanBody(text, title, func(h uint64) bool {
-		return e.learned.has(feed, h) || e.tx.learned.has(feed, h)
-	})
+// prepareTitle fills in what the title rule compares.
+func (e *Engine) prepareTitle(p *prepared, feed, title string) {
+	ti := e.titleOf(feed, title)
+	p.title, p.source, p.tails = ti.key, ti.source, ti.tails
+	p.grams = titleGrams(p.title)
+}
+
+// shingleBody cleans and shingles a body and prepares the title, without
+// signing them: all that verification needs. It also returns the cleaned
+// body.
+func (e *Engine) shingleBody(feed, title, text string, trace *bodyTrace) (prepared, cleaned) {
 	var p prepared
-	if len(c.words) < minBodyWords {
-		return p, c.words
+	e.prepareTitle(&p, feed, title)
+	c := cleanBodyKeyed(text, title, p.title, func(h uint64) bool {
+		return e.learned.has(feed, h) || e.tx.learned.has(feed, h)
+	}, trace)
+	words := wordsOf(c.bodyUnits())
+	if words < minBodyWords {
+		return p, c
 	}
-	p.words = len(c.words)
+	p.words = words
 	p.fresh = c.fresh
-	p.body = shingle(c.words)
-	return p, c.words
+	p.body = shingle(c.words, c.units)
+	return p, c
 }
 
 // prepareStored prepares a stored item's body for verification, as its
@@ -319,7 +329,7 @@ func (e *Engine) prepareStored(it wirefeed.StoredItem, cache map[int64]*prepared
 	if p := cache[it.ID]; p != nil {
 		return p
 	}
-	p, _ := e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary))
+	p, _ := e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary), nil)
 	cache[it.ID] = &p
 	return &p
 }
@@ -385,26 +395,35 @@ func (e *Engine) identity(ctx context.Context, l wirefeed.Lookup, c wirefeed.Can
 	return nil
 }
 
-// learn fills in the sentences a new item records for its feed, and those
-// that thereby become the feed's boilerplate: sentences now found in
-// BoilerplateStories of the feed's items. Items are counted whatever story
-// they join, so a footer that made a feed's items look alike is learned
-// all the same.
+// learn fills in the sentences and title tails a new item records for its
+// feed, and those that thereby become the feed's boilerplate or source
+// suffixes: sentences now found in BoilerplateStories of the feed's items,
+// tails in sourceItems. Items are counted whatever story they join, so a
+// footer that made a feed's items look alike is learned all the same.
 func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed string, p *prepared, dec *wirefeed.Decision) error {
-	if len(p.fresh) == 0 {
+	if len(p.fresh)+len(p.tails) == 0 {
 		return nil
 	}
-	hs := make([]int64, len(p.fresh))
-	for i, h := range p.fresh {
-		hs[i] = int64(h)
+	hs := make([]int64, 0, len(p.fresh)+len(p.tails))
+	for _, h := range p.fresh {
+		hs = append(hs, int64(h))
+	}
+	for _, h := range p.tails {
+		if !slices.Contains(hs, int64(h)) {
+			hs = append(hs, int64(h))
+		}
 	}
 	counts, err := l.SentenceCounts(ctx, feed, hs)
 	if err != nil {
 		return fmt.Errorf("dedupe: sentence counts: %w", err)
 	}
 	dec.Sentences = hs
-	for _, h := range hs {
-		if counts[h]+1 >= e.opt.BoilerplateStories {
+	for i, h := range hs {
+		need := e.opt.BoilerplateStories
+		if i >= len(p.fresh) {
+			need = min(need, sourceItems)
+		}
+		if counts[h]+1 >= need {
 			dec.Learned = append(dec.Learned, h)
 			e.tx.learned.add(feed, uint64(h))
 		}
@@ -552,9 +571,10 @@ func (e *Engine) Representative(ms []wirefeed.Member) int {
 			words[i] = m.Words
 			continue
 		}
-		words[i] = len(cleanBody(bodyText(m.Text, m.Summary), m.Title, func(h uint64) bool {
+		c := cleanBody(bodyText(m.Text, m.Summary), m.Title, func(h uint64) bool {
 			return e.learned.has(m.FeedName, h)
-		}).words)
+		}, nil)
+		words[i] = wordsOf(c.bodyUnits())
 	}
 	best := 0
 	for i := 1; i < len(ms); i++ {

@@ -287,7 +287,7 @@ func (g *intlGen) background() {
 		for i, h := range g.l.res.fields["bg"] {
 			at := day.Add(time.Duration(i*70+pi*13+g.rng.IntN(30)) * time.Minute)
 			it := g.poolItem(pool, h, sources[(i+pi)%4], at)
-			g.add(g.feedName(pool[0]), it, g.l.code+"-bg-"+fmt.Sprint(pi, "-", i), classBackground, at.Add(5*time.Minute))
+			g.add(g.feedName(pool[0]), it, g.l.code+"-bg-"+fmt.Sprint(i), classBackground, at.Add(5*time.Minute))
 		}
 	}
 }

@@ -141,8 +141,8 @@ func (e *Engine) explainRoot(ctx context.Context, l wirefeed.Lookup, x *Explanat
 }
 
 func (e *Engine) explainTitles(a, b wirefeed.StoredItem, pa, pb *prepared) (bool, string) {
-	sim, ok := e.titleMatch(a.Feed, a.Published, pa, b)
-	if ok {
+	sim, fail := e.titleMatch(a.Feed, a.Published, pa, b, pb)
+	if fail == "" {
 		return true, fmt.Sprintf("title rule: near-identical titles (similarity %.3f) from different feeds, %s apart", sim, short(a.Published.Sub(b.Published).Abs()))
 	}
 	var why []string

@@ -58,7 +58,7 @@ func TestExplainMatchesDecisions(t *testing.T) {
 		{itemKey{"Headlines", "t"}, itemKey{"AP", "full"}, true, "title rule", true},
 		{itemKey{"Headlines", "late"}, itemKey{"AP", "full"}, false, "apart", false},
 		{itemKey{"Brief", "sx"}, itemKey{"AP", "full"}, true, "containment", true},
-		{itemKey{"Brief", "sy"}, itemKey{"Digest", "digest"}, false, "root of B's story", false},
+		{itemKey{"Brief", "sy"}, itemKey{"Digest", "digest"}, false, "do not open alike", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.a.guid+"~"+tc.b.guid, func(t *testing.T) {
