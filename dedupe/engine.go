@@ -8,13 +8,18 @@
 //
 // How an item is compared:
 //
-//   - Its body is normalised (normalize.go, furniture.go): markup and
-//     entities, the repeated headline, known site furniture, a leading
-//     dateline and byline, agency credits and URLs are removed, and so is
-//     every sentence learned as the feed's boilerplate (one that recurs in
-//     BoilerplateStories or more of the feed's items). What is left, cut
-//     into word 5-shingles, is what is compared. A body of fewer than
-//     minBodyWords words makes the item title-only.
+//   - Its body is normalised (normalize.go, extract.go, furniture.go,
+//     script.go): markup and entities are removed; when the body is a
+//     whole web page, the article is taken out of it; the repeated
+//     headline, known site furniture in many languages, photo captions, a
+//     leading dateline and byline, agency credits and URLs are removed, and
+//     so is every sentence learned as the feed's boilerplate (one that
+//     recurs in BoilerplateStories or more of the feed's items). What is
+//     left is folded (case, accents, the letter variants copy desks change)
+//     and cut into tokens: words, or character bigrams in scripts without
+//     spaces. Its token 5-shingles are what is compared. A body of fewer
+//     than minBodyWords words (counted per script) makes the item
+//     title-only.
 //   - MinHash signatures of the body, of its lede (first 20 words) and of
 //     the title find candidates in an in-memory LSH index of the items first
 //     seen within the window (minhash.go, index.go).
@@ -22,40 +27,55 @@
 //     candidate's text read from the store: the same copy has Jaccard
 //     similarity ≥ Jaccard, or the shorter body is contained in the longer
 //     one (containment ≥ Containment), and either way the two open alike
-//     (the lede rule: one's first 20 words are among the other's first 60).
-//     That is how a summary or a cut copy joins its article while a shared
-//     quote, a "See also" line or a common footer does not.
+//     (the lede rule: the shorter one's first 20 words are in the longer
+//     one's first part), and beyond an opening they share, the shorter has
+//     most of the rest in common with the longer (the rest rule). That is
+//     how a summary or a cut copy joins its article while a shared quote, a
+//     "See also" line, a common footer or the shared opening of two live
+//     blogs does not.
 //
 // Clustering is online and never chains weak links. An item joins the
-// story of its best verified match, and only if it is also loosely similar
-// (at half the thresholds) to that story's root, its earliest member with a
-// body; so a digest that quotes two stories cannot pull the second into the
-// first. An item that verifies strongly against several stories merges
-// those whose roots are loosely like the root of its best match (and the
-// stories made only of title-only items that its title matches): the oldest
-// story keeps its id and the others become aliases of it (the store moves
-// their members), so a story a reader has already seen never comes back
-// under a new id, and the merged feed shows it once.
+// story of its best verified match (between stories that a short item fits
+// alike, the one whose titles match its own), and only if it is also
+// loosely similar (at half the thresholds) to that story's root, its
+// earliest member with a body, so a digest that quotes two stories cannot
+// pull the second into the first; and only if its body contradicts no
+// member (they open alike, then differ) unless a fuller copy in the story
+// holds both, so a summary of a shared opening cannot glue two live blogs.
+// An item that verifies strongly against several stories merges those
+// whose roots are the same copy as the root of its best match and whose
+// members do not contradict each other (and the stories made only of
+// title-only items that its title matches): the oldest story keeps its id
+// and the others become aliases of it (the store moves their members), so
+// a story a reader has already seen never comes back under a new id, and
+// the merged feed shows it once.
 //
 // A title-only item joins a story only on strong evidence: a near-identical
-// title (trigram similarity ≥ TitleSimilarity after site names and wire
-// slugs are removed, at least five words) from another feed, published
-// within TitleWindow of it, on a member that has a body; or the same title
-// exactly when both are title-only. Otherwise it stays alone. The rule is
-// symmetric: an item with a body whose body matches nothing may join a story
-// made only of title-only items on the same evidence. Independent reports of
-// one event have titles too close (0.58-0.87) for titles to decide more.
+// title (trigram similarity ≥ TitleSimilarity once wire slugs and the site's
+// or source's name are removed, at least five words counted per script;
+// title.go), published within TitleWindow of a member of that story, from
+// another feed, or from the same aggregator pool naming another source
+// (each feed learns its recurring title suffixes like boilerplate).
+// Otherwise it stays alone. The rule is symmetric: an item with a body whose
+// body matches nothing may join a story made only of title-only items on
+// the same evidence. Independent reports of one event have titles too close
+// (0.58-0.87) for titles to decide more.
 //
 // What is kept where. The in-memory index holds, for each item first seen
 // within the window, its row id, a flags byte and its band keys in a day
 // bucket (about 360 bytes per item on average, at most about 570); texts stay in the store, and
 // verification reads the candidates it needs through the Lookup of the
 // recording transaction. The store keeps each item's signature, the words
-// its cleaned body had (0: title-only), the sentence hashes of each feed's
-// items (deleted with their items) and the learned boilerplate (kept for
-// good). Rebuild loads the signatures of the window and the learned
-// boilerplate at start, without recomputing anything from text, so
-// decisions after a restart equal decisions without one. A signature is
+// its cleaned body had (0: title-only), the sentence and title-suffix
+// hashes of each feed's items (deleted with their items) and the learned
+// boilerplate and source suffixes (kept for good, as one set of hashes).
+// Rebuild loads the signatures of the window and the learned boilerplate at
+// start, without recomputing anything from text, so decisions after a
+// restart equal decisions without one. Items stored by an earlier version
+// keep the signatures its normalisation made (the same for ASCII text; for
+// text with accents or in scripts without spaces they find fewer
+// candidates until they leave the window); verification always reads their
+// text again, so no decision rests on a stale signature. A signature is
 // made when an item is first stored and made again when the item is
 // updated (same feed and GUID; see Resign): the update keeps its story, and
 // its old index entry is retired.
@@ -344,11 +364,20 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 		e.tx = txState{lk: l, learned: learnedSet{}}
 	}
 	p := e.prepare(c.Feed, c.Item.Title, bodyText(c.Item.Text, c.Item.Summary))
-	dec := wirefeed.Decision{BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
+	dec := wirefeed.Decision{BodyHash: p.bodyHash, Words: p.words}
 	if err := e.identity(ctx, l, c, &dec); err != nil {
 		return dec, err
 	}
 	if dec.ClusterID == "" {
+		// An exact copy of a stored item (a feed that changes its GUIDs
+		// republishes its items this way) says nothing new about the
+		// feed's boilerplate; counting it would teach the feed its own
+		// stories. Anything else is counted before it is compared, so
+		// that the item that makes a title tail a learned source suffix
+		// is already compared without it.
+		if err := e.learn(ctx, l, c.Feed, c.Item.Title, &p, &dec); err != nil {
+			return dec, err
+		}
 		v, err := e.near(ctx, l, c, &p)
 		if err != nil {
 			return dec, err
@@ -358,15 +387,7 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 	if dec.ClusterID == "" {
 		dec.Reason = "new"
 	}
-	if dec.Reason != "url" && dec.Reason != "body" {
-		// An exact copy of a stored item (a feed that changes its GUIDs
-		// republishes its items this way) says nothing new about the
-		// feed's boilerplate; counting it would teach the feed its own
-		// stories.
-		if err := e.learn(ctx, l, c.Feed, &p, &dec); err != nil {
-			return dec, err
-		}
-	}
+	dec.Signature = p.sig.encode()
 	e.tx.items = append(e.tx.items, pendingItem{feed: c.Feed, guid: c.Item.GUID, sig: p.sig})
 	return dec, nil
 }
@@ -400,7 +421,7 @@ func (e *Engine) identity(ctx context.Context, l wirefeed.Lookup, c wirefeed.Can
 // suffixes: sentences now found in BoilerplateStories of the feed's items,
 // tails in sourceItems. Items are counted whatever story they join, so a
 // footer that made a feed's items look alike is learned all the same.
-func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed string, p *prepared, dec *wirefeed.Decision) error {
+func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed, title string, p *prepared, dec *wirefeed.Decision) error {
 	if len(p.fresh)+len(p.tails) == 0 {
 		return nil
 	}
@@ -418,6 +439,7 @@ func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed string, p *p
 		return fmt.Errorf("dedupe: sentence counts: %w", err)
 	}
 	dec.Sentences = hs
+	tails := false
 	for i, h := range hs {
 		need := e.opt.BoilerplateStories
 		if i >= len(p.fresh) {
@@ -426,6 +448,14 @@ func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed string, p *p
 		if counts[h]+1 >= need {
 			dec.Learned = append(dec.Learned, h)
 			e.tx.learned.add(feed, uint64(h))
+			tails = tails || i >= len(p.fresh)
+		}
+	}
+	if tails { // the title loses a tail it has just taught its feed
+		old := p.title
+		e.prepareTitle(p, feed, title)
+		if p.title != old && p.grams != nil {
+			minhash(p.sig.title, p.grams)
 		}
 	}
 	return nil

@@ -154,10 +154,6 @@ func joinDateline(dateline, para string) string {
 	return dateline + " " + para
 }
 
-func isWide(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || r >= 0x3000 && r <= 0x303f || r >= 0xff00 && r <= 0xffef
-}
-
 // fill replaces the placeholders of a resource template.
 func (g *intlGen) fill(tmpl string, s record, outlet string, at time.Time) string {
 	up := at.Add(time.Duration(20+g.rng.IntN(90)) * time.Minute)

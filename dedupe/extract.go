@@ -3,6 +3,8 @@ package dedupe
 import (
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Taking the article out of the page. Some outlets put the whole web page
@@ -13,8 +15,8 @@ import (
 // (one line per paragraph, list item, heading or caption), which is enough
 // to find the article in it, by the shape of its lines:
 //
-//   - A line is text when it ends like a sentence (or is long: Thai ends
-//     none), else a heading: headlines, labels, timestamps, share buttons,
+//   - A line is text when it ends like a sentence (or is long, or is
+//     Thai, Lao, Khmer or Burmese prose, which ends none), else a heading: headlines, labels, timestamps, share buttons,
 //     bylines, related-story links. Headings are dropped wherever they are,
 //     unless the body has no text at all (a summary without a full stop).
 //   - Known furniture (furniture.go), photo captions (their credit marks
@@ -85,7 +87,7 @@ func extract(text, title, titleKey string, trace *bodyTrace) []string {
 			c = lineTitle
 		case isFurniture(line):
 			c = lineFurniture
-		case endsSentence(line):
+		case endsSentence(line) || proseWithoutStops(line, u):
 			hasText = true
 		case isCaption(line, u): // captions end with a credit, not a full stop
 			c = lineCaption
@@ -161,6 +163,15 @@ func dropAsides(classes []lineClass, units []int, keep []bool) {
 			keep[i] = false
 		}
 	}
+}
+
+// proseWithoutStops reports whether a line that ends in Thai, Lao, Khmer
+// or Burmese letters is prose: those scripts end sentences with a space,
+// not a stop, so a line of some length with a space in it is text, while a
+// headline is usually one unbroken run.
+func proseWithoutStops(line string, units int) bool {
+	r, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(line, func(r rune) bool { return unicode.IsSpace(r) || isClosing(r) }))
+	return unspacedClass(r) == runeSEA && units >= minBodyWords*unitsPerWord && strings.Contains(line, " ")
 }
 
 // isTitleLine reports whether a body line is the item's title repeated:

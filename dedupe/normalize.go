@@ -149,7 +149,7 @@ func cleanBodyKeyed(text, title, key string, learned func(uint64) bool, trace *b
 				out.fresh = append(out.fresh, h)
 			}
 			if trace != nil {
-				if b.Len() > 0 {
+				if r, _ := utf8.DecodeLastRuneInString(b.String()); b.Len() > 0 && !isWide(r) {
 					b.WriteByte(' ')
 				}
 				b.WriteString(s)

@@ -347,6 +347,12 @@ func countUnits(text string, limit int) int {
 // wordsOf returns a length in word units as whole words, rounded.
 func wordsOf(units int) int { return (units + unitsPerWord/2) / unitsPerWord }
 
+// isWide reports whether r is a CJK character or full-width form, after
+// which no space separates sentences.
+func isWide(r rune) bool {
+	return r >= 0x3000 && r <= 0x9fff || r >= 0xff00 && r <= 0xffef
+}
+
 // nfkc returns s in Unicode normalisation form NFKC.
 func nfkc(s string) string {
 	if isASCII(s) {
