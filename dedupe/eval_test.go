@@ -217,7 +217,8 @@ func TestEvaluation(t *testing.T) {
 	intl := intlSet(t)
 	intlShape(t, intl)
 	items := append(slices.Clone(old), intl...)
-	got := runStore(t, batches(items), Options{}, -1)
+	st := recordAll(t, batches(items), Options{}, -1)
+	got := storedClusters(t, st)
 
 	all := measure(items, got)
 	t.Logf("evaluation: %d items, %d true pairs", len(items), all.tp+all.fn)
@@ -253,6 +254,7 @@ func TestEvaluation(t *testing.T) {
 		}
 	}
 	logTitleMargins(t, intl)
+	logRepresentatives(t, st, intl)
 	for i, s := range all.falsePos {
 		if i == 30 {
 			t.Logf("  ... %d more false positives", len(all.falsePos)-i)
@@ -329,6 +331,40 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// logRepresentatives logs the stories of the multilingual set that carry
+// the agency's original but are represented by another copy, with the
+// words each counts: the fullest clean text represents a story, so a copy
+// wins only on words the cleaning left in it (a dateline form it does not
+// know), never on furniture (TestForeignFurnitureNeverWins).
+func logRepresentatives(t *testing.T, st *store.Store, items []evalItem) {
+	stories, err := st.Stories(context.Background(), wirefeed.StoryQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := map[itemKey]string{}
+	for _, it := range items {
+		kind[itemKey{it.feed, it.item.GUID}] = it.kind
+	}
+	n, other := 0, 0
+	for _, s := range stories {
+		orig := -1
+		for _, m := range s.Members {
+			if kind[itemKey{m.FeedName, m.GUID}] == classOriginal {
+				orig = m.Words
+			}
+		}
+		if orig < 0 {
+			continue
+		}
+		n++
+		if rk := kind[itemKey{s.Representative.FeedName, s.Representative.GUID}]; rk != classOriginal {
+			other++
+			t.Logf("  represented by a %s copy: %q (%s, %d words; the original %d)", rk, s.Representative.Title, s.Representative.FeedName, s.Representative.Words, orig)
+		}
+	}
+	t.Logf("representatives: %d of %d stories with the agency's original are represented by another copy", other, n)
 }
 
 // logTitleMargins logs, per language, how close the hard negatives' titles

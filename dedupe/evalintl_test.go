@@ -227,7 +227,13 @@ func (g *intlGen) build(tb testing.TB) {
 		g.story(tb, i, s)
 	}
 	for _, n := range l.negs {
-		g.negative(n)
+		var base record
+		for _, s := range l.stories {
+			if s.id == n.get("of") {
+				base = s
+			}
+		}
+		g.negative(n, base)
 	}
 	g.liveBlogs()
 	g.columns()
@@ -494,9 +500,11 @@ func (g *intlGen) page(s record, outlet string, at time.Time, style int) string 
 	return b.String()
 }
 
-// negative adds a same-event report by another outlet, and its headline
+// negative adds a same-event report by another outlet; the same report as
+// a full page of an outlet that also carries the base story's page (same
+// page furniture, same photo and caption, another text); and its headline
 // alone on the pool and on a headline feed.
-func (g *intlGen) negative(n record) {
+func (g *intlGen) negative(n, base record) {
 	at, _ := time.Parse(time.RFC3339, n.get("time"))
 	feed := g.feedName(n.get("outlet"))
 	guid, url := g.guid(feed)
@@ -507,8 +515,18 @@ func (g *intlGen) negative(n record) {
 	g.add(feed, makeItem(guid, url, n.get("title"), paras, at, "\n\n"), n.id, classNegative, at.Add(10*time.Minute))
 	g.items[len(g.items)-1].of = n.get("of")
 
+	outlets := g.l.res.fields["outlet"]
+	i := slices.IndexFunc(g.l.stories, func(s record) bool { return s.id == base.id })
+	outlet := outlets[(i+1)%len(outlets)]
+	pr := n
+	pr.fields = map[string][]string{"title": {n.get("title")}, "standfirst": {firstSentenceAny(n.body[1])},
+		"caption": {base.get("caption")}, "agency": {n.get("outlet")}, "city": {base.get("city")}}
+	pub := at.Add(time.Duration(20+g.rng.IntN(60)) * time.Minute)
+	guid, url = g.guid(outlet)
+	g.add(g.feedName(outlet), htmlItem(guid, url, n.get("title"), g.page(pr, outlet, pub, g.rng.IntN(3)), pub), n.id, classNegative, pub.Add(10*time.Minute))
+
 	pools := g.pools()
-	pub := at.Add(time.Duration(30+g.rng.IntN(120)) * time.Minute)
+	pub = at.Add(time.Duration(30+g.rng.IntN(120)) * time.Minute)
 	g.add(g.feedName(pools[0][0]), g.poolItem(pools[0], n.get("title"), g.l.res.fields["source"][len(g.l.res.fields["source"])-1], pub), n.id, classNegative, pub.Add(10*time.Minute))
 	pub = at.Add(time.Duration(30+g.rng.IntN(120)) * time.Minute)
 	hf := g.feedName("Headlines B")

@@ -87,10 +87,12 @@ func extract(text, title, titleKey string, trace *bodyTrace) []string {
 			c = lineTitle
 		case isFurniture(line):
 			c = lineFurniture
-		case endsSentence(line) || proseWithoutStops(line, u):
+		case endsSentence(line):
 			hasText = true
 		case isCaption(line, u): // captions end with a credit, not a full stop
 			c = lineCaption
+		case proseWithoutStops(line, u):
+			hasText = true
 		case u <= headingMaxUnits:
 			c = lineHeading
 		default:

@@ -65,7 +65,7 @@ func TestExtractFullPage(t *testing.T) {
 		s.get("title"):      "title repeated",
 		s.get("standfirst"): "outside the article",
 		s.get("caption") + " (Photo: Reuters/Denis Balibouse)": "caption",
-		"17 Aug 2026 05:45AM (Updated: 17 Aug 2026 06:10AM)":   "heading",
+		"17 Aug 2026 05:45AM (Updated: 17 Aug 2026 06:10AM)":   "furniture",
 		"Set CNA as your preferred source on Google":           "furniture",
 		"Kenya, Ethiopia to reopen Moyale border post":         "heading",
 		"Advertisement": "furniture",

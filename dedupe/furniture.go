@@ -95,6 +95,7 @@ var furnitureContains = foldAll(
 	"telegram channel", "google news", "click here", "preferred source",
 	"boletín", "канал в telegram", "ctrl+enter", "telegram-канал", "نشرتنا البريدية", "خبرنامه",
 	"کانال تلگرام", "bültenimize", "微信公众号", "会員登録", "友だち追加", "line official",
+	"whatsapp kanal", "canal de whatsapp", "whatsapp-kanal", "takip edin", "قناتنا في واتساب",
 )
 
 const (
@@ -120,15 +121,18 @@ func isFurniture(line string) bool {
 	if units > furnitureMaxWords*unitsPerWord {
 		return false
 	}
-	low := foldLine(line)
-	low = strings.TrimLeft(low, "•*>-–—|#▶►»▷■□◆◇・ \t")
-	if low == "" {
+	head := strings.TrimLeft(foldLine(prefixOf(line, furnitureHeadBytes)), "•*>-–—|#▶►»▷■□◆◇・ \t")
+	if head == "" {
 		return true
 	}
-	for _, p := range furnitureIndex[low[0]] {
-		if strings.HasPrefix(low, p) {
+	for _, p := range furnitureIndex[head[0]] {
+		if strings.HasPrefix(head, p) {
 			return true
 		}
+	}
+	low := head
+	if len(line) > furnitureHeadBytes {
+		low = foldLine(line)
 	}
 	if units <= furnitureShortWords*unitsPerWord {
 		for _, c := range furnitureContains {
@@ -143,8 +147,44 @@ func isFurniture(line string) bool {
 				return true
 			}
 		}
+		if isStamp(low) {
+			return true
+		}
 	}
 	return false
+}
+
+// furnitureHeadBytes is how much of a line the furniture prefixes are
+// matched against: the longest prefix is shorter.
+const furnitureHeadBytes = 96
+
+// prefixOf returns at most the first n bytes of s, cut at a rune boundary.
+func prefixOf(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// isStamp reports whether a short line only dates the page, in any
+// language: it has a time of day, and numbers make up two fifths of its
+// words ("17 ส.ค. 2569 12:10 น. (อัปเดต 12:41 น.)", "Published August 17,
+// 2026 at 07:20 GMT", "입력 2026.08.17 07:50").
+func isStamp(low string) bool {
+	fields := strings.Fields(low)
+	digits, clock := 0, false
+	for _, f := range fields {
+		if strings.ContainsAny(f, "0123456789") {
+			digits++
+		}
+		if i := strings.IndexAny(f, ":："); i > 0 && i < len(f)-1 && f[i-1] >= '0' && f[i-1] <= '9' {
+			clock = true
+		}
+	}
+	return clock && 5*digits >= 2*len(fields)
 }
 
 // captionMarks are the credits that mark a photo caption.
@@ -258,8 +298,8 @@ func countWords(s string, limit int) int {
 }
 
 // quickUnits estimates the length of a line in word units without
-// normalising it: space-separated words, and the characters of unspaced
-// scripts at their weight. It stops counting at limit.
+// normalising it: words, and the characters of unspaced scripts at their
+// weight. It stops counting at limit.
 func quickUnits(s string, limit int) int {
 	n := 0
 	in := false
@@ -277,18 +317,20 @@ func quickUnits(s string, limit int) int {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		switch cl := unspacedClass(r); {
-		case cl != 0:
+		switch _, cl := fold(r); cl {
+		case runeCJK, runeSEA:
 			n += runeUnits[cl]
 			in = false
-		case unicode.IsSpace(r) || unicode.IsPunct(r):
-			in = false
-		case !in:
-			n += unitsPerWord
-			if isHangul(r) {
-				n += hangulWordUnits - unitsPerWord
+		case runeWord, runeExpand, runeIgnore, runeApos:
+			if !in {
+				n += unitsPerWord
+				if isHangul(r) {
+					n += hangulWordUnits - unitsPerWord
+				}
+				in = true
 			}
-			in = true
+		default:
+			in = false
 		}
 	}
 	return n

@@ -188,7 +188,13 @@ func foldSpaces(line string) string {
 	clean := len(line) > 0 && line[0] != ' ' && line[len(line)-1] != ' '
 	for i := 0; clean && i < len(line); i++ {
 		c := line[i]
-		clean = c < utf8.RuneSelf && c != '\t' && c != '\r' && c != '\v' && c != '\f' && !(c == ' ' && line[i+1] == ' ')
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(line[i:])
+			clean = !unicode.IsSpace(r) && r != utf8.RuneError
+			i += size - 1
+			continue
+		}
+		clean = c != '\t' && c != '\r' && c != '\v' && c != '\f' && !(c == ' ' && line[i+1] == ' ')
 	}
 	if clean {
 		return line
@@ -305,7 +311,7 @@ var datelines = []struct {
 	{hasEarlyDigit, regexp.MustCompile(`^\p{Lu}[\p{L}'’. -]{1,30},\s*\d{1,2}(?:\s+\p{L}{3,12}\.?)?\s*\([^()]{1,40}\)\s*\.?[-–—:]*\s+`)},
 	// Scripts without case: a place (and a date) and an agency in
 	// brackets: "القاهرة (رويترز) -", "กรุงเทพฯ 17 ส.ค. (สำนักข่าวไทย) -".
-	{opensCaseless, regexp.MustCompile(`^[\p{Arabic}\p{Thai}\p{Hebrew}]{2,20}(?:\s+[\p{Arabic}\p{Thai}\p{Hebrew}\d.]{1,20}){0,3}\s*\([^()]{1,40}\)\s*[-–—:]+\s*`)},
+	{opensCaseless, regexp.MustCompile(`^[\p{Arabic}\p{Thai}\p{Hebrew}]{2,20}(?:\s+[\p{Arabic}\p{Thai}\p{Hebrew}\p{Nd}.]{1,20}){0,3}\s*\([^()]{1,40}\)\s*[-–—:]+\s*`)},
 	// Persian agencies: "به گزارش ایرنا،".
 	{opensPersian, regexp.MustCompile(`^به گزارش [^،,]{2,40}[،,]\s*`)},
 	// Chinese agencies: "新华社北京8月17日电（记者王晓明）", "据新华社报道，".
@@ -314,6 +320,9 @@ var datelines = []struct {
 	// Japanese agencies: "【北京共同】", "［東京　１７日　ロイター］ -".
 	{opensJaBracket, regexp.MustCompile(`^【[^】]{1,20}】\s*`)},
 	{opensJaBracket, regexp.MustCompile(`^[［\[][^］\]]{1,30}[］\]]\s*[-–—－]*\s*`)},
+	// A place alone before a dash ("Ankara - ", "القاهرة - ") or a full
+	// stop ("Berlin. ", "Київ. "): a copy desk's dateline.
+	{opensPlace, regexp.MustCompile(`^(?:\p{Lu}\p{Ll}{2,20}(?:[ -]\p{Lu}\p{Ll}{2,20})?\s+[-–—]|\p{Lu}\p{Ll}{2,20}\.|\p{Arabic}{2,20}(?:\s\p{Arabic}{2,20})?\s+[-–—])\s+`)},
 	// Korean agencies: "(서울=연합뉴스) 김지훈 기자 =".
 	{opensKorean, regexp.MustCompile(`^\([^()=]{1,12}=[^()]{1,12}\)\s*(?:\S{1,8}\s+){0,3}(?:기자|특파원)\s*=\s*`)},
 }
@@ -357,6 +366,17 @@ func opensJaBracket(h string) bool {
 	return strings.HasPrefix(h, "【") || strings.HasPrefix(h, "［") || strings.HasPrefix(h, "[")
 }
 func opensKorean(h string) bool { return strings.HasPrefix(h, "(") && strings.Contains(h, "=") }
+
+// opensPlace reports whether a line may open with a place alone: its first
+// word is followed by a dash or a full stop, and is not an abbreviation
+// ("Mr. Lee").
+func opensPlace(h string) bool {
+	i := strings.IndexAny(h, " .")
+	if i <= 0 || i > 60 {
+		return false
+	}
+	return (h[i] == '.' || strings.ContainsAny(h[i:min(len(h), i+40)], "-–—")) && !isAbbreviation(h[:i])
+}
 
 // bylineRE matches a line that only names the writer: "By Jane Doe",
 // "By Jane Doe and John Roe, Reuters".

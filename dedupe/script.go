@@ -74,9 +74,11 @@ func wordUnits(w []byte) int {
 
 func isHangul(r rune) bool { return r >= 0xac00 && r <= 0xd7a3 }
 
-// foldTab folds runes below foldTabSize: the folded rune, or -1 to drop it.
-// classTab holds each rune's class.
-const foldTabSize = 0x800
+// foldTab folds runes below foldTabSize (Latin to Myanmar, Hangul jamo,
+// Khmer, Latin and Greek extended, general punctuation): the folded rune,
+// or -1 to drop it. classTab holds each rune's class. Han, kana and Hangul
+// syllables have fast paths in fold; other runes are folded by foldSlow.
+const foldTabSize = 0x2100
 
 // (Initialised by expression, not in init, so that the package's folded
 // word lists, which are initialised before init functions run, see them.)
@@ -93,8 +95,13 @@ func foldTables() (f *[foldTabSize]rune, c *[foldTabSize]uint8) {
 // fold returns the folded form of r and its class. A folded rune of -1 is
 // dropped.
 func fold(r rune) (rune, uint8) {
-	if r < foldTabSize {
+	switch {
+	case r < foldTabSize:
 		return foldTab[r], classTab[r]
+	case r >= 0x4e00 && r <= 0x9fff, r >= 0x3400 && r <= 0x4dbf, r >= 0x3041 && r <= 0x3096, r >= 0x30a1 && r <= 0x30fa:
+		return r, runeCJK
+	case r >= 0xac00 && r <= 0xd7a3:
+		return r, runeWord
 	}
 	return foldSlow(r)
 }
@@ -237,9 +244,7 @@ type run struct {
 // scanRuns calls fn with the runs of text, folded, in a buffer fn must not
 // keep.
 func scanRuns(text string, fn func(r run)) {
-	if !isASCII(text) {
-		text = norm.NFKC.String(text)
-	}
+	text = nfkc(text)
 	var arr [96]byte
 	buf := arr[:0]
 	class := uint8(runeSep)
@@ -279,7 +284,7 @@ func scanRuns(text string, fn func(r run)) {
 			}
 			flush(false)
 		case runeNumSep:
-			if class == runeWord && prev >= '0' && prev <= '9' && i < len(text) && text[i] >= '0' && text[i] <= '9' {
+			if class == runeWord && prev >= '0' && prev <= '9' && i < len(text) && isDigitStart(text[i:]) {
 				buf = append(buf, byte(r))
 				break
 			}
@@ -292,6 +297,17 @@ func scanRuns(text string, fn func(r run)) {
 		prev = f
 	}
 	flush(false)
+}
+
+// isDigitStart reports whether s starts with a decimal digit of any
+// script.
+func isDigitStart(s string) bool {
+	if s[0] < utf8.RuneSelf {
+		return s[0] >= '0' && s[0] <= '9'
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	f, _ := fold(r)
+	return f >= '0' && f <= '9'
 }
 
 // isWordStart reports whether s starts with a letter of a spaced script.
@@ -353,10 +369,35 @@ func isWide(r rune) bool {
 	return r >= 0x3000 && r <= 0x9fff || r >= 0xff00 && r <= 0xffef
 }
 
-// nfkc returns s in Unicode normalisation form NFKC.
+// nfkc returns s in Unicode normalisation form NFKC, for comparison: text
+// without the characters NFKC changes in a way folding does not (see
+// needsNFKC) is returned as it is, which spares most text a pass.
 func nfkc(s string) string {
-	if isASCII(s) {
+	if isASCII(s) || !needsNFKC(s) {
 		return s
 	}
 	return norm.NFKC.String(s)
+}
+
+// needsNFKC reports whether s has a character that NFKC maps to other
+// letters or digits, or composes, where fold alone would not give the same
+// result: compatibility characters (superscripts, ligatures,
+// presentation forms, full- and half-width forms, enclosed and CJK
+// compatibility characters), combining marks and Hangul jamo, Indic
+// nuktas, kana voicing marks. The precomposed letters of Latin, Greek,
+// Cyrillic and Arabic text, CJK ideographs, kana, Hangul syllables and Thai
+// need no pass: fold maps their variants itself.
+func needsNFKC(s string) bool {
+	for _, r := range s {
+		switch {
+		case r < 0xa0:
+		case r == 0xa8 || r == 0xaa || r == 0xaf || r >= 0xb2 && r <= 0xb5 || r >= 0xb8 && r <= 0xba || r >= 0xbc && r <= 0xbe,
+			r >= 0x132 && r <= 0x140, r == 0x149, r == 0x17f, r >= 0x1c4 && r <= 0x1cc, r >= 0x1f1 && r <= 0x1f3,
+			r >= 0x2b0 && r <= 0x2b8, r >= 0x2d8 && r <= 0x2dd, r >= 0x2e0 && r <= 0x2e4, r >= 0x300 && r <= 0x36f, r >= 0x900 && r <= 0xdff, r >= 0x1100 && r <= 0x11ff, r >= 0x2070 && r <= 0x24ff,
+			r >= 0x3099 && r <= 0x309c, r >= 0x3130 && r <= 0x318f, r >= 0x3200 && r <= 0x33ff, r >= 0xf900 && r <= 0xfaff,
+			r >= 0xfb00, r == 0x3000:
+			return true
+		}
+	}
+	return false
 }

@@ -48,7 +48,7 @@ func TestFoldVariants(t *testing.T) {
 		{"turkish", "İstanbul Irak'ın kırmızı", "ISTANBUL Irakın KIRMIZI"},
 		{"ukrainian apostrophes", "обʼєднання п'ять", "об’єднання п’ять"},
 		{"full-width forms", "ＡＰＥＣ　１７日", "APEC 17日"},
-		{"thai digits", "๑๙ ส.ค.", "19 ส.ค."},
+		{"thai digits", "๑๙ ส.ค. ๑.๖ กิโลเมตร ๓,๙๐๐", "19 ส.ค. 1.6 กิโลเมตร 3,900"},
 		{"korean middle dot", "한ㆍ미 정상", "한·미 정상"},
 	}
 	for _, tc := range same {
