@@ -247,6 +247,9 @@ func TestCommonFooterDoesNotCollapseFeed(t *testing.T) {
 // the stories must come back from the store as they were, so that every
 // later decision is the same.
 func TestDecisionsAfterRestartEqualDecisionsWithout(t *testing.T) {
+	if raceEnabled {
+		t.Skip("decisions, not concurrency: seven recordings of the evaluation sets run without -race")
+	}
 	bs := batches(append(evalSet(t), intlSet(t)...))
 	want := runStore(t, bs, Options{}, -1)
 	for _, at := range []int{1, len(bs) / 5, len(bs) / 3, len(bs) / 2, 2 * len(bs) / 3, len(bs) - 1} {
