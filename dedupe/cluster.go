@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wirefeed/wirefeed"
@@ -87,9 +88,9 @@ func (e *Engine) loose(o overlap) bool {
 // the same story: titles of titleMinWords words or more, similar at
 // TitleSimilarity or more once slugs and source suffixes are removed
 // (title.go), published within the title window, from different feeds or
-// from one aggregator pool naming different sources. q is the stored
-// item's prepared title. It returns the similarity and, when the rule
-// fails, why.
+// from one aggregator pool naming different sources, and, when neither
+// has a body, with the same numbers. q is the stored item's prepared
+// title. It returns the similarity and, when the rule fails, why.
 func (e *Engine) titleMatch(feed string, published time.Time, p *prepared, it wirefeed.StoredItem, q *prepared) (float64, string) {
 	sim := titleSimilarity(p.grams, q.grams)
 	switch {
@@ -106,7 +107,25 @@ func (e *Engine) titleMatch(feed string, published time.Time, p *prepared, it wi
 	if sim < e.opt.TitleSimilarity {
 		return sim, fmt.Sprintf("title similarity %.3f < %.2f", sim, e.opt.TitleSimilarity)
 	}
+	if p.words == 0 && it.Words == 0 && !slices.Equal(numbersOf(p.title), numbersOf(q.title)) {
+		// "Key events, day 912" and "day 913": with no body on either
+		// side, a title is all the evidence, and its numbers are what a
+		// recurring headline changes.
+		return sim, "both title-only, and their titles carry different numbers"
+	}
 	return sim, ""
+}
+
+// numbersOf returns the numbers of a title key, sorted.
+func numbersOf(key string) []string {
+	var out []string
+	for _, w := range strings.Fields(key) {
+		if w[0] >= '0' && w[0] <= '9' {
+			out = append(out, w)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // candidates returns the indexed and pending items that share bands with

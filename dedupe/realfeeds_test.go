@@ -192,14 +192,19 @@ func TestPoolSourcesJoin(t *testing.T) {
 		t.Errorf("the agency's original did not join its pool copies")
 	}
 
-	// A feed's own recurring headlines, with its own name as suffix.
+	// A feed's own recurring headlines, with its own name as suffix, and
+	// their copies on a pool.
 	own := newRecorder(t, Options{})
 	for d := range 5 {
-		own.add("Gulf Daily", t0.Add(time.Duration(d)*time.Hour), wirefeed.Item{GUID: fmt.Sprint("day", d),
-			Title: fmt.Sprintf("Russia-Ukraine war: List of key events, day %d - Gulf Daily", 910+d)})
+		title := fmt.Sprintf("Russia-Ukraine war: List of key events, day %d", 910+d)
+		own.add("Gulf Daily", t0.Add(time.Duration(d)*time.Hour), wirefeed.Item{GUID: fmt.Sprint("day", d), Title: title + " - Gulf Daily"})
+		own.add("Headline Pool", t0.Add(time.Duration(d)*time.Hour+time.Minute), wirefeed.Item{GUID: fmt.Sprint("pool", d), Title: title})
 	}
 	if own.story("Gulf Daily", "day3") == own.story("Gulf Daily", "day4") {
 		t.Errorf("a feed's recurring headlines joined by their titles")
+	}
+	if own.story("Headline Pool", "pool3") != own.story("Gulf Daily", "day3") || own.story("Headline Pool", "pool4") == own.story("Gulf Daily", "day3") {
+		t.Errorf("recurring headlines: the same day's copies apart, or the next day's joined")
 	}
 }
 
