@@ -92,7 +92,7 @@ func (e *Engine) loose(o overlap) bool {
 // has a body, with the same numbers. q is the stored item's prepared
 // title. It returns the similarity and, when the rule fails, why.
 func (e *Engine) titleMatch(feed string, published time.Time, p *prepared, it wirefeed.StoredItem, q *prepared) (float64, string) {
-	sim := titleSimilarity(p.grams, q.grams)
+	sim := titleSimilarity(p.titleGrams(), q.titleGrams())
 	switch {
 	case countUnits(p.title, titleMinWords*unitsPerWord) < titleMinWords*unitsPerWord:
 		return sim, fmt.Sprintf("title shorter than %d words", titleMinWords)
@@ -237,7 +237,7 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 		if !e.strong(o) {
 			continue
 		}
-		lk := &link{member: it, score: o.Containment + o.Jaccard/2 + titleBonus*titleSimilarity(p.grams, titleOf(it).grams), overlap: o}
+		lk := &link{member: it, score: o.Containment + o.Jaccard/2 + titleBonus*titleSimilarity(p.titleGrams(), titleOf(it).titleGrams()), overlap: o}
 		if old := bodyLinks[it.ClusterID]; old == nil || lk.score > old.score {
 			bodyLinks[it.ClusterID] = lk
 		}

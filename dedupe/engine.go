@@ -285,7 +285,7 @@ type prepared struct {
 	tails    []uint64 // title tail hashes for source suffix learning
 	title    string   // the title as compared (see title.go)
 	source   string   // the learned source suffixes its title names
-	grams    []uint64 // title trigrams
+	grams    []uint64 // title trigrams; see titleGrams
 	sig      signature
 }
 
@@ -302,9 +302,9 @@ func bodyText(text, summary string) string {
 // learned for the feed, committed or in this transaction, are left out.
 func (e *Engine) prepare(feed, title, text string) prepared {
 	p, c := e.shingleBody(feed, title, text, nil)
-	if p.grams != nil {
+	if g := p.titleGrams(); g != nil {
 		p.sig.title = make([]uint32, titleHashes)
-		minhash(p.sig.title, p.grams)
+		minhash(p.sig.title, g)
 	}
 	if p.words == 0 {
 		return p
@@ -317,11 +317,22 @@ func (e *Engine) prepare(feed, title, text string) prepared {
 	return p
 }
 
-// prepareTitle fills in what the title rule compares.
+// prepareTitle fills in what the title rule compares (its trigrams when
+// first asked for: see titleGrams).
 func (e *Engine) prepareTitle(p *prepared, feed, title string) {
 	ti := e.titleOf(feed, title)
 	p.title, p.source, p.tails = ti.key, ti.source, ti.tails
-	p.grams = titleGrams(p.title)
+	p.grams = nil
+}
+
+// titleGrams returns the trigrams of the prepared title, computed once:
+// most stored items prepared for verification are never compared by
+// title.
+func (p *prepared) titleGrams() []uint64 {
+	if p.grams == nil && p.title != "" {
+		p.grams = titleGrams(p.title)
+	}
+	return p.grams
 }
 
 // shingleBody cleans and shingles a body and prepares the title, without
@@ -454,8 +465,8 @@ func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed, title strin
 	if tails { // the title loses a tail it has just taught its feed
 		old := p.title
 		e.prepareTitle(p, feed, title)
-		if p.title != old && p.grams != nil {
-			minhash(p.sig.title, p.grams)
+		if g := p.titleGrams(); p.title != old && g != nil && p.sig.title != nil {
+			minhash(p.sig.title, g)
 		}
 	}
 	return nil

@@ -95,7 +95,7 @@ func (e *Engine) Explain(ctx context.Context, l wirefeed.Lookup, a, b wirefeed.S
 	x.BodyBands = sharedBands(pa.sig.body, pb.sig.body, bodyRows)
 	x.LedeBands = sharedBands(pa.sig.lede, pb.sig.lede, bodyRows)
 	x.TitleBands = sharedBands(pa.sig.title, pb.sig.title, titleRows)
-	x.TitleSimilarity = titleSimilarity(pa.grams, pb.grams)
+	x.TitleSimilarity = titleSimilarity(pa.titleGrams(), pb.titleGrams())
 	x.TitleGap = a.Published.Sub(b.Published).Abs()
 
 	rule := func(name string, held bool, format string, args ...any) {

@@ -85,7 +85,7 @@ func extract(text, title, titleKey string, trace *bodyTrace) []string {
 		switch {
 		case len(lines) < titleLines && title != "" && u <= titleUnits+(staticTailWords+1)*unitsPerWord && isTitleLine(line, title, titleKey, &titleWords):
 			c = lineTitle
-		case isFurniture(line):
+		case isFurnitureUnits(line, min(u, (furnitureMaxWords+1)*unitsPerWord)):
 			c = lineFurniture
 		case endsSentence(line):
 			hasText = true

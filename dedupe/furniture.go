@@ -111,7 +111,12 @@ var stampPrefixes = []string{"updated", "last updated", "published", "first publ
 // isFurniture reports whether a body line is site furniture rather than
 // copy.
 func isFurniture(line string) bool {
-	units := quickUnits(line, (furnitureMaxWords+1)*unitsPerWord)
+	return isFurnitureUnits(line, quickUnits(line, (furnitureMaxWords+1)*unitsPerWord))
+}
+
+// isFurnitureUnits is isFurniture for a line whose length in word units
+// (quickUnits) the caller has.
+func isFurnitureUnits(line string, units int) bool {
 	if units == 0 {
 		return true
 	}
@@ -269,14 +274,29 @@ func isCredit(s string) bool {
 	case len(s) <= 8 && countWords(s, 2) == 1 && strings.ToUpper(s) == s && strings.IndexFunc(s, unicode.IsLetter) >= 0:
 		return true // a bare agency name: "AFP", "AP", "DPA"
 	}
-	low := foldLine(s[:min(len(s), 48)])
-	for _, p := range creditPrefixes {
+	first := s[0]
+	if first >= 'A' && first <= 'Z' {
+		first += 'a' - 'A'
+	}
+	if first < utf8.RuneSelf && creditIndex[first] == nil {
+		return false // no credit opens with it: spare the folding
+	}
+	low := foldLine(prefixOf(s, 48))
+	for _, p := range creditIndex[low[0]] {
 		if strings.HasPrefix(low, p) {
 			return true
 		}
 	}
 	return false
 }
+
+// creditIndex lists the credit prefixes by their first byte.
+var creditIndex = func() (ix [256][]string) {
+	for _, p := range creditPrefixes {
+		ix[p[0]] = append(ix[p[0]], p)
+	}
+	return ix
+}()
 
 // countWords counts the space-separated words of s, stopping at limit.
 func countWords(s string, limit int) int {

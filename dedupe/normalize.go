@@ -350,10 +350,25 @@ func stripDateline(line string) (string, bool) {
 const datelineBytes = 160
 
 // Tests that a line's head may open a dateline of some pattern.
-func hasDash(h string) bool      { return strings.ContainsAny(h, "-–—:|") }
+func hasDash(h string) bool {
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case c == '-' || c == ':' || c == '|':
+			return true
+		case c == 0xe2 && i+2 < len(h) && h[i+1] == 0x80 && (h[i+2] == 0x93 || h[i+2] == 0x94): // – —
+			return true
+		}
+	}
+	return false
+}
 func opensBracket(h string) bool { return strings.HasPrefix(h, "(") }
 func hasEarlyDigit(h string) bool {
-	return strings.ContainsAny(h[:min(len(h), 80)], "0123456789")
+	for i := 0; i < min(len(h), 80); i++ {
+		if h[i] >= '0' && h[i] <= '9' {
+			return true
+		}
+	}
+	return false
 }
 func opensCaseless(h string) bool {
 	r, _ := utf8.DecodeRuneInString(h)

@@ -41,6 +41,9 @@ type shingled struct {
 	// headWords words; firstPart the tokens of the first part in which a
 	// shorter body's lede is looked for (see headWords).
 	ledeTok, headTok, firstPart int
+	// lede, head and first are the distinct shingles of those, sorted,
+	// made once: a body is compared with many.
+	lede, head, first []uint64
 }
 
 // shingle hashes the 5-shingles of a text given as its token hashes and
@@ -74,6 +77,12 @@ func shingle(wh []uint64, units []uint8) shingled {
 		if sum <= first {
 			s.firstPart = i + 1
 		}
+	}
+	s.lede = s.prefixSet(s.ledeTok)
+	s.head = s.prefixSet(s.headTok)
+	s.first = s.head
+	if s.firstPart != s.headTok {
+		s.first = s.prefixSet(s.firstPart)
 	}
 	return s
 }
@@ -114,7 +123,7 @@ func (s shingled) prefixSet(n int) []uint64 {
 }
 
 // ledeSet returns the distinct shingles of the body's lede.
-func (s shingled) ledeSet() []uint64 { return s.prefixSet(s.ledeTok) }
+func (s shingled) ledeSet() []uint64 { return s.lede }
 
 // intersect counts the values two sorted sets share.
 func intersect(a, b []uint64) int {
@@ -167,14 +176,14 @@ func compare(a, b shingled) overlap {
 	if o.B < o.A {
 		short, long = b, a
 	}
-	o.Lede = max(ledeShare(short, long, long.firstPart), ledeShare(long, short, short.headTok))
-	o.Opening, o.RestN, o.RestShared = rest(short, long)
+	o.Lede = max(ledeShare(short, long.first), ledeShare(long, short.head))
+	o.Opening, o.RestN, o.RestShared = rest(short, long, o.Shared)
 	return o
 }
 
 // rest measures what the shorter body a has beyond the opening it shares
-// with b: see overlap.
-func rest(a, b shingled) (opening, n, shared int) {
+// with b (they share shared shingles in all): see overlap.
+func rest(a, b shingled, shared int) (opening, n, restShared int) {
 	for opening < len(a.seq) {
 		if _, ok := slices.BinarySearch(b.set, a.seq[opening]); !ok {
 			break
@@ -182,17 +191,20 @@ func rest(a, b shingled) (opening, n, shared int) {
 		opening++
 	}
 	if opening == 0 {
-		return 0, len(a.set), intersect(a.set, b.set)
+		return 0, len(a.set), shared
+	}
+	if opening == len(a.seq) {
+		return opening, 0, 0
 	}
 	r := sortedSet(a.seq[opening:])
 	return opening, len(r), intersect(r, b.set)
 }
 
-// ledeShare is the share of a's lede shingles found in b's first head
-// tokens.
-func ledeShare(a, b shingled, head int) float64 {
+// ledeShare is the share of a's lede shingles found in head, the sorted
+// shingles of the first part of another body.
+func ledeShare(a shingled, head []uint64) float64 {
 	lede := a.ledeSet()
-	return float64(intersect(lede, b.prefixSet(head))) / float64(len(lede))
+	return float64(intersect(lede, head)) / float64(len(lede))
 }
 
 // titleGrams returns the distinct hashes of the character trigrams of a
