@@ -32,9 +32,10 @@ type link struct {
 // share most of their shingles (Jaccard) or one holds most of the other
 // (containment), and they open alike (the lede rule), which a shared footer,
 // quote or "See also" line does not make them do; and beyond the opening
-// they share, the shorter has most of the rest in common with the longer
-// (the rest rule), which two live blogs or two editions of a column that
-// open with the same paragraph do not.
+// they share, the shorter has a good part of the rest in common with the
+// longer (the rest rule), which two live blogs or two editions of a column
+// that open with the same paragraph do not: they share next to nothing
+// after it.
 func (e *Engine) strong(o overlap) bool {
 	if o.Shared < minShared || o.Lede < minLede || !o.restAlike() {
 		return false
@@ -44,7 +45,8 @@ func (e *Engine) strong(o overlap) bool {
 
 // restAlike reports whether the rest rule holds: the shorter body has too
 // little beyond the opening the two share to tell (a summary of it), or
-// shares most of it.
+// shares at least restMin of it (a copy that inserted a sentence after the
+// opening shares less than all, a live blog next to nothing).
 func (o overlap) restAlike() bool {
 	return o.RestN < restMinShingles || float64(o.RestShared) >= restMin*float64(o.RestN)
 }

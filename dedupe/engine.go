@@ -29,7 +29,8 @@
 //     one (containment ≥ Containment), and either way the two open alike
 //     (the lede rule: the shorter one's first 20 words are in the longer
 //     one's first part), and beyond an opening they share, the shorter has
-//     most of the rest in common with the longer (the rest rule). That is
+//     a good part of the rest in common with the longer (the rest rule).
+//     That is
 //     how a summary or a cut copy joins its article while a shared quote, a
 //     "See also" line, a common footer or the shared opening of two live
 //     blogs does not.

@@ -28,8 +28,10 @@ const (
 	// restMinShingles: beyond the opening two bodies share, the shorter
 	// must have at least this many shingles for the rest rule to apply.
 	restMinShingles = 20
-	// restMin is the share of those that the same copy has in common.
-	restMin = 0.5
+	// restMin is the share of those that the same copy has in common: a
+	// copy that inserted a sentence after the opening shares less than
+	// all of them, two live blogs that share an opening next to none.
+	restMin = 0.25
 )
 
 // shingled is a token sequence with its shingle hashes in text order.
