@@ -272,6 +272,11 @@ func FuzzCleanBody(f *testing.F) {
 		"<p>Xi&#8217;s visit &amp; “talks”</p><br>See also: a headline",
 		"U.S. envoy met Mr. Lee. They talked.\u00a0\u00a0Then 3.5 percent…",
 		"<", "&", "(", "\n\n\n", "ＡＢＣ ﬁnal",
+		"新华社北京8月17日电（记者王晓明）中国与东盟国家。\n\n相关新闻\n\n责任编辑：李娜",
+		"القاهرة (رويترز) - قالت وزارة الخارجية إن الـمفاوضاتُ ستستأنف.\n\nاقرأ أيضا: عنوان",
+		"กรุงเทพฯ 17 ส.ค. (สำนักข่าวไทย) - รัฐมนตรี ไทย ๑.๖ กิโลเมตร",
+		"МОСКВА, 17 августа. /ТАСС/. Пётр сказал.\n\nЧитайте также: заголовок",
+		"Bookmark\n\nShare\n\nWhatsApp\n\nSet X as your preferred source on Google\n\nThe text.",
 	} {
 		f.Add(s, "A title - Site")
 	}
