@@ -45,6 +45,20 @@ type Item struct {
 	// DateMissing records that the source gave no usable date, so
 	// Published is the time wirefeed first saw the item.
 	DateMissing bool `json:"-"`
+	// Key identifies the item within its feed when its GUID does not: it
+	// is set when entries of one document share a GUID but neither link
+	// nor body (GUID and link, see fetcher's normalize). Empty means the
+	// GUID is the key, as for nearly every item.
+	Key string `json:"-"`
+}
+
+// IdentityKey returns what identifies the item within its feed: Key when
+// set, else the GUID.
+func (it *Item) IdentityKey() string {
+	if it.Key != "" {
+		return it.Key
+	}
+	return it.GUID
 }
 
 // Member is one outlet's copy of a story, as stored.
@@ -65,6 +79,11 @@ type Member struct {
 	FirstSeen time.Time
 	Authors   []string
 	Category  []string
+	// Rule is the deduplicator's Decision.Reason that put the item in this
+	// story ("new" for the item that started it, "url", "body",
+	// "near-duplicate", "title", with "+merge" when it also joined two
+	// stories); empty for items stored before it was kept.
+	Rule string
 }
 
 // Story is one cluster of items that carry the same copy, with the member
@@ -201,6 +220,13 @@ type FeedState struct {
 	// MinInterval is the shortest interval between fetches the feed itself
 	// asked for (RSS <ttl>), kept across 304 answers that carry no body.
 	MinInterval time.Duration
+	// LastWarning lists, one per line, problems with the last document
+	// read that did not stop it being read (cut short and repaired, GUIDs
+	// shared by different items, a redirect to plain http); "" when none.
+	LastWarning string
+	// SuspectNotModified counts consecutive 304 answers to a conditional
+	// GET whose Last-Modified looked wrong (later than the server's Date).
+	SuspectNotModified int
 }
 
 // Why a feed's NextDue lies in the future; shown to the operator.
@@ -244,6 +270,13 @@ type Outcome struct {
 	PauseHost   string
 	PauseUntil  time.Time
 	PauseReason string // what asked for the pause, for the operator
+	// Warnings are problems with the fetch that did not make it fail (see
+	// FeedState.LastWarning). They replace the feed's last warning when a
+	// document was read (not on 304 or an unchanged body).
+	Warnings []string
+	// SuspectNotModified is the feed's new count of consecutive 304
+	// answers to a suspicious validator (FeedState.SuspectNotModified).
+	SuspectNotModified int
 }
 
 // RecordResult says what recording an Outcome changed.
@@ -251,6 +284,17 @@ type RecordResult struct {
 	NewItems     int // items not seen before
 	UpdatedItems int // known items whose content changed
 	NewStories   int // items that started a story of their own
+	// Merged counts the new items that joined an existing story, by the
+	// deduplicator's rule ("url", "body", "near-duplicate", "title").
+	Merged map[string]int
+	// StoriesMerged counts stories folded into an older one because a new
+	// item proved them the same.
+	StoriesMerged int
+	// Reissued counts items that came with a GUID not seen before but the
+	// canonical link or body of an item the feed already had: the feed
+	// reissued the GUID, and the stored item was updated instead of a new
+	// one being added.
+	Reissued int
 }
 
 // StoryQuery selects stories for the merged feed, newest first (by
@@ -262,8 +306,11 @@ type StoryQuery struct {
 	// Before, when not nil, selects only stories that sort after this
 	// position in newest-first order: the next page after a story.
 	Before *StoryCursor
-	// Terms must each occur (case-insensitively for ASCII letters) in the
-	// title, summary or text of some member of the story.
+	// Terms must each occur in the title, summary or text of some member
+	// of the story: as whole words, in order, compared as
+	// internal/searchtext folds them (any case, accents ignored; Chinese,
+	// Japanese, Korean and Thai by character); a term ending in '*'
+	// matches words that begin with it.
 	Terms []string
 	// Sources, when not empty, keeps only stories that some feed of this
 	// list (by name, case-insensitively) carried.

@@ -53,6 +53,9 @@ type HandlerOptions struct {
 	// next scheduled fetch cycle), or the zero time when that is unknown.
 	// Feed responses may then be cached until that moment, within MaxAge.
 	NextChange func() time.Time
+	// NextAttempt, when not nil, says when a feed will next be fetched,
+	// for the status page; without it the page shows the feed's NextDue.
+	NextAttempt func(wirefeed.FeedState) time.Time
 	// Feeds are the configured feeds: the status page lists them, the OPML
 	// document carries them, ?source= must name one, and output rules read
 	// their tags.
@@ -225,6 +228,10 @@ func (h *Handler) serveFeed(w http.ResponseWriter, r *http.Request, out *output,
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
+	}
+	if h.opts.Meta.BaseURL == "" && f == RSS {
+		req.base = requestBase(r)
+		req.key += "\x00" + req.base
 	}
 	rd, err := h.rendering(r.Context(), out, f, req, true)
 	if err != nil {
@@ -453,6 +460,7 @@ func (h *Handler) render(ctx context.Context, out *output, f Format, req feedReq
 		return nil, nil, err
 	}
 	meta := h.outputMeta(out)
+	meta.Home = req.base
 	if paginate && len(stories) > req.query.Limit {
 		stories = stories[:req.query.Limit]
 		last := stories[len(stories)-1]

@@ -24,6 +24,9 @@ type feedRequest struct {
 	query  wirefeed.StoryQuery // Keep is the output's and is set later
 	params url.Values          // limit, since, q and source as given, for next links
 	key    string              // the resolved values, for the rendering cache
+	// base is the server's URL as the request reached it (Meta.Home), set
+	// for RSS when server.base_url is not.
+	base string
 }
 
 // parseRequest checks the query parameters of a feed request. Its errors

@@ -73,6 +73,11 @@ type Meta struct {
 	// NextURL, when not empty, is the next (older) page of this feed; it may
 	// be relative to the feed's own URL.
 	NextURL string
+	// Home is the server's URL as a request reached it, the RSS channel
+	// link when BaseURL is empty (RSS 2.0 requires one). Other links are
+	// not made from it: a self link from a Host header is not ours to
+	// claim.
+	Home string
 }
 
 // StoryIDPrefix is the prefix of every entry id: the id of a story is
@@ -278,6 +283,9 @@ func renderRSS(w io.Writer, meta Meta, stories []wirefeed.Story) error {
 	ch.PubDate = "" // gorilla copies lastBuildDate here; a channel has no single publication date
 	if ch.Link == "" {
 		ch.Link = selfURL(meta, "rss")
+	}
+	if ch.Link == "" {
+		ch.Link = xmlSafe(meta.Home)
 	}
 	doc := rssDoc{Version: "2.0", Content: "http://purl.org/rss/1.0/modules/content/", AtomNS: "http://www.w3.org/2005/Atom"}
 	doc.Channel.RssFeed = ch

@@ -32,10 +32,15 @@ func TestWriteStatic(t *testing.T) {
 	if !slices.Equal(files, want) {
 		t.Fatalf("files = %q, want %q (and no temporary files)", files, want)
 	}
-	// Each file holds what the server sends for the same path.
+	// Each file holds what the server sends for the same path, but for
+	// the RSS channel link: without server.base_url the server takes it
+	// from the request's host, which a file written ahead has no way of
+	// knowing.
 	for _, name := range want {
 		body, _ := os.ReadFile(filepath.Join(dir, name))
-		if w := get(t, h, "GET", "/"+name); !bytes.Equal(w.Body.Bytes(), body) {
+		w := get(t, h, "GET", "/"+name)
+		served := bytes.Replace(w.Body.Bytes(), []byte("<link>http://example.com/</link>"), []byte("<link></link>"), 1)
+		if !bytes.Equal(served, body) {
 			t.Errorf("%s differs from GET /%s", name, name)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/saintfish/chardet"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/unicode"
@@ -111,7 +112,44 @@ func declaredEncoding(body []byte, contentType string) (encoding.Encoding, strin
 	if valid {
 		return nil, "utf-8"
 	}
+	if httpCharset(contentType) == "" && xmlDeclaredCharset(body) == "" {
+		// Nothing declares the encoding: ask a statistical detector
+		// (ICU's, ported) before guessing windows-1252.
+		if enc, name := detectEncoding(body); enc != nil {
+			return enc, name
+		}
+	}
 	enc, name := charset.Lookup("windows-1252")
+	return enc, name
+}
+
+// detectSample bounds the bytes the detector reads, and minDetectConfidence
+// is the confidence (1-100) below which its answer is not taken.
+const (
+	detectSample        = 64 << 10
+	minDetectConfidence = 30
+)
+
+// detectEncoding runs the charset detector over an undeclared document that
+// is not UTF-8. It returns nil when the detector is unsure or names an
+// encoding we cannot decode; Latin-1 answers are left to the windows-1252
+// fallback, which is their superset.
+func detectEncoding(body []byte) (encoding.Encoding, string) {
+	res, err := chardet.NewHtmlDetector().DetectBest(body[:min(len(body), detectSample)])
+	if err != nil || res == nil || res.Confidence < minDetectConfidence {
+		return nil, ""
+	}
+	label := strings.ToLower(res.Charset)
+	if label == "gb-18030" {
+		label = "gb18030" // ICU's name; the WHATWG label has no hyphen
+	}
+	if label == "iso-8859-1" || label == "windows-1252" || strings.HasPrefix(label, "utf-") {
+		return nil, ""
+	}
+	enc, name := charset.Lookup(label)
+	if enc == nil {
+		return nil, ""
+	}
 	return enc, name
 }
 

@@ -37,8 +37,15 @@ type Response struct {
 	// FinalURL is the URL the body was served from after redirects.
 	FinalURL string
 	// MovedTo is set when every redirect on the way was permanent (301/308):
-	// the feed has moved and its stored URL should follow.
+	// the feed has moved and its stored URL should follow. It is never set
+	// for a move from https to plain http (see Downgraded).
 	MovedTo string
+	// Downgraded is set when an https URL was redirected to plain http. The
+	// redirect was followed for this fetch; the stored URL stays https.
+	Downgraded bool
+	// Date is the server's Date header; zero when it sent none or an
+	// unreadable one.
+	Date time.Time
 	// CacheFor is how long the server said the document stays fresh
 	// (Cache-Control max-age, else Expires minus Date); zero when it said
 	// nothing or forbade caching. It is read on 304 answers too.
@@ -107,7 +114,13 @@ func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 		CacheFor:     cacheLifetime(resp.Header, time.Now()),
 		Header:       resp.Header,
 	}
-	if permanent && out.FinalURL != r.URL {
+	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		out.Date = date
+	}
+	if from, err := url.Parse(r.URL); err == nil && strings.EqualFold(from.Scheme, "https") && resp.Request.URL.Scheme == "http" {
+		out.Downgraded = true
+	}
+	if permanent && out.FinalURL != r.URL && !out.Downgraded {
 		out.MovedTo = out.FinalURL
 	}
 	switch {

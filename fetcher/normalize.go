@@ -3,6 +3,8 @@ package fetcher
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"html"
 	"net/url"
 	"slices"
 	"strings"
@@ -11,7 +13,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"github.com/wirefeed/wirefeed"
-	"golang.org/x/net/html"
+	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
 
@@ -53,8 +55,21 @@ func (l Limits) withDefaults() Limits {
 // source gave no separate description.
 const summaryRunes = 400
 
+// normalized is a normalised document: the feed's metadata, the entries
+// kept, and what was left out and why.
+type normalized struct {
+	meta     wirefeed.FeedMeta
+	items    []wirefeed.Item
+	all      []wirefeed.Item // every entry, kept or not, in document order
+	skipped  []SkippedItem
+	warnings []string
+}
+
 // normalize turns a parsed document into wirefeed items. feedURL is where
-// the document came from; now is the first-seen time.
+// the document came from; now is the first-seen time; facts, when not nil,
+// is what scanFacts read from the document (laid over gofeed's entries by
+// position when the counts agree); enc is the encoding the document was
+// decoded from.
 //
 // Relative links: in Atom, gofeed has already applied xml:base, and what is
 // left resolves against the document's URL (RFC 4287). RSS and JSON Feed
@@ -63,53 +78,165 @@ const summaryRunes = 400
 // written against when the feed is served from another host (a feeds.
 // subdomain, a feed proxy), and against the document's URL when there is
 // no site link.
-func normalize(f *gofeed.Feed, feedURL string, now time.Time, lim Limits) (wirefeed.FeedMeta, []wirefeed.Item) {
+//
+// Identity within the document: an entry that repeats an earlier one (the
+// same GUID and the same link or body) is skipped; entries that share a
+// GUID but neither link nor body are different items, and each of them is
+// keyed by its GUID and link (Item.Key), with a warning.
+func normalize(f *gofeed.Feed, facts *docFacts, feedURL string, now time.Time, lim Limits, enc string) normalized {
 	lim = lim.withDefaults()
 	now = now.UTC()
 	fetchedFrom, _ := url.Parse(feedURL)
 	if fetchedFrom != nil && !fetchedFrom.IsAbs() {
 		fetchedFrom = nil
 	}
-	meta := wirefeed.FeedMeta{
-		Title:    truncateRunes(PlainLine(f.Title), lim.MaxTitleRunes),
-		Language: strings.TrimSpace(f.Language),
+	ctx := itemContext{now: now, lim: lim, repairUTF8: enc == "utf-8", kind: kindGuess}
+	if facts != nil && (len(facts.entries) != len(f.Items) || facts.incomplete || facts.atom != (f.FeedType == "atom")) {
+		facts = nil // the scan and gofeed disagree on the entries: trust gofeed alone
+	}
+	switch {
+	case f.FeedType == "atom" && facts != nil:
+		ctx.kind = kindPlain // RFC 4287: text unless typed otherwise
+	}
+	titleKind, feedTitle := ctx.kind, f.Title
+	if facts != nil && facts.atom {
+		titleKind = atomTextKind(facts.titleType)
+		if facts.title != "" {
+			feedTitle = facts.title // Atom 0.3 base64: markup unless typed otherwise
+			if facts.titleType == "" {
+				titleKind = kindHTML
+			}
+		}
+	}
+	var out normalized
+	out.meta = wirefeed.FeedMeta{
+		Title:    truncateRunes(textLine(ctx.fix(feedTitle), titleKind), lim.MaxTitleRunes),
+		Language: strings.ReplaceAll(strings.TrimSpace(f.Language), "_", "-"),
 	}
 	base := fetchedFrom
 	if link := CanonicalURL(f.Link, fetchedFrom); link != "" {
-		meta.Link = link
+		out.meta.Link = link
 		if fetchedFrom == nil || f.FeedType != "atom" {
 			base, _ = url.Parse(link)
 		}
 	}
-	if f.UpdatedParsed != nil {
-		meta.Updated = clampDate(*f.UpdatedParsed, now, lim.FutureSkew)
-	} else if f.PublishedParsed != nil {
-		meta.Updated = clampDate(*f.PublishedParsed, now, lim.FutureSkew)
+	switch {
+	case f.UpdatedParsed != nil:
+		out.meta.Updated = clampDate(*f.UpdatedParsed, now, lim.FutureSkew)
+	case f.PublishedParsed != nil:
+		out.meta.Updated = clampDate(*f.PublishedParsed, now, lim.FutureSkew)
+	default:
+		if t := extDate(f.Extensions, "dcterms", "modified", "issued", "created", "date"); t != nil {
+			out.meta.Updated = clampDate(*t, now, lim.FutureSkew)
+		}
 	}
 
-	items := make([]wirefeed.Item, 0, min(len(f.Items), lim.MaxItems))
-	seen := make(map[string]bool, len(f.Items))
-	for _, it := range f.Items {
-		if len(items) == lim.MaxItems {
-			break
+	out.items = make([]wirefeed.Item, 0, min(len(f.Items), lim.MaxItems))
+	out.all = make([]wirefeed.Item, 0, min(len(f.Items), lim.MaxItems))
+	byGUID := make(map[string][]int, len(f.Items)) // GUID -> indexes in out.items
+	collided := map[string]bool{}
+	entryNo := make([]int, 0, cap(out.items)) // position in the document of each kept item, from 1
+	skip := func(guid, reason string) {
+		if len(out.skipped) < maxSkipped {
+			out.skipped = append(out.skipped, SkippedItem{GUID: guid, Reason: reason})
 		}
+	}
+	for i, it := range f.Items {
 		if it == nil {
 			continue
 		}
-		item := normalizeItem(it, base, now, lim)
+		if len(out.items) == lim.MaxItems {
+			skip("", fmt.Sprintf("%d entries from entry %d on: over the limit of %d items per document (fetch.max_items_per_feed)",
+				len(f.Items)-i, i+1, lim.MaxItems))
+			break
+		}
+		var ef *entryFacts
+		if facts != nil {
+			ef = &facts.entries[i]
+		}
+		item := ctx.normalizeItem(it, ef, base)
+		if len(out.all) < lim.MaxItems {
+			out.all = append(out.all, item)
+		}
 		if item.Title == "" && item.Text == "" && item.URL == "" {
-			continue // nothing a reader could use
+			skip(item.GUID, "empty: no title, text or link a reader could use")
+			continue
 		}
-		if seen[item.GUID] {
-			continue // a document that repeats an entry keeps the first
+		if j := repeatOf(out.items, byGUID[item.GUID], &item); j >= 0 {
+			skip(item.GUID, fmt.Sprintf("repeats entry %d of the document (same GUID and the same link or body)", entryNo[j]))
+			continue
 		}
-		seen[item.GUID] = true
-		items = append(items, item)
+		if prev := byGUID[item.GUID]; len(prev) > 0 {
+			collided[item.GUID] = true
+			for _, j := range prev {
+				out.items[j].Key = collisionKey(&out.items[j])
+			}
+			item.Key = collisionKey(&item)
+		}
+		byGUID[item.GUID] = append(byGUID[item.GUID], len(out.items))
+		out.items = append(out.items, item)
+		entryNo = append(entryNo, i+1)
 	}
-	return meta, items
+	if len(collided) > 0 {
+		ex := make([]string, 0, len(collided))
+		for g := range collided {
+			ex = append(ex, g)
+		}
+		slices.Sort(ex)
+		out.warnings = append(out.warnings, fmt.Sprintf(warnGUIDCollision+
+			" %d GUIDs are each shared by entries with different links and bodies (e.g. %q); they are kept as distinct items, keyed by GUID and link",
+			len(ex), truncateRunes(ex[0], 200)))
+	}
+	return out
 }
 
-func normalizeItem(it *gofeed.Item, base *url.URL, now time.Time, lim Limits) wirefeed.Item {
+// maxSkipped bounds the skipped entries listed per document.
+const maxSkipped = 1000
+
+// repeatOf returns the index in items of an entry that item repeats: one of
+// the candidates (entries with the same GUID) with the same link or the
+// same body, or -1.
+func repeatOf(items []wirefeed.Item, candidates []int, item *wirefeed.Item) int {
+	for _, j := range candidates {
+		p := &items[j]
+		switch {
+		case item.URL != "" && p.URL == item.URL,
+			item.Text != "" && p.Text == item.Text,
+			item.URL == "" && p.URL == "" && item.Text == "" && p.Text == "" && p.Title == item.Title:
+			return j
+		}
+	}
+	return -1
+}
+
+// collisionKey is the identity of an item whose GUID other items of its
+// document share: its GUID and its link, or, without a link, a hash of
+// its title and text.
+func collisionKey(it *wirefeed.Item) string {
+	if it.URL != "" {
+		return it.GUID + " " + it.URL
+	}
+	return it.GUID + " " + derivedGUID(wirefeed.Item{Title: it.Title, Text: it.Text, DateMissing: true})
+}
+
+// itemContext is what normalising an entry needs from its document.
+type itemContext struct {
+	now        time.Time
+	lim        Limits
+	repairUTF8 bool     // the document was UTF-8: repair double-encoded text
+	kind       textKind // how untyped text of this format is read
+}
+
+// fix repairs a raw text value: UTF-8 that was encoded twice.
+func (c itemContext) fix(s string) string {
+	if c.repairUTF8 {
+		return repairDoubleUTF8(s)
+	}
+	return s
+}
+
+func (c itemContext) normalizeItem(it *gofeed.Item, ef *entryFacts, base *url.URL) wirefeed.Item {
+	lim, now := c.lim, c.now
 	var item wirefeed.Item
 	item.URL = CanonicalURL(it.Link, base)
 	if item.URL == "" {
@@ -119,63 +246,135 @@ func normalizeItem(it *gofeed.Item, base *url.URL, now time.Time, lim Limits) wi
 			}
 		}
 	}
-	if item.URL == "" && it.GUID != "" && strings.HasPrefix(strings.ToLower(strings.TrimSpace(it.GUID)), "http") {
-		item.URL = CanonicalURL(it.GUID, base)
+	rawGUID := it.GUID
+	if ef != nil && ef.hasID {
+		rawGUID = ef.id // as written: gofeed resolves Atom ids as URLs
+	}
+	if item.URL == "" && rawGUID != "" && strings.HasPrefix(strings.ToLower(strings.TrimSpace(rawGUID)), "http") {
+		item.URL = CanonicalURL(rawGUID, base)
 	}
 	linkBase := base
 	if item.URL != "" {
 		linkBase, _ = url.Parse(item.URL)
 	}
-	item.Title = truncateRunes(PlainLine(it.Title), lim.MaxTitleRunes)
+	// Atom types its text (absent means plain text); RSS does not, and
+	// its descriptions are HTML.
+	titleKind, descKind, contentKind := c.kind, kindHTML, kindHTML
+	if ef != nil && c.kind == kindPlain {
+		titleKind, descKind, contentKind = atomTextKind(ef.titleType), atomTextKind(ef.summaryType), atomTextKind(ef.contentType)
+	}
+	title := it.Title
+	if ef != nil && ef.title != "" {
+		title = ef.title // Atom 0.3 base64: markup unless typed otherwise
+		if ef.titleType == "" {
+			titleKind = kindHTML
+		}
+	}
+	if strings.TrimSpace(title) == "" {
+		title = firstExt(it.Extensions, "media", "title")
+	}
+	item.Title = truncateRunes(textLine(c.fix(title), titleKind), lim.MaxTitleRunes)
 
-	body := it.Content
+	content, description := c.fix(it.Content), c.fix(it.Description)
+	if ef != nil {
+		if ef.summary != "" {
+			description, descKind = c.fix(ef.summary), kindHTML
+			if ef.summaryType != "" {
+				descKind = atomTextKind(ef.summaryType)
+			}
+		}
+		if ef.body != "" && (ef.base64 || strings.TrimSpace(content) == "") {
+			content, contentKind = c.fix(ef.body), kindPlain
+			if ef.bodyHTML {
+				contentKind = kindHTML
+			}
+		}
+	}
+	body, bodyKind := content, contentKind
 	if strings.TrimSpace(body) == "" {
-		body = it.Description
+		body, bodyKind = description, descKind
+	}
+	if bodyKind == kindPlain {
+		body = plainToHTML(body)
 	}
 	item.ContentHTML = truncateHTML(SanitizeHTML(body, linkBase), lim.MaxHTMLBytes)
 	item.Text = HTMLToText(item.ContentHTML)
-	if strings.TrimSpace(it.Content) != "" && strings.TrimSpace(it.Description) != "" {
-		item.Summary = truncateRunes(PlainLine(it.Description), 4*summaryRunes)
+	if strings.TrimSpace(content) != "" && strings.TrimSpace(description) != "" {
+		item.Summary = truncateRunes(textLine(description, descKind), 4*summaryRunes)
 	} else {
 		item.Summary = truncateRunes(strings.Join(strings.Fields(item.Text), " "), summaryRunes)
 	}
 
+	published, updated := it.PublishedParsed, it.UpdatedParsed
+	if published == nil {
+		published = extDate(it.Extensions, "dcterms", "issued", "created", "date", "available")
+	}
+	if updated == nil {
+		updated = extDate(it.Extensions, "dcterms", "modified")
+	}
+	if ef != nil {
+		if t, ok := parseW3CDate(ef.created); ok && published == nil {
+			published = &t
+		}
+		if t, ok := parseW3CDate(ef.modified); ok && updated == nil {
+			updated = &t
+		}
+	}
 	switch {
-	case it.PublishedParsed != nil:
-		item.Published = clampDate(*it.PublishedParsed, now, lim.FutureSkew)
-	case it.UpdatedParsed != nil:
-		item.Published = clampDate(*it.UpdatedParsed, now, lim.FutureSkew)
+	case published != nil:
+		item.Published = clampDate(*published, now, lim.FutureSkew)
+	case updated != nil:
+		item.Published = clampDate(*updated, now, lim.FutureSkew)
 	default:
 		item.Published = now
 		item.DateMissing = true
 	}
 	item.Updated = item.Published
-	if it.UpdatedParsed != nil {
-		if u := clampDate(*it.UpdatedParsed, now, lim.FutureSkew); u.After(item.Published) {
+	if updated != nil {
+		if u := clampDate(*updated, now, lim.FutureSkew); u.After(item.Published) {
 			item.Updated = u
 		}
 	}
 
+	addAuthor := func(name string) {
+		name = truncateRunes(PlainLine(c.fix(name)), 200)
+		if name != "" && !slices.Contains(item.Authors, name) && len(item.Authors) < maxListLen {
+			item.Authors = append(item.Authors, name)
+		}
+	}
 	for _, p := range it.Authors {
 		if p == nil {
 			continue
 		}
-		name := PlainLine(p.Name)
-		if name == "" {
-			name = PlainLine(p.Email)
-		}
-		if name != "" && !slices.Contains(item.Authors, name) {
-			item.Authors = append(item.Authors, truncateRunes(name, 200))
+		if p.Name != "" {
+			addAuthor(p.Name)
+		} else {
+			addAuthor(p.Email)
 		}
 	}
-	for _, c := range it.Categories {
-		c = truncateRunes(PlainLine(c), 200)
-		if c != "" && !slices.Contains(item.Categories, c) {
-			item.Categories = append(item.Categories, c)
+	if it.DublinCoreExt != nil {
+		for _, name := range it.DublinCoreExt.Creator {
+			addAuthor(name) // every dc:creator, not the first alone
 		}
+	}
+	addCategory := func(s string) {
+		s = truncateRunes(textLine(c.fix(s), kindGuess), 200)
+		if s != "" && !slices.Contains(item.Categories, s) && len(item.Categories) < maxListLen {
+			item.Categories = append(item.Categories, s)
+		}
+	}
+	var terms []string
+	if ef != nil && c.kind == kindPlain {
+		terms = ef.terms
+		if terms == nil {
+			terms = []string{}
+		}
+	}
+	for _, cat := range itemCategories(it, terms) {
+		addCategory(cat)
 	}
 
-	item.GUID = strings.TrimSpace(it.GUID)
+	item.GUID = strings.TrimSpace(rawGUID)
 	if item.GUID == "" {
 		item.GUID = item.URL
 	}
@@ -184,6 +383,27 @@ func normalizeItem(it *gofeed.Item, base *url.URL, now time.Time, lim Limits) wi
 	}
 	item.GUID = truncateRunes(item.GUID, 2000)
 	return item
+}
+
+// maxListLen bounds the authors and the categories kept per item.
+const maxListLen = 50
+
+// plainToHTML escapes plain text so that it reads the same as HTML: every
+// '<' and '&' stays a character, and paragraphs stay paragraphs.
+func plainToHTML(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return s
+	}
+	paras := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n")
+	var b strings.Builder
+	for _, p := range paras {
+		if p = strings.TrimSpace(p); p != "" {
+			b.WriteString("<p>")
+			b.WriteString(html.EscapeString(p))
+			b.WriteString("</p>")
+		}
+	}
+	return b.String()
 }
 
 // derivedGUID names an item that has neither GUID nor link by its content,
@@ -238,14 +458,14 @@ func truncateHTML(s string, n int) string {
 		cut = n
 	}
 	s = strings.ToValidUTF8(s[:cut], "")
-	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
-	nodes, err := html.ParseFragment(strings.NewReader(s), body)
+	body := &xhtml.Node{Type: xhtml.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := xhtml.ParseFragment(strings.NewReader(s), body)
 	if err != nil {
 		return ""
 	}
 	var b strings.Builder
 	for _, nd := range nodes {
-		if err := html.Render(&b, nd); err != nil {
+		if err := xhtml.Render(&b, nd); err != nil {
 			return ""
 		}
 	}

@@ -29,10 +29,32 @@ type Document struct {
 	// TTL is the minimum interval between fetches the feed asks for (RSS
 	// <ttl>, in minutes in the document); zero when it gives none.
 	TTL time.Duration
+	// Skipped lists the entries of the document that were not kept, and
+	// why, so an operator can see what a feed lost.
+	Skipped []SkippedItem
+	// Warnings are problems with a document that was read all the same
+	// (cut short and repaired, GUIDs shared by different items), one line
+	// each, for the feed's state and the log.
+	Warnings []string
+	// Salvaged is how many items were read from a document that was cut
+	// short or broken (see repairTruncated); 0 for a sound document.
+	Salvaged int
+
+	all []wirefeed.Item // every entry, kept or not (tests compare them with feedparser's)
+}
+
+// SkippedItem is an entry of a document that was not kept.
+type SkippedItem struct {
+	GUID   string `json:"guid"` // as the source gave it; "" when unknown
+	Reason string `json:"reason"`
 }
 
 // maxTTL bounds a feed's <ttl>; the Runner caps it further by config.
 const maxTTL = 7 * 24 * time.Hour
+
+// maxRepairBytes bounds the documents a repair is tried on (they are
+// tokenized once more).
+const maxRepairBytes = 16 << 20
 
 // Parse decodes, parses and normalises one feed document. contentType is
 // the HTTP Content-Type ("" for a file); feedURL is where it came from, used
@@ -41,6 +63,10 @@ const maxTTL = 7 * 24 * time.Hour
 // ErrParserPanic. The content type is used for its charset only: servers
 // label feeds text/html, text/plain or application/octet-stream often
 // enough that the bytes decide what the document is.
+//
+// An XML document that is cut short or broken part-way is read up to its
+// last complete item (see repairTruncated): the Document then says how
+// many items were salvaged, and carries a warning.
 func Parse(body []byte, contentType, feedURL string, now time.Time, lim Limits) (doc *Document, err error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: empty document", ErrNotAFeed)
@@ -56,12 +82,26 @@ func Parse(body []byte, contentType, feedURL string, now time.Time, lim Limits) 
 			doc, err = nil, fmt.Errorf("%w: %v", ErrParserPanic, r)
 		}
 	}()
-	f, ttl, err := parseFeed(utf8Body)
+	parsed := utf8Body
+	f, ttl, err := parseFeed(parsed)
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		// gofeed looks for the root element in the first 4 KB only; a long
 		// prolog (comments, a DOCTYPE, white space) hides it.
 		if root := rootElement(utf8Body); root > 0 {
-			f, ttl, err = parseFeed(utf8Body[root:])
+			parsed = utf8Body[root:]
+			f, ttl, err = parseFeed(parsed)
+		}
+	}
+	var rep *repair
+	if err != nil && !errors.Is(err, gofeed.ErrFeedTypeNotDetected) && isXML(parsed) && len(parsed) <= maxRepairBytes {
+		if rep = repairTruncated(parsed); rep != nil {
+			// A repair that keeps no item of a document whose first item
+			// is broken would record a failing feed as healthy and empty.
+			if rf, rttl, rerr := parseFeed(rep.doc); rerr == nil && (len(rf.Items) > 0 || !rep.lostItem) {
+				f, ttl, err, parsed = rf, rttl, nil, rep.doc
+			} else {
+				rep = nil
+			}
 		}
 	}
 	if err != nil {
@@ -73,8 +113,32 @@ func Parse(body []byte, contentType, feedURL string, now time.Time, lim Limits) 
 		}
 		return nil, fmt.Errorf("fetcher: parsing feed: %w", err)
 	}
-	meta, items := normalize(f, feedURL, now, lim)
-	return &Document{Meta: meta, Items: items, Encoding: enc, TTL: ttl}, nil
+	// The scan costs about a sixth of a parse. gofeed reads RSS GUIDs and
+	// titles as written, so an RSS document is scanned only for the bodies
+	// gofeed does not read.
+	var facts *docFacts
+	if f.FeedType == "atom" || f.FeedType == "rss" && (bytes.Contains(parsed, []byte("body")) || bytes.Contains(parsed, []byte("<fullitem"))) {
+		facts = scanFacts(parsed)
+	}
+	n := normalize(f, facts, feedURL, now, lim, enc)
+	doc = &Document{Meta: n.meta, Items: n.items, Encoding: enc, TTL: ttl, Skipped: n.skipped, Warnings: n.warnings, all: n.all}
+	if rep != nil {
+		doc.Salvaged = len(n.items)
+		doc.Warnings = append([]string{fmt.Sprintf(warnTruncated+
+			" document cut short or broken (line %d: %s); read the %d complete items before byte %d of %d",
+			rep.line, truncateRunes(rep.reason, 200), len(n.items), rep.cutAt, len(utf8Body))}, doc.Warnings...)
+		if rep.lostItem {
+			doc.Skipped = append(doc.Skipped, SkippedItem{Reason: fmt.Sprintf(
+				"incomplete: the document breaks off inside the entry after byte %d", rep.cutAt)})
+		}
+	}
+	return doc, nil
+}
+
+// isXML reports whether a document starts, after white space, like XML.
+func isXML(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n\ufeff")
+	return len(b) > 0 && b[0] == '<'
 }
 
 // parseFeed runs gofeed over a UTF-8 document and also returns the RSS

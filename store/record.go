@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -81,20 +82,23 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 	lk := &txLookup{tx: tx}
 	seen := o.Attempted.UTC().Truncate(time.Second)
 
+	ids := newDocIdentity(o)
 	for i := range o.Items {
 		it := &o.Items[i]
+		key := it.IdentityKey()
 		var existingID, firstSeen, oldPub, oldUpd int64
-		var cluster, oldTitle, oldText, oldURL, oldSummary, oldHTML, oldAuthors, oldCats string
+		var cluster, oldTitle, oldText, oldURL, oldSummary, oldHTML, oldAuthors, oldCats, oldKey string
 		var oldSig []byte
-		err := tx.QueryRowContext(ctx, `SELECT id, cluster_id, title, text, url, summary, content_html, authors, categories,
-			published, updated, first_seen, signature FROM items WHERE feed_id = ? AND guid = ?`, feedID, it.GUID).
-			Scan(&existingID, &cluster, &oldTitle, &oldText, &oldURL, &oldSummary, &oldHTML, &oldAuthors, &oldCats,
-				&oldPub, &oldUpd, &firstSeen, &oldSig)
-		switch {
-		case err == nil:
-			// A known item. An update is not a new story: keep its
-			// cluster, refresh what the source changed. An undated item
-			// keeps the date it was first seen with.
+		load := func(where string, arg any) error {
+			return tx.QueryRowContext(ctx, `SELECT id, guid, cluster_id, title, text, url, summary, content_html, authors, categories,
+				published, updated, first_seen, signature FROM items WHERE feed_id = ? AND `+where, feedID, arg).
+				Scan(&existingID, &oldKey, &cluster, &oldTitle, &oldText, &oldURL, &oldSummary, &oldHTML, &oldAuthors, &oldCats,
+					&oldPub, &oldUpd, &firstSeen, &oldSig)
+		}
+		// update stores what the source changed in the known item just
+		// loaded. An update is not a new story: the item keeps its
+		// cluster. An undated item keeps the date it was first seen with.
+		update := func() error {
 			pub, upd := it.Published.Unix(), it.Updated.Unix()
 			if it.DateMissing {
 				pub, upd = oldPub, oldUpd
@@ -103,32 +107,88 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 			copyChanged := oldTitle != it.Title || oldText != it.Text || oldURL != it.URL
 			if !copyChanged && oldSummary == it.Summary && oldHTML == it.ContentHTML && oldAuthors == authors &&
 				oldCats == cats && oldPub == pub && oldUpd == upd {
-				continue
+				return nil
 			}
 			if err := updateItem(ctx, tx, existingID, it, pub, upd); err != nil {
-				return nil, res, err
+				return err
 			}
 			if rs, ok := s.matcher.(Resigner); ok && copyChanged {
 				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen), oldSig)
 				if err != nil {
-					return nil, res, fmt.Errorf("signing updated item %q: %w", it.GUID, err)
+					return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
 				}
 				assigned = append(assigned, a)
 			}
 			res.UpdatedItems++
 			full(cluster)
+			return nil
+		}
+		// reissued loads the stored item that it reissues under a new
+		// GUID, re-keys it, and updates it.
+		reissued := func(id int64) error {
+			if err := load("id = ?", id); err != nil {
+				return err
+			}
+			if err := rekeyItem(ctx, tx, existingID, it); err != nil {
+				return err
+			}
+			res.Reissued++
+			s.logger.Debug("store: item came with a new GUID; updating the item it reissues",
+				slog.String("feed", o.Feed.Name), slog.String("old_guid", oldKey), slog.String("guid", it.GUID))
+			return update()
+		}
+
+		err := load("guid = ?", key)
+		switch {
+		case err == nil:
+			if err := update(); err != nil {
+				return nil, res, err
+			}
 			continue
 		case !errors.Is(err, sql.ErrNoRows):
 			return nil, res, err
 		}
+		// A key not seen before may be a GUID the feed reissued for an
+		// item it has: first by the item's own link (cheap), then, once
+		// the deduplicator has hashed the body, by its body.
+		if id, err := ids.byURL(ctx, tx, feedID, it); err != nil {
+			return nil, res, err
+		} else if id != 0 {
+			if err := reissued(id); err != nil {
+				return nil, res, err
+			}
+			continue
+		}
 
-		dec, err := s.matcher.Match(ctx, lk, wirefeed.Candidate{Feed: o.Feed.Name, Item: it, Seen: seen})
+		// The deduplicator and the story id know an item by its key.
+		cand := it
+		if key != it.GUID {
+			c := *it
+			c.GUID = key
+			cand = &c
+		}
+		dec, err := s.matcher.Match(ctx, lk, wirefeed.Candidate{Feed: o.Feed.Name, Item: cand, Seen: seen})
 		if err != nil {
 			return nil, res, fmt.Errorf("matching item %q: %w", it.GUID, err)
 		}
+		if id, err := ids.byBody(ctx, tx, feedID, dec.BodyHash); err != nil {
+			return nil, res, err
+		} else if id != 0 {
+			if err := reissued(id); err != nil {
+				return nil, res, err
+			}
+			continue
+		}
 		cluster = dec.ClusterID
+		if cluster != "" {
+			if res.Merged == nil {
+				res.Merged = map[string]int{}
+			}
+			res.Merged[strings.TrimSuffix(dec.Reason, "+merge")]++
+			res.StoriesMerged += len(dec.Merge)
+		}
 		if cluster == "" {
-			cluster, err = newCluster(ctx, tx, o.Feed.Name, it, seen)
+			cluster, err = newCluster(ctx, tx, o.Feed.Name, cand, seen)
 			if err != nil {
 				return nil, res, err
 			}
@@ -152,10 +212,10 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 		}
 		res.NewItems++
 		if added, ok := touched[cluster]; !ok || added != nil {
-			touched[cluster] = append(added, wirefeed.Member{ItemID: id, FeedName: o.Feed.Name, GUID: it.GUID, URL: it.URL,
+			touched[cluster] = append(added, wirefeed.Member{ItemID: id, FeedName: o.Feed.Name, GUID: key, URL: it.URL,
 				Title: it.Title, Published: it.Published, FirstSeen: seen, Words: dec.Words})
 		}
-		assigned = append(assigned, wirefeed.Assigned{ItemID: id, Feed: o.Feed.Name, GUID: it.GUID, ClusterID: cluster, Seen: seen, Decision: dec})
+		assigned = append(assigned, wirefeed.Assigned{ItemID: id, Feed: o.Feed.Name, GUID: key, ClusterID: cluster, Seen: seen, Decision: dec})
 	}
 	for c, added := range touched {
 		var err error
@@ -201,15 +261,19 @@ func newCluster(ctx context.Context, tx *sql.Tx, feed string, it *wirefeed.Item,
 
 func insertItem(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, cluster string) (int64, error) {
 	r, err := tx.ExecContext(ctx, `
-		INSERT INTO items (feed_id, guid, url, title, summary, text, content_html, published, updated,
-		                   first_seen, authors, categories, body_hash, signature, cluster_id, near_words)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		feedID, it.GUID, it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Published.Unix(), it.Updated.Unix(),
-		seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, dec.Signature, cluster, dec.Words)
+		INSERT INTO items (feed_id, guid, source_guid, url, title, summary, text, content_html, published, updated,
+		                   first_seen, authors, categories, body_hash, signature, cluster_id, near_words, match_reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Published.Unix(), it.Updated.Unix(),
+		seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, dec.Signature, cluster, dec.Words, dec.Reason)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
-	return r.LastInsertId()
+	id, err := r.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return id, indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, false)
 }
 
 // updateItem stores what the source changed in a known item; pub and upd
@@ -223,7 +287,7 @@ func updateItem(ctx context.Context, tx *sql.Tx, id int64, it *wirefeed.Item, pu
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}
-	return nil
+	return indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, true)
 }
 
 // jsonList is how the store keeps a list of strings: a JSON array, never
@@ -342,13 +406,18 @@ func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.
 			WHERE id = ?`, o.Status, at, msg, unix(o.NextDue), o.NextDueReason, o.Gone, feedID)
 		return err
 	}
+	// A warning describes the document last read: a 304 or an unchanged
+	// body leaves it as it was, unless the fetch itself warned.
+	readDoc := !o.NotModified || len(o.Warnings) > 0
 	_, err := tx.ExecContext(ctx, `
 		UPDATE feeds SET last_status = ?, last_attempt = ?, last_success = ?, consecutive_errors = 0,
 		                 last_error = '', next_due = ?, next_due_reason = ?, min_interval = ?, gone = 0,
 		                 etag = ?, last_modified = ?, body_hash = ?,
-		                 title = CASE WHEN ? != '' THEN ? ELSE title END
+		                 title = CASE WHEN ? != '' THEN ? ELSE title END,
+		                 last_warning = CASE WHEN ? THEN ? ELSE last_warning END,
+		                 suspect_not_modified = ?
 		WHERE id = ?`, o.Status, at, at, unix(o.NextDue), o.NextDueReason, int64(o.MinInterval/time.Second),
-		o.ETag, o.LastMod, o.BodyHash, o.Meta.Title, o.Meta.Title, feedID)
+		o.ETag, o.LastMod, o.BodyHash, o.Meta.Title, o.Meta.Title, readDoc, warningText(o.Warnings), o.SuspectNotModified, feedID)
 	if err != nil {
 		return err
 	}

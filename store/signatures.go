@@ -100,7 +100,7 @@ func (s *Store) FindItem(ctx context.Context, ref string) (wirefeed.StoredItem, 
 	}
 	for _, q := range []string{
 		`SELECT id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`,
-		`SELECT id FROM items WHERE guid = ? ORDER BY id DESC LIMIT 1`, // a scan: explain is a one-off
+		`SELECT id FROM items WHERE guid = ?1 OR source_guid = ?1 ORDER BY id DESC LIMIT 1`, // a scan: explain is a one-off
 	} {
 		var id int64
 		err := s.db.QueryRowContext(ctx, q, ref).Scan(&id)

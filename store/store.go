@@ -103,6 +103,10 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
 	}
+	if err := s.buildSearchIndex(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
+	}
 	return s, nil
 }
 

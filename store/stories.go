@@ -90,10 +90,9 @@ func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *w
 		if t = strings.TrimSpace(t); t == "" {
 			continue
 		}
-		conds = append(conds, `EXISTS (SELECT 1 FROM items t WHERE t.cluster_id = c.id AND
-			(t.title LIKE ? ESCAPE '\' OR t.summary LIKE ? ESCAPE '\' OR t.text LIKE ? ESCAPE '\'))`)
-		pat := "%" + likeEscaper.Replace(t) + "%"
-		args = append(args, pat, pat, pat)
+		cond, a := searchCondition(t)
+		conds = append(conds, cond)
+		args = append(args, a...)
 	}
 	if len(q.Sources) > 0 {
 		conds = append(conds, `EXISTS (SELECT 1 FROM items s JOIN feeds f ON f.id = s.feed_id
@@ -152,9 +151,6 @@ func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *w
 	return stories, nil
 }
 
-// likeEscaper escapes LIKE's wildcards so a search term matches literally.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 // Totals returns counts of stories and items.
 func (s *Store) Totals(ctx context.Context) (wirefeed.Totals, error) {
 	var t wirefeed.Totals
@@ -173,8 +169,8 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 	out := make(map[string][]wirefeed.Member, len(clusters))
 	err := inBatches(clusters, sqlBatch, func(args []any) error {
 		rows, err := q.QueryContext(ctx, `
-			SELECT i.cluster_id, i.id, f.name, f.url, i.guid, i.url, i.title, i.summary, i.text, i.content_html,
-			       i.published, i.first_seen, i.authors, i.categories, i.near_words
+			SELECT i.cluster_id, i.id, f.name, f.url, coalesce(nullif(i.source_guid, ''), i.guid), i.url, i.title, i.summary, i.text, i.content_html,
+			       i.published, i.first_seen, i.authors, i.categories, i.near_words, i.match_reason
 			FROM items i JOIN feeds f ON f.id = i.feed_id
 			WHERE i.cluster_id IN (`+placeholders(len(args))+`)
 			ORDER BY i.published, i.id`, args...)
@@ -187,7 +183,7 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 			var m wirefeed.Member
 			var pub, seen int64
 			if err := rows.Scan(&c, &m.ItemID, &m.FeedName, &m.FeedURL, &m.GUID, &m.URL, &m.Title, &m.Summary, &m.Text, &m.HTML,
-				&pub, &seen, &authors, &cats, &m.Words); err != nil {
+				&pub, &seen, &authors, &cats, &m.Words, &m.Rule); err != nil {
 				return err
 			}
 			m.Published, m.FirstSeen = fromUnix(pub), fromUnix(seen)

@@ -7,9 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-echo "--- corpus and character-set reports"
-go test -count=1 -v -run 'TestCorpusParses|TestCorpusTranslatorExpectations|TestCharsetCorpus' ./fetcher \
-  | grep -v -e '^=== RUN' -e ': rejected: ' -e ': recovered: '
+echo "--- corpus, character-set and feedparser-expectation reports"
+go test -count=1 -v -run 'TestCorpusParses|TestCorpusTranslatorExpectations|TestCharsetCorpus|TestFeedparserExpectations|TestCorpusTruncationSweep' ./fetcher \
+  | grep -v -e '^=== RUN' -e ': rejected: ' -e ': recovered: ' -e ': disagree: ' -e ': read up to the break: '
 
 echo "--- fuzzing (15 s per target)"
 for target in FuzzParse FuzzCanonicalURL FuzzHTMLToText; do

@@ -146,3 +146,52 @@ func TestInspectBadInput(t *testing.T) {
 		}
 	}
 }
+
+// Issue 10: inspect lists, per document, the entries it did not keep and
+// why, and the warnings of a document read all the same (here one cut
+// short inside its third item).
+func TestInspectReportsSkippedItems(t *testing.T) {
+	doc := `<?xml version="1.0"?><rss version="2.0"><channel><title>Skips</title>
+<item><guid>a</guid><title>Kept</title><link>https://news.example/a</link></item>
+<item><guid>a</guid><title>Kept again</title><link>https://news.example/a</link></item>
+<item><guid>empty</guid></item>
+<item><guid>b</guid><title>Second kept</title><link>https://news.example/b</link></item>
+<item><guid>b</guid><title>Second kept, again</title><link>https://news.example/b</link></item>
+<item><guid>c</guid><title>Third kept</title><link>https://news.example/c</link></item>
+<item><guid>cut</guid><title>Cut off in the mid`
+	path := filepath.Join(t.TempDir(), "skips.xml")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, "inspect", path)
+	if code != exitOK {
+		t.Fatalf("inspect exit %d: %s", code, errOut)
+	}
+	var got inspectOutput
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if len(got.Items) != 3 || got.Items[0].GUID != "a" || got.Items[1].GUID != "b" || got.Items[2].GUID != "c" {
+		t.Errorf("items = %+v, want a, b and c", got.Items)
+	}
+	want := []struct{ guid, reason string }{
+		{"a", "repeats entry 1"},
+		{"empty", "empty"},
+		{"b", "repeats entry 4"},
+		{"", "incomplete"},
+	}
+	if len(got.Skipped) != len(want) {
+		t.Fatalf("skipped = %+v, want %d entries", got.Skipped, len(want))
+	}
+	for i, w := range want {
+		if got.Skipped[i].GUID != w.guid || !strings.Contains(got.Skipped[i].Reason, w.reason) {
+			t.Errorf("skipped[%d] = %+v, want guid %q and a reason mentioning %q", i, got.Skipped[i], w.guid, w.reason)
+		}
+	}
+	if len(got.Warnings) != 1 || !strings.HasPrefix(got.Warnings[0], "truncated:") {
+		t.Errorf("warnings = %q, want one truncated: warning", got.Warnings)
+	}
+	if !strings.Contains(out, `"skipped": [`) {
+		t.Errorf("output has no \"skipped\" array:\n%s", out)
+	}
+}
