@@ -80,7 +80,7 @@ func extract(text, title, titleKey string, trace *bodyTrace) []string {
 		if line == "" {
 			continue
 		}
-		u := quickUnits(line, headingMaxUnits*8)
+		u := quickUnits(line, asideMaxUnits+unitsPerWord) // enough for every rule here
 		c := lineText
 		switch {
 		case len(lines) < titleLines && title != "" && u <= titleUnits+(staticTailWords+1)*unitsPerWord && isTitleLine(line, title, titleKey, &titleWords):

@@ -190,16 +190,38 @@ func foldSpaces(line string) string {
 		c := line[i]
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(line[i:])
-			clean = !unicode.IsSpace(r) && r != utf8.RuneError
+			clean = !unicode.IsSpace(r)
 			i += size - 1
 			continue
 		}
-		clean = c != '\t' && c != '\r' && c != '\v' && c != '\f' && !(c == ' ' && line[i+1] == ' ')
+		clean = c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f' && !(c == ' ' && line[i+1] == ' ')
 	}
 	if clean {
 		return line
 	}
-	return strings.Join(strings.Fields(line), " ")
+	var b strings.Builder
+	b.Grow(len(line))
+	pending := false
+	for i := 0; i < len(line); {
+		c := line[i]
+		size, space := 1, c == ' ' || c >= '\t' && c <= '\r'
+		if c >= utf8.RuneSelf {
+			var r rune
+			r, size = utf8.DecodeRuneInString(line[i:])
+			space = unicode.IsSpace(r)
+		}
+		if space {
+			pending = true
+		} else {
+			if pending && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			pending = false
+			b.WriteString(line[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 // blockTags end a line when markup is left in a body.
