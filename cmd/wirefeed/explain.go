@@ -12,6 +12,8 @@ import (
 	"github.com/wirefeed/wirefeed/store"
 )
 
+// runExplain is `wirefeed explain`: it compares two stored items as the
+// deduplicator does and prints why they are or are not one story.
 func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("explain", "explain -config FILE ITEM ITEM",
 		"Compare two stored items as the deduplicator does and print the similarity\n"+

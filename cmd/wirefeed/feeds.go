@@ -47,6 +47,8 @@ Manage the list of feeds.
 	return code
 }
 
+// runFeedsImport is `wirefeed feeds import`: it turns an OPML export into
+// [[feeds]] tables, printed or appended to a config.
 func runFeedsImport(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("feeds import", "feeds import [--write CONFIG] FILE.opml",
 		"Read a subscription list exported by another feed reader (OPML) and print\n"+
@@ -242,6 +244,8 @@ func replaceFile(path string, body []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// runFeedsPrune is `wirefeed feeds prune`: it deletes from the database
+// the feeds the config no longer lists, with their items.
 func runFeedsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("feeds prune", "feeds prune -config FILE [--dry-run]",
 		"Delete from the database every feed the config no longer lists, with its\n"+

@@ -13,78 +13,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/wirefeed/wirefeed/dedupe"
 	"github.com/wirefeed/wirefeed/fetcher"
-	"github.com/wirefeed/wirefeed/store"
 )
 
-// app is the wired pipeline: store, deduplicator, client and runner.
-type app struct {
-	cfg    *Config
-	logger *slog.Logger
-	store  *store.Store
-	engine *dedupe.Engine
-	client *fetcher.Client
-	runner *fetcher.Runner
-}
-
-// openApp creates the data directory, opens the database and wires the
-// fetch pipeline; observe, when not nil, sees every feed's result. The
-// caller closes it.
-func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func(fetcher.Result)) (*app, error) {
-	if err := checkDataDir(cfg.DataDir); err != nil {
-		return nil, err
-	}
-	engine := dedupe.New(cfg.dedupeOptions(logger))
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: engine, Logger: logger})
-	if err != nil {
-		return nil, err
-	}
-	if err := engine.Rebuild(ctx, st); err != nil {
-		st.Close()
-		return nil, err
-	}
-	if _, err := st.SyncFeeds(ctx, cfg.DomainFeeds()); err != nil {
-		st.Close()
-		return nil, err
-	}
-	ua := cfg.Fetch.UserAgent
-	if ua == "" {
-		ua = userAgent()
-	}
-	client := fetcher.NewClient(fetcher.ClientOptions{
-		Timeout:      duration(cfg.Fetch.Timeout),
-		MaxBodyBytes: cfg.Fetch.MaxBodyBytes,
-		MaxRedirects: cfg.Fetch.MaxRedirects,
-		UserAgent:    ua,
-		AllowPrivate: cfg.AllowPrivateAddresses,
-	})
-	ro := cfg.runnerOptions(logger)
-	ro.Observe = observe
-	runner := fetcher.NewRunner(client, st, ro)
-	return &app{cfg: cfg, logger: logger, store: st, engine: engine, client: client, runner: runner}, nil
-}
-
-func (a *app) Close() error {
-	a.client.CloseIdleConnections()
-	return a.store.Close()
-}
-
-// maintain runs after every cycle: retention, then a WAL checkpoint.
-func (a *app) maintain(ctx context.Context, retention time.Duration) {
-	if ret := retention; ret > 0 {
-		n, err := a.store.Prune(ctx, time.Now().Add(-ret))
-		if err != nil {
-			a.logger.Error("pruning old items", slog.Any("err", err))
-		} else if n > 0 {
-			a.logger.Info("pruned old items", slog.Int64("items", n))
-		}
-	}
-	if err := a.store.Checkpoint(ctx); err != nil {
-		a.logger.Warn("checkpointing the database", slog.Any("err", err))
-	}
-}
-
+// runServe is `wirefeed serve`: the daemon (serveWith), with SIGHUP
+// reloading its config.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", "serve -config FILE", "Run the daemon: fetch every feed at start and then on its schedule, and serve\nthe merged feed at /feed.rss, /feed.atom and /feed.json, a status page at /\nand Prometheus metrics at /metrics.\nSIGHUP reloads the config (an invalid one is refused and the running one\nstays); SIGINT or SIGTERM stops it cleanly.", stdout, stderr)
 	cf := addConfigFlags(fs, true)

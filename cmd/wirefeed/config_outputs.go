@@ -71,26 +71,3 @@ func (c *Config) validateRules(key string, r RulesConfig) []string {
 	}
 	return ps
 }
-
-// feedRules turns a validated rules table into feedout's form.
-func feedRules(r RulesConfig) feedout.Rules {
-	out := feedout.Rules{Keywords: r.Keywords, Categories: r.Categories, Tags: r.Tags}
-	for _, p := range r.Patterns {
-		if re, err := regexp.Compile(p); err == nil { // validated already
-			out.Patterns = append(out.Patterns, re)
-		}
-	}
-	return out
-}
-
-// FeedOutputs returns the configured named outputs in feedout's form.
-func (c *Config) FeedOutputs() []feedout.Output {
-	out := make([]feedout.Output, 0, len(c.Outputs))
-	for _, o := range c.Outputs {
-		out = append(out, feedout.Output{
-			Name: o.Name, Title: o.Title, Description: o.Description, MaxItems: o.MaxItems,
-			Include: feedRules(o.Include), Exclude: feedRules(o.Exclude),
-		})
-	}
-	return out
-}

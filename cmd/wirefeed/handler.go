@@ -46,10 +46,6 @@ func newFeedHandler(src feedout.Source, cfg *Config, logger *slog.Logger, next f
 	})
 }
 
-func (c *Config) feedMeta() feedout.Meta {
-	return feedout.Meta{Title: c.Server.Title, Description: c.Server.Description, BaseURL: c.Server.BaseURL, Path: "feed", Redact: c.Redactor()}
-}
-
 // writeStatic exports every output in every format and sources.opml to dir.
 func writeStatic(ctx context.Context, h *feedout.Handler, dir string, logger *slog.Logger) error {
 	start := time.Now()
