@@ -97,7 +97,7 @@ func TestBoundsAcceptRealFeeds(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		utf8Body, _, err := ToUTF8(body, "")
+		utf8Body, _, err := toUTF8(body, "")
 		if err != nil {
 			return nil // not for the bounds to judge
 		}

@@ -37,12 +37,12 @@ func isTrackingParam(key string) bool {
 	return false
 }
 
-// CanonicalURL resolves raw against base and reduces it to the form under
+// canonicalURL resolves raw against base and reduces it to the form under
 // which two links to the same article compare equal: http(s) only, scheme
 // and host in lower case, default port, fragment and tracking parameters
 // removed, AMP variants mapped to the article, remaining parameters sorted.
 // It returns "" when raw is not a usable http(s) link.
-func CanonicalURL(raw string, base *url.URL) string {
+func canonicalURL(raw string, base *url.URL) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return ""

@@ -54,8 +54,8 @@ func TestCanonicalURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := CanonicalURL(tt.raw, tt.base); got != tt.want {
-				t.Errorf("CanonicalURL(%q) = %q, want %q", tt.raw, got, tt.want)
+			if got := canonicalURL(tt.raw, tt.base); got != tt.want {
+				t.Errorf("canonicalURL(%q) = %q, want %q", tt.raw, got, tt.want)
 			}
 		})
 	}
@@ -69,9 +69,9 @@ func TestCanonicalURLIdempotent(t *testing.T) {
 		"http://example.com/a%20b?q=a+b&r=%2F",
 		"https://example.com/path;params?x",
 	} {
-		once := CanonicalURL(raw, nil)
-		if twice := CanonicalURL(once, nil); twice != once {
-			t.Errorf("CanonicalURL(%q) = %q, but CanonicalURL of that = %q", raw, once, twice)
+		once := canonicalURL(raw, nil)
+		if twice := canonicalURL(once, nil); twice != once {
+			t.Errorf("canonicalURL(%q) = %q, but canonicalURL of that = %q", raw, once, twice)
 		}
 	}
 }

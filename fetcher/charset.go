@@ -20,7 +20,7 @@ import (
 var xmlDecl = regexp.MustCompile(`^\s*<\?xml[^>]*?\?>`)
 var xmlDeclEncoding = regexp.MustCompile(`encoding\s*=\s*["']([A-Za-z0-9._:\-]+)["']`)
 
-// ToUTF8 decodes a feed document to UTF-8 and returns the name of the
+// toUTF8 decodes a feed document to UTF-8 and returns the name of the
 // encoding it was decoded from. gofeed trusts only the XML declaration, so
 // the rules of RFC 7303 and of every browser are applied here instead: a
 // byte-order mark wins, then the HTTP charset, then the XML declaration,
@@ -32,7 +32,7 @@ var xmlDeclEncoding = regexp.MustCompile(`encoding\s*=\s*["']([A-Za-z0-9._:\-]+)
 // templates label UTF-8 as ISO-8859-1 all the time.
 // The declaration in the result is rewritten to say UTF-8, so the parser
 // does not decode the bytes a second time.
-func ToUTF8(body []byte, contentType string) ([]byte, string, error) {
+func toUTF8(body []byte, contentType string) ([]byte, string, error) {
 	enc, name, rest := bomEncoding(body)
 	if name == "" { // no byte-order mark: the labels and sniffing decide
 		enc, name = declaredEncoding(body, contentType)

@@ -68,9 +68,9 @@ func TestToUTF8(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, enc, err := ToUTF8(tt.body, tt.contentType)
+			out, enc, err := toUTF8(tt.body, tt.contentType)
 			if err != nil {
-				t.Fatalf("ToUTF8 error: %v", err)
+				t.Fatalf("toUTF8 error: %v", err)
 			}
 			if enc != tt.wantEnc {
 				t.Errorf("encoding = %q, want %q", enc, tt.wantEnc)
@@ -198,7 +198,7 @@ func charsetCase(t *testing.T, rel string, body []byte) charsetCaseT {
 	}
 	// The header comment is ASCII; reading it through our decoder is
 	// enough to find it even in UTF-16 and UTF-32 files.
-	text, _, _ := ToUTF8(body, "")
+	text, _, _ := toUTF8(body, "")
 	if m := expectRE.FindSubmatch(text); m != nil {
 		c.expect = string(bytes.TrimSpace(m[1]))
 	}
@@ -219,7 +219,7 @@ func (c charsetCaseT) judge(body []byte) (ok bool, why string) {
 		if err != nil {
 			return false, err.Error()
 		}
-		got, enc, err := ToUTF8(body, c.contentType)
+		got, enc, err := toUTF8(body, c.contentType)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -259,9 +259,9 @@ func (c charsetCaseT) judge(body []byte) (ok bool, why string) {
 	}
 	// Our fields are normalised (plain text, sanitised HTML); compare the
 	// characters, not the markup.
-	wantText := PlainLine(want)
+	wantText := plainLine(want)
 	for _, g := range got {
-		if wantText != "" && PlainLine(g) == wantText {
+		if wantText != "" && plainLine(g) == wantText {
 			return true, "ok"
 		}
 		if wantText == "" && containsNonASCII(g, want) {
@@ -271,7 +271,7 @@ func (c charsetCaseT) judge(body []byte) (ok bool, why string) {
 	// A value that lives in markup the sanitiser removes (an attribute of
 	// an <img> without src) is judged on the decoded document instead.
 	if wantText == "" {
-		if text, _, err := ToUTF8(body, c.contentType); err == nil && containsNonASCII(string(text), want) {
+		if text, _, err := toUTF8(body, c.contentType); err == nil && containsNonASCII(string(text), want) {
 			return true, "ok"
 		}
 	}

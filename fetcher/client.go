@@ -85,7 +85,7 @@ func NewClient(opts ClientOptions) *Client {
 	if !opts.AllowPrivate {
 		public := opts.publicAddr
 		if public == nil {
-			public = func(ap netip.AddrPort) bool { return IsPublicAddr(ap.Addr()) }
+			public = func(ap netip.AddrPort) bool { return isPublicAddr(ap.Addr()) }
 		}
 		dialer.Control = func(network, address string, _ syscall.RawConn) error {
 			return refusePrivate(public, address)
@@ -225,10 +225,10 @@ var deniedPrefixes = func() []netip.Prefix {
 	return ps
 }()
 
-// IsPublicAddr reports whether ip is a globally reachable unicast address
+// isPublicAddr reports whether ip is a globally reachable unicast address
 // that a feed may live on. IPv4-mapped IPv6 addresses are judged as the IPv4
 // address they carry.
-func IsPublicAddr(ip netip.Addr) bool {
+func isPublicAddr(ip netip.Addr) bool {
 	ip = ip.Unmap().WithZone("")
 	if !ip.IsValid() {
 		return false

@@ -44,13 +44,13 @@ func TestIsPublicAddr(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
-			if got := IsPublicAddr(netip.MustParseAddr(tt.addr)); got != tt.want {
-				t.Errorf("IsPublicAddr(%s) = %v, want %v", tt.addr, got, tt.want)
+			if got := isPublicAddr(netip.MustParseAddr(tt.addr)); got != tt.want {
+				t.Errorf("isPublicAddr(%s) = %v, want %v", tt.addr, got, tt.want)
 			}
 		})
 	}
-	if IsPublicAddr(netip.Addr{}) {
-		t.Error("IsPublicAddr(zero Addr) = true, want false")
+	if isPublicAddr(netip.Addr{}) {
+		t.Error("isPublicAddr(zero Addr) = true, want false")
 	}
 }
 
@@ -65,7 +65,7 @@ func guardClient(public *httptest.Server, resolve func(context.Context, string) 
 	return NewClient(ClientOptions{
 		Resolve: resolve,
 		publicAddr: func(ap netip.AddrPort) bool {
-			return ap == publicAP || IsPublicAddr(ap.Addr())
+			return ap == publicAP || isPublicAddr(ap.Addr())
 		},
 	})
 }

@@ -242,9 +242,9 @@ func TestCorpusTranslatorExpectations(t *testing.T) {
 		}
 		agree["parse"]++
 		if exp.Title != "" {
-			compare(name, "feed title", doc.Meta.Title, PlainLine(exp.Title))
+			compare(name, "feed title", doc.Meta.Title, plainLine(exp.Title))
 		}
-		if link := CanonicalURL(exp.Link, nil); link != "" {
+		if link := canonicalURL(exp.Link, nil); link != "" {
 			compare(name, "feed link", doc.Meta.Link, link)
 		}
 		if want, ok := comparableDate(exp.UpdatedParsed, exp.PublishedParsed); ok {
@@ -258,9 +258,9 @@ func TestCorpusTranslatorExpectations(t *testing.T) {
 		for i, ei := range exp.Items {
 			it := doc.Items[i]
 			if ei.Title != "" {
-				compare(name, "item title", it.Title, PlainLine(ei.Title))
+				compare(name, "item title", it.Title, plainLine(ei.Title))
 			}
-			if link := CanonicalURL(ei.Link, nil); link != "" {
+			if link := canonicalURL(ei.Link, nil); link != "" {
 				compare(name, "item link", it.URL, link)
 			}
 			if g := strings.TrimSpace(ei.GUID); g != "" {

@@ -41,7 +41,7 @@ func TestFeedparserExpectations(t *testing.T) {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, path)
-		head, _, _ := ToUTF8(body, "")
+		head, _, _ := toUTF8(body, "")
 		m := expectRE.FindSubmatch(head)
 		if m == nil {
 			return nil
@@ -277,7 +277,7 @@ func translateCmp(path, lit string) (expectCheck, bool) {
 			c.field, c.eval = "feed title", func(doc *Document) (string, bool) { return doc.Meta.Title, sameText(doc.Meta.Title, want, true) }
 		case "link":
 			c.field, c.eval = "feed link", func(doc *Document) (string, bool) {
-				return doc.Meta.Link, doc.Meta.Link == CanonicalURL(want, nil) && want != ""
+				return doc.Meta.Link, doc.Meta.Link == canonicalURL(want, nil) && want != ""
 			}
 		case "language":
 			c.field, c.eval = "feed language", func(doc *Document) (string, bool) { return doc.Meta.Language, doc.Meta.Language == want }
@@ -325,7 +325,7 @@ func translateCmp(path, lit string) (expectCheck, bool) {
 	case "link", "links.0.href":
 		c.field = "entry link"
 		c.eval = get(func(it wirefeed.Item) (string, bool) {
-			return it.URL, it.URL != "" && it.URL == CanonicalURL(want, nil)
+			return it.URL, it.URL != "" && it.URL == canonicalURL(want, nil)
 		})
 	case "author", "author_detail.name":
 		c.field = "entry author"
@@ -404,9 +404,9 @@ func sameText(got, want string, line bool) bool {
 	}
 	if line {
 		// Our titles are plain text; feedparser's are HTML when typed so.
-		return isMarkupValue(want) && got == PlainLine(want)
+		return isMarkupValue(want) && got == plainLine(want)
 	}
-	g, w := PlainLine(got), PlainLine(want)
+	g, w := plainLine(got), plainLine(want)
 	return g == w && (w != "" || got == "")
 }
 

@@ -288,7 +288,7 @@ func TestCharsetDetectorUndeclared(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, got, err := ToUTF8(b, "")
+		_, got, err := toUTF8(b, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +301,7 @@ func TestCharsetDetectorUndeclared(t *testing.T) {
 	// TIS-620 is not among the detector's encodings: windows-1252, as
 	// before. A declared encoding is never second-guessed.
 	b, _ := os.ReadFile(filepath.Join(dir, "koi8r.xml"))
-	if _, got, _ := ToUTF8(b, "text/xml; charset=windows-1251"); got != "windows-1251" {
+	if _, got, _ := toUTF8(b, "text/xml; charset=windows-1251"); got != "windows-1251" {
 		t.Errorf("declared windows-1251 decoded as %s", got)
 	}
 	t.Logf("chardet cases decoded right: %d of %d (tis620.xml is not detectable)", right, len(want))

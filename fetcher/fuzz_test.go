@@ -51,14 +51,14 @@ func FuzzParse(f *testing.F) {
 			if it.Published.After(now.Add(DefaultFutureSkew)) || it.Published.Location() != time.UTC {
 				t.Fatalf("published %v not clamped to UTC past", it.Published)
 			}
-			if it.URL != "" && CanonicalURL(it.URL, nil) != it.URL {
+			if it.URL != "" && canonicalURL(it.URL, nil) != it.URL {
 				t.Fatalf("item URL %q is not canonical", it.URL)
 			}
 		}
 	})
 }
 
-// FuzzCanonicalURL checks that CanonicalURL never panics, returns only
+// FuzzCanonicalURL checks that canonicalURL never panics, returns only
 // absolute http(s) URLs, and is idempotent.
 func FuzzCanonicalURL(f *testing.F) {
 	for _, s := range []string{
@@ -71,16 +71,16 @@ func FuzzCanonicalURL(f *testing.F) {
 	base, _ := url.Parse("https://base.example.org/dir/page.html")
 	f.Fuzz(func(t *testing.T, raw string) {
 		for _, b := range []*url.URL{nil, base} {
-			got := CanonicalURL(raw, b)
+			got := canonicalURL(raw, b)
 			if got == "" {
 				continue
 			}
 			u, err := url.Parse(got)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				t.Fatalf("CanonicalURL(%q) = %q: not an absolute http(s) URL", raw, got)
+				t.Fatalf("canonicalURL(%q) = %q: not an absolute http(s) URL", raw, got)
 			}
-			if again := CanonicalURL(got, nil); again != got {
-				t.Fatalf("CanonicalURL(%q) = %q, but CanonicalURL(%q) = %q", raw, got, got, again)
+			if again := canonicalURL(got, nil); again != got {
+				t.Fatalf("canonicalURL(%q) = %q, but canonicalURL(%q) = %q", raw, got, got, again)
 			}
 		}
 	})
@@ -104,8 +104,8 @@ func FuzzHTMLToText(f *testing.F) {
 		if strings.Contains(got, "\n\n\n") || strings.HasPrefix(got, " ") || strings.HasSuffix(got, " ") {
 			t.Fatalf("HTMLToText(%q) = %q: white space not folded", s, got)
 		}
-		if line := PlainLine(s); strings.ContainsAny(line, "\n\t") {
-			t.Fatalf("PlainLine(%q) = %q: not one line", s, line)
+		if line := plainLine(s); strings.ContainsAny(line, "\n\t") {
+			t.Fatalf("plainLine(%q) = %q: not one line", s, line)
 		}
 	})
 }

@@ -190,12 +190,12 @@ func foldParagraphs(s string) string {
 	return b.String()
 }
 
-// PlainLine returns s as a single line of plain text: markup removed,
+// plainLine returns s as a single line of plain text: markup removed,
 // entities decoded, all white space folded to single spaces, and the
 // characters that spoof what a reader sees (bidirectional overrides,
 // noncharacters; see htmlsafe.Label) dropped. Titles, author names and
 // categories go through it.
-func PlainLine(s string) string {
+func plainLine(s string) string {
 	t := HTMLToText(s)
 	return htmlsafe.Label(strings.Join(strings.Fields(t), " "))
 }

@@ -93,8 +93,8 @@ func TestPlainLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := PlainLine(tt.in); got != tt.want {
-				t.Errorf("PlainLine(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := plainLine(tt.in); got != tt.want {
+				t.Errorf("plainLine(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

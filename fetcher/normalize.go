@@ -118,7 +118,7 @@ func normalize(f *gofeed.Feed, facts *docFacts, feedURL string, now time.Time, l
 		Language: strings.ReplaceAll(strings.TrimSpace(f.Language), "_", "-"),
 	}
 	base := fetchedFrom
-	if link := CanonicalURL(f.Link, fetchedFrom); link != "" {
+	if link := canonicalURL(f.Link, fetchedFrom); link != "" {
 		out.meta.Link = link
 		if fetchedFrom == nil || f.FeedType != "atom" {
 			base, _ = url.Parse(link)
@@ -242,10 +242,10 @@ func (c itemContext) fix(s string) string {
 func (c itemContext) normalizeItem(it *gofeed.Item, ef *entryFacts, base *url.URL) wirefeed.Item {
 	lim, now := c.lim, c.now
 	var item wirefeed.Item
-	item.URL = CanonicalURL(it.Link, base)
+	item.URL = canonicalURL(it.Link, base)
 	if item.URL == "" {
 		for _, l := range it.Links {
-			if item.URL = CanonicalURL(l, base); item.URL != "" {
+			if item.URL = canonicalURL(l, base); item.URL != "" {
 				break
 			}
 		}
@@ -255,7 +255,7 @@ func (c itemContext) normalizeItem(it *gofeed.Item, ef *entryFacts, base *url.UR
 		rawGUID = ef.id // as written: gofeed resolves Atom ids as URLs
 	}
 	if item.URL == "" && rawGUID != "" && strings.HasPrefix(strings.ToLower(strings.TrimSpace(rawGUID)), "http") {
-		item.URL = CanonicalURL(rawGUID, base)
+		item.URL = canonicalURL(rawGUID, base)
 	}
 	linkBase := base
 	if item.URL != "" {
@@ -341,7 +341,7 @@ func (c itemContext) normalizeItem(it *gofeed.Item, ef *entryFacts, base *url.UR
 	}
 
 	addAuthor := func(name string) {
-		name = truncateRunes(PlainLine(c.fix(name)), 200)
+		name = truncateRunes(plainLine(c.fix(name)), 200)
 		if name != "" && !slices.Contains(item.Authors, name) && len(item.Authors) < maxListLen {
 			item.Authors = append(item.Authors, name)
 		}

@@ -71,7 +71,7 @@ func Parse(body []byte, contentType, feedURL string, now time.Time, lim Limits) 
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: empty document", ErrNotAFeed)
 	}
-	utf8Body, enc, err := ToUTF8(body, contentType)
+	utf8Body, enc, err := toUTF8(body, contentType)
 	if err != nil {
 		return nil, err
 	}

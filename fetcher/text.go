@@ -90,7 +90,7 @@ func looksLikeMarkup(s string) bool {
 // (htmlsafe.Label).
 func textLine(s string, kind textKind) string {
 	if kind == kindHTML || (kind == kindGuess && looksLikeMarkup(s)) {
-		return PlainLine(s)
+		return plainLine(s)
 	}
 	return htmlsafe.Label(strings.Join(strings.Fields(foldParagraphs(s)), " "))
 }
