@@ -43,28 +43,62 @@ func isTrackingParam(key string) bool {
 // removed, AMP variants mapped to the article, remaining parameters sorted.
 // It returns "" when raw is not a usable http(s) link.
 func canonicalURL(raw string, base *url.URL) string {
+	u := resolveLink(raw, base)
+	if u == nil {
+		return ""
+	}
+	host, ok := canonicalHost(u)
+	if !ok {
+		return ""
+	}
+	u.Host = host
+	u.User = nil
+	u.Fragment = ""
+	u.RawFragment = ""
+	stripAMPPath(u)
+	cleanPath(u)
+	if u.RawQuery != "" {
+		u.RawQuery = canonicalQuery(u.Query())
+	}
+	u.ForceQuery = false
+	out := u.String()
+	if check, err := url.Parse(out); err != nil || check.Hostname() == "" {
+		return "" // a host url.Parse let through but cannot read back
+	}
+	return out
+}
+
+// resolveLink parses raw and resolves it against base; it returns nil
+// unless the result is an http(s) URL with a host.
+func resolveLink(raw string, base *url.URL) *url.URL {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return ""
+		return nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return ""
+		return nil
 	}
 	if base != nil {
 		u = base.ResolveReference(u)
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return ""
+		return nil
 	}
 	if u.Host == "" {
-		return ""
+		return nil
 	}
-	host := strings.ToLower(u.Hostname())
+	return u
+}
+
+// canonicalHost returns u's host in lower case without a trailing dot or
+// the scheme's default port; ok is false when no usable host is left.
+func canonicalHost(u *url.URL) (host string, ok bool) {
+	host = strings.ToLower(u.Hostname())
 	host = strings.TrimRight(host, ".")
 	if host == "" {
-		return "" // "http://./" and the like
+		return "", false // "http://./" and the like
 	}
 	port := u.Port()
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
@@ -72,21 +106,21 @@ func canonicalURL(raw string, base *url.URL) string {
 	}
 	if strings.Contains(host, ":") {
 		if _, err := netip.ParseAddr(host); err != nil {
-			return "" // a colon outside an IPv6 literal: no usable host
+			return "", false // a colon outside an IPv6 literal: no usable host
 		}
 		host = "[" + host + "]"
 	}
 	if port != "" {
 		host += ":" + port
 	}
-	u.Host = host
-	u.User = nil
-	u.Fragment = ""
-	u.RawFragment = ""
+	return host, true
+}
 
-	// AMP variants: /amp, /amp/ and .amp endings, ?amp, ?outputType=amp.
-	// Endings are stripped until none is left, so the result is a fixed
-	// point ("x.amp.amp" is not left as "x.amp").
+// stripAMPPath maps the path of an AMP variant to the article's: /amp,
+// /amp/ and .amp endings (the query's ?amp and ?outputType=amp are
+// canonicalQuery's). Endings are stripped until none is left, so the
+// result is a fixed point ("x.amp.amp" is not left as "x.amp").
+func stripAMPPath(u *url.URL) {
 	amp := false
 	p := u.EscapedPath()
 	for stripped := true; stripped; {
@@ -102,21 +136,29 @@ func canonicalURL(raw string, base *url.URL) string {
 		}
 		amp = amp || stripped
 	}
-	if amp {
-		if p == "" {
-			p = "/"
-		}
-		if unescaped, err := url.PathUnescape(p); err == nil {
-			u.Path = unescaped
-			u.RawPath = ""
-			if u.EscapedPath() != p {
-				u.RawPath = p
-			}
+	if !amp {
+		return
+	}
+	if p == "" {
+		p = "/"
+	}
+	if unescaped, err := url.PathUnescape(p); err == nil {
+		u.Path = unescaped
+		u.RawPath = ""
+		if u.EscapedPath() != p {
+			u.RawPath = p
 		}
 	}
+}
+
+// cleanPath gives an empty path its slash and resolves "." and ".."
+// segments, keeping a trailing slash.
+func cleanPath(u *url.URL) {
 	if u.Path == "" {
 		u.Path = "/"
-	} else if strings.Contains(u.Path, "/./") || strings.Contains(u.Path, "/../") {
+		return
+	}
+	if strings.Contains(u.Path, "/./") || strings.Contains(u.Path, "/../") {
 		clean := path.Clean(u.Path)
 		if strings.HasSuffix(u.Path, "/") && clean != "/" {
 			clean += "/"
@@ -124,28 +166,23 @@ func canonicalURL(raw string, base *url.URL) string {
 		u.Path = clean
 		u.RawPath = ""
 	}
+}
 
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k, vs := range q {
-			lk := strings.ToLower(k)
-			switch {
-			case isTrackingParam(k):
-				delete(q, k)
-			case lk == "amp" && (len(vs) == 0 || vs[0] == "" || vs[0] == "1" || vs[0] == "true"):
-				delete(q, k)
-			case lk == "outputtype" && len(vs) > 0 && strings.EqualFold(vs[0], "amp"):
-				delete(q, k)
-			}
+// canonicalQuery returns q without tracking parameters and AMP switches,
+// encoded in a stable order.
+func canonicalQuery(q url.Values) string {
+	for k, vs := range q {
+		lk := strings.ToLower(k)
+		switch {
+		case isTrackingParam(k):
+			delete(q, k)
+		case lk == "amp" && (len(vs) == 0 || vs[0] == "" || vs[0] == "1" || vs[0] == "true"):
+			delete(q, k)
+		case lk == "outputtype" && len(vs) > 0 && strings.EqualFold(vs[0], "amp"):
+			delete(q, k)
 		}
-		u.RawQuery = encodeSorted(q)
 	}
-	u.ForceQuery = false
-	out := u.String()
-	if check, err := url.Parse(out); err != nil || check.Hostname() == "" {
-		return "" // a host url.Parse let through but cannot read back
-	}
-	return out
+	return encodeSorted(q)
 }
 
 // encodeSorted is url.Values.Encode with a stable order of keys and values.
