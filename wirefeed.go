@@ -217,7 +217,7 @@ type FeedState struct {
 	Items             int       // items stored for this feed
 	// NextDueReason says why NextDue is set: one of the NextDue* constants,
 	// or "" when the feed may be fetched on its schedule.
-	NextDueReason string
+	NextDueReason NextDueReason
 	// MinInterval is the shortest interval between fetches the feed itself
 	// asked for (RSS <ttl>), kept across 304 answers that carry no body.
 	MinInterval time.Duration
@@ -230,11 +230,16 @@ type FeedState struct {
 	SuspectNotModified int
 }
 
-// Why a feed's NextDue lies in the future; shown to the operator.
+// NextDueReason says why a feed's NextDue lies in the future; it is stored
+// with the feed's state and shown to the operator. The empty reason means
+// the feed may be fetched on its schedule.
+type NextDueReason string
+
+// Why a feed's NextDue lies in the future.
 const (
-	NextDueBackoff    = "backoff"     // the feed is failing; retried with exponential backoff
-	NextDueRetryAfter = "retry-after" // the server answered 429/503 with Retry-After
-	NextDueCache      = "cache"       // Cache-Control max-age, Expires or RSS <ttl> ask for a minimum interval
+	NextDueBackoff    NextDueReason = "backoff"     // the feed is failing; retried with exponential backoff
+	NextDueRetryAfter NextDueReason = "retry-after" // the server answered 429/503 with Retry-After
+	NextDueCache      NextDueReason = "cache"       // Cache-Control max-age, Expires or RSS <ttl> ask for a minimum interval
 )
 
 // HostPause is a host that asked wirefeed to wait (429 or 503 with
@@ -261,7 +266,7 @@ type Outcome struct {
 	NextDue     time.Time
 	Gone        bool
 	// NextDueReason says why NextDue is set (a NextDue* constant).
-	NextDueReason string
+	NextDueReason NextDueReason
 	// MinInterval is the feed's own minimum interval (RSS <ttl>), to be
 	// remembered for later 304 answers; zero when it gave none.
 	MinInterval time.Duration

@@ -38,7 +38,7 @@ const (
 	faultMaxBody = 4 << 20
 )
 
-func wantFailed(status int, reason string, check func(error) bool, what string) func(*testing.T, Result, wirefeed.FeedState) {
+func wantFailed(status int, reason wirefeed.NextDueReason, check func(error) bool, what string) func(*testing.T, Result, wirefeed.FeedState) {
 	return func(t *testing.T, res Result, st wirefeed.FeedState) {
 		t.Helper()
 		if res.Status != Failed || res.Err == nil {
