@@ -394,7 +394,7 @@ func renderAtom(w io.Writer, meta Meta, stories []wirefeed.Story) error {
 		for _, c := range rep.Category {
 			e.Categories = append(e.Categories, atomCategory{Term: xmlSafe(c)})
 		}
-		e.Published = rfc3339(storyPublished(st))
+		e.Published = FormatTime(storyPublished(st))
 		doc.Entries = append(doc.Entries, e)
 	}
 	return writeXML(w, doc)
@@ -458,7 +458,10 @@ type jsonMember struct {
 	Published string `json:"published"`
 }
 
-func rfc3339(t time.Time) string {
+// FormatTime writes t as wirefeed's JSON documents do (the JSON Feed's
+// dates, its _wirefeed extension, and what `wirefeed inspect` prints):
+// RFC 3339 in UTC, or "" for the zero time, which means unknown.
+func FormatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
@@ -485,9 +488,9 @@ func renderJSON(w io.Writer, meta Meta, stories []wirefeed.Story) error {
 			Title:         xmlSafe(entryTitle(st)),
 			ContentHTML:   xmlSafe(entryContent(st)),
 			Summary:       xmlSafe(rep.Summary),
-			DatePublished: rfc3339(storyPublished(st)),
-			DateModified:  rfc3339(st.Updated),
-			Wirefeed:      jsonCluster{ClusterID: st.ID, FirstSeen: rfc3339(st.FirstSeen), Members: make([]jsonMember, 0, len(st.Members))},
+			DatePublished: FormatTime(storyPublished(st)),
+			DateModified:  FormatTime(st.Updated),
+			Wirefeed:      jsonCluster{ClusterID: st.ID, FirstSeen: FormatTime(st.FirstSeen), Members: make([]jsonMember, 0, len(st.Members))},
 		}
 		if it.ContentHTML == "" {
 			it.ContentText = it.Title // JSON Feed requires one of the two
@@ -501,7 +504,7 @@ func renderJSON(w io.Writer, meta Meta, stories []wirefeed.Story) error {
 		for _, m := range st.Members {
 			it.Wirefeed.Members = append(it.Wirefeed.Members, jsonMember{
 				Feed: xmlSafe(m.FeedName), FeedURL: xmlSafe(linkOrEmpty(m.FeedURL)), GUID: xmlSafe(m.GUID), URL: xmlSafe(linkOrEmpty(m.URL)),
-				Title: xmlSafe(m.Title), Published: rfc3339(m.Published),
+				Title: xmlSafe(m.Title), Published: FormatTime(m.Published),
 			})
 		}
 		jf.Items = append(jf.Items, it)

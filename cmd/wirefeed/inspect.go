@@ -10,11 +10,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wirefeed/wirefeed/feedout"
 	"github.com/wirefeed/wirefeed/fetcher"
 	"github.com/wirefeed/wirefeed/internal/redact"
 )
 
-// inspectOutput is the JSON that `wirefeed inspect` prints.
+// inspectOutput is the JSON that `wirefeed inspect` prints. Its shape is
+// the command's own, not the domain types' (which carry no JSON tags):
+// dates are RFC 3339 strings, "" when unknown; lists are never null; and
+// links are redacted.
 type inspectOutput struct {
 	Feed  inspectFeed   `json:"feed"`
 	Items []inspectItem `json:"items"`
@@ -89,7 +93,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitFailure
 	}
 	out := inspectOutput{
-		Feed:     inspectFeed{Title: doc.Meta.Title, Link: red.Link(doc.Meta.Link), Language: doc.Meta.Language, Updated: rfc3339(doc.Meta.Updated)},
+		Feed:     inspectFeed{Title: doc.Meta.Title, Link: red.Link(doc.Meta.Link), Language: doc.Meta.Language, Updated: feedout.FormatTime(doc.Meta.Updated)},
 		Items:    make([]inspectItem, 0, len(doc.Items)),
 		Skipped:  append([]fetcher.SkippedItem{}, doc.Skipped...),
 		Warnings: nonNil(doc.Warnings),
@@ -103,7 +107,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	for _, it := range doc.Items {
 		out.Items = append(out.Items, inspectItem{
 			GUID: red.Link(it.GUID), URL: red.Link(it.URL), Title: it.Title, Summary: it.Summary, Text: it.Text, ContentHTML: it.ContentHTML,
-			Published: rfc3339(it.Published), Updated: rfc3339(it.Updated),
+			Published: feedout.FormatTime(it.Published), Updated: feedout.FormatTime(it.Updated),
 			Authors: nonNil(it.Authors), Categories: nonNil(it.Categories),
 		})
 	}
@@ -119,13 +123,6 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitFailure
 	}
 	return exitOK
-}
-
-func rfc3339(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
 }
 
 func nonNil(s []string) []string {
