@@ -22,34 +22,34 @@ type Feed struct {
 
 // FeedMeta is what a parsed feed document says about itself.
 type FeedMeta struct {
-	Title    string    `json:"title"`
-	Link     string    `json:"link"`
-	Language string    `json:"language"`
-	Updated  time.Time `json:"updated"`
+	Title    string
+	Link     string
+	Language string
+	Updated  time.Time
 }
 
 // Item is one normalised entry of a feed: plain-text title, absolute
 // canonical URL, sanitised HTML, plain text and UTC dates. The fetcher
 // produces Items; nothing downstream needs to clean them again.
 type Item struct {
-	GUID        string    `json:"guid"`         // as the source gave it (or a derived key when it gave none)
-	URL         string    `json:"url"`          // canonical absolute link; may be empty
-	Title       string    `json:"title"`        // plain text, entities decoded, whitespace folded
-	Summary     string    `json:"summary"`      // plain text
-	Text        string    `json:"text"`         // plain text of the fullest body the source gave
-	ContentHTML string    `json:"content_html"` // sanitised HTML of that body
-	Published   time.Time `json:"published"`    // UTC; first-seen time when the source gave none
-	Updated     time.Time `json:"updated"`      // UTC; equals Published when the source gave none
-	Authors     []string  `json:"authors"`
-	Categories  []string  `json:"categories"`
+	GUID        string    // as the source gave it (or a derived key when it gave none)
+	URL         string    // canonical absolute link; may be empty
+	Title       string    // plain text, entities decoded, whitespace folded
+	Summary     string    // plain text
+	Text        string    // plain text of the fullest body the source gave
+	ContentHTML string    // sanitised HTML of that body
+	Published   time.Time // UTC; first-seen time when the source gave none
+	Updated     time.Time // UTC; equals Published when the source gave none
+	Authors     []string
+	Categories  []string
 	// DateMissing records that the source gave no usable date, so
 	// Published is the time wirefeed first saw the item.
-	DateMissing bool `json:"-"`
+	DateMissing bool
 	// Key identifies the item within its feed when its GUID does not: it
 	// is set when entries of one document share a GUID but neither link
 	// nor body (GUID and link, see fetcher's normalize). Empty means the
 	// GUID is the key, as for nearly every item.
-	Key string `json:"-"`
+	Key string
 }
 
 // IdentityKey returns what identifies the item within its feed: Key when
