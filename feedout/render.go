@@ -85,7 +85,7 @@ type Meta struct {
 }
 
 // StoryIDPrefix is the prefix of every entry id: the id of a story is
-// StoryIDPrefix + cluster id, forever.
+// StoryIDPrefix + Story.ID, forever.
 const StoryIDPrefix = "urn:wirefeed:story:"
 
 // Render writes stories in format f. The output depends only on its
@@ -436,15 +436,17 @@ type jsonItem struct {
 	DateModified  string       `json:"date_modified,omitempty"`
 	Authors       []jsonAuthor `json:"authors,omitempty"`
 	Tags          []string     `json:"tags,omitempty"`
-	Wirefeed      jsonCluster  `json:"_wirefeed"`
+	Wirefeed      jsonStory    `json:"_wirefeed"`
 }
 
 type jsonAuthor struct {
 	Name string `json:"name"`
 }
 
-type jsonCluster struct {
-	ClusterID string       `json:"cluster_id"`
+// jsonStory is the _wirefeed extension object. Its cluster_id key is the
+// story's id (DESIGN.md names the key; readers parse it).
+type jsonStory struct {
+	StoryID   string       `json:"cluster_id"`
 	FirstSeen string       `json:"first_seen"`
 	Members   []jsonMember `json:"members"`
 }
@@ -490,7 +492,7 @@ func renderJSON(w io.Writer, meta Meta, stories []wirefeed.Story) error {
 			Summary:       xmlSafe(rep.Summary),
 			DatePublished: FormatTime(storyPublished(st)),
 			DateModified:  FormatTime(st.Updated),
-			Wirefeed:      jsonCluster{ClusterID: st.ID, FirstSeen: FormatTime(st.FirstSeen), Members: make([]jsonMember, 0, len(st.Members))},
+			Wirefeed:      jsonStory{StoryID: st.ID, FirstSeen: FormatTime(st.FirstSeen), Members: make([]jsonMember, 0, len(st.Members))},
 		}
 		if it.ContentHTML == "" {
 			it.ContentText = it.Title // JSON Feed requires one of the two
