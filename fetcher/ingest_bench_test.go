@@ -29,7 +29,8 @@ import (
 //	go test ./fetcher -run '^$' -bench 'Corpus|Ingest' -benchtime 3x -cpu 1
 //
 // BenchmarkIngest reports items-per-cpu-s and x-gofeed, its CPU per item
-// over gofeed's on the same documents (the issue's target: at most 2.5).
+// over gofeed's on the same documents (the issue's target: at most 2.5),
+// and db-B/item, the database's size per item stored.
 
 // benchCorpus is the generated corpus, made once per test binary run.
 var benchCorpus = sync.OnceValue(func() *fixtures.Corpus {
@@ -136,6 +137,7 @@ func BenchmarkIngest(b *testing.B) {
 	ctx := context.Background()
 
 	var cpu, wall time.Duration
+	var bytesPerItem float64
 	items := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -156,9 +158,19 @@ func BenchmarkIngest(b *testing.B) {
 		if rep.Count(Fetched) != len(feeds) {
 			b.Fatalf("fetched %d of %d feeds (%d failed)", rep.Count(Fetched), len(feeds), rep.Count(Failed))
 		}
+		newItems := 0
 		for _, res := range rep.Results {
-			items += res.New
+			newItems += res.New
 		}
+		items += newItems
+		if err := st.Checkpoint(ctx); err != nil {
+			b.Fatal(err)
+		}
+		var pages, pageSize int64
+		if err := st.DB().QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count), (SELECT page_size FROM pragma_page_size)`).Scan(&pages, &pageSize); err != nil {
+			b.Fatal(err)
+		}
+		bytesPerItem = float64(pages*pageSize) / float64(newItems)
 		st.Close()
 		b.StartTimer()
 	}
@@ -166,6 +178,7 @@ func BenchmarkIngest(b *testing.B) {
 	perItem := cpu / time.Duration(items)
 	b.ReportMetric(float64(perItem)/float64(perGofeed), "x-gofeed")
 	b.ReportMetric(float64(perGofeed.Microseconds()), "gofeed-us/item")
+	b.ReportMetric(bytesPerItem, "db-B/item")
 	if os.Getenv("WIREFEED_BENCH_ASSERT") == "1" && float64(perItem) > 25*float64(perGofeed) {
 		b.Errorf("ingest costs %.1fx gofeed's CPU per item, want at most 25x (target 2.5x)", float64(perItem)/float64(perGofeed))
 	}

@@ -16,14 +16,14 @@ import (
 func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: sync feeds: %w", err)
 	}
 	defer tx.Rollback()
 	changed := int64(0)
 	for _, f := range feeds {
-		r, err := tx.ExecContext(ctx, `
+		r, err := tx.exec(ctx, `
 			INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET
 				config_url = excluded.config_url,
@@ -53,7 +53,7 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) error {
 // validators for conditional GET and the feed's health (consecutive errors,
 // last error, last success, next attempt and why).
 func (s *Store) FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.query(ctx, `
 		SELECT f.name, f.url, f.config_url, f.title, f.etag, f.last_modified, f.body_hash,
 		       f.last_status, f.last_attempt, f.last_success, f.consecutive_errors,
 		       f.last_error, f.next_due, f.gone, f.next_due_reason, f.min_interval, f.last_warning, f.suspect_not_modified,
@@ -85,7 +85,7 @@ func (s *Store) FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, 
 // HostPauses returns the hosts that asked to be left alone (429 or 503
 // with Retry-After) and whose pause has not ended at now, by host.
 func (s *Store) HostPauses(ctx context.Context, now time.Time) (map[string]wirefeed.HostPause, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT host, until, reason FROM host_pauses WHERE until > ?`, now.Unix())
+	rows, err := s.query(ctx, `SELECT host, until, reason FROM host_pauses WHERE until > ?`, now.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: host pauses: %w", err)
 	}

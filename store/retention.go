@@ -17,12 +17,12 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: prune: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT cluster_id FROM items WHERE first_seen < ?`, cutoff.Unix())
+	rows, err := tx.query(ctx, `SELECT DISTINCT cluster_id FROM items WHERE first_seen < ?`, cutoff.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("store: prune: %w", err)
 	}
@@ -42,7 +42,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	if len(affected) == 0 {
 		return 0, nil
 	}
-	r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE first_seen < ?`, cutoff.Unix())
+	r, err := tx.exec(ctx, `DELETE FROM items WHERE first_seen < ?`, cutoff.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("store: prune items: %w", err)
 	}
@@ -50,13 +50,13 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	now := nowFunc().UTC()
 	for _, c := range affected {
 		var left int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM items WHERE cluster_id = ?`, c).Scan(&left); err != nil {
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM items WHERE cluster_id = ?`, c).Scan(&left); err != nil {
 			return 0, fmt.Errorf("store: prune: %w", err)
 		}
 		if left == 0 {
 			// The story goes, and with it the ids merged into it.
 			for _, q := range []string{`DELETE FROM cluster_aliases WHERE target = ?`, `DELETE FROM clusters WHERE id = ?`} {
-				if _, err := tx.ExecContext(ctx, q, c); err != nil {
+				if _, err := tx.exec(ctx, q, c); err != nil {
 					return 0, fmt.Errorf("store: prune story %s: %w", c, err)
 				}
 			}

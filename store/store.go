@@ -62,6 +62,7 @@ type Matcher interface {
 // parallel, writes are serialised.
 type Store struct {
 	db      *sql.DB
+	stmts   *stmtCache
 	path    string
 	matcher Matcher
 	logger  *slog.Logger
@@ -98,7 +99,7 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, path: dbPath, matcher: opts.Matcher, logger: opts.Logger}
+	s := &Store{db: db, stmts: newStmtCache(db), path: dbPath, matcher: opts.Matcher, logger: opts.Logger}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
@@ -111,6 +112,7 @@ func (s *Store) Close() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	s.stmts.close()
 	return s.db.Close()
 }
 
@@ -169,7 +171,7 @@ func (s *Store) applyMigration(ctx context.Context, version int, name string) er
 // merged feed could see has changed.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
 	var g int64
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'generation'`).Scan(&g)
+	err := s.queryRow(ctx, `SELECT value FROM meta WHERE key = 'generation'`).Scan(&g)
 	if err != nil {
 		return 0, fmt.Errorf("store: generation: %w", err)
 	}
@@ -178,8 +180,8 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 
 // bumpGeneration records, inside tx, that something a reader of the merged
 // feed could see has changed.
-func bumpGeneration(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'generation'`)
+func bumpGeneration(ctx context.Context, tx *txn) error {
+	_, err := tx.exec(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'generation'`)
 	return err
 }
 
