@@ -57,7 +57,7 @@ func (s *Store) FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, 
 		SELECT f.name, f.url, f.config_url, f.title, f.etag, f.last_modified, f.body_hash,
 		       f.last_status, f.last_attempt, f.last_success, f.consecutive_errors,
 		       f.last_error, f.next_due, f.gone, f.next_due_reason, f.min_interval, f.last_warning, f.suspect_not_modified,
-		       (SELECT count(*) FROM items i WHERE i.feed_id = f.id)
+		       f.item_count
 		FROM feeds f`)
 	if err != nil {
 		return nil, fmt.Errorf("store: feed states: %w", err)

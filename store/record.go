@@ -87,13 +87,13 @@ func (s *Store) recordItems(ctx context.Context, tx *txn, feedID int64, o *wiref
 		it := &o.Items[i]
 		key := it.IdentityKey()
 		var existingID, firstSeen, oldPub, oldUpd int64
-		var cluster, oldTitle, oldText, oldURL, oldSummary, oldHTML, oldAuthors, oldCats, oldKey string
-		var oldSig []byte
+		var cluster, oldTitle, oldURL, oldAuthors, oldCats, oldKey string
+		var old itemBody
 		load := func(where string, arg any) error {
-			return tx.queryRow(ctx, `SELECT id, guid, cluster_id, title, text, url, summary, content_html, authors, categories,
-				published, updated, first_seen, signature FROM items WHERE feed_id = ? AND `+where, feedID, arg).
-				Scan(&existingID, &oldKey, &cluster, &oldTitle, &oldText, &oldURL, &oldSummary, &oldHTML, &oldAuthors, &oldCats,
-					&oldPub, &oldUpd, &firstSeen, &oldSig)
+			return tx.queryRow(ctx, `SELECT id, guid, cluster_id, title, url, body, summary, text, content_html, authors, categories,
+				published, updated, first_seen FROM items WHERE feed_id = ? AND `+where, feedID, arg).
+				Scan(&existingID, &oldKey, &cluster, &oldTitle, &oldURL, &old.body, &old.summary, &old.text, &old.html, &oldAuthors, &oldCats,
+					&oldPub, &oldUpd, &firstSeen)
 		}
 		// update stores what the source changed in the known item just
 		// loaded. An update is not a new story: the item keeps its
@@ -104,6 +104,10 @@ func (s *Store) recordItems(ctx context.Context, tx *txn, feedID int64, o *wiref
 				pub, upd = oldPub, oldUpd
 			}
 			authors, cats := jsonList(it.Authors), jsonList(it.Categories)
+			oldSummary, oldText, oldHTML, err := old.read()
+			if err != nil {
+				return fmt.Errorf("item %q: %w", it.GUID, err)
+			}
 			copyChanged := oldTitle != it.Title || oldText != it.Text || oldURL != it.URL
 			if !copyChanged && oldSummary == it.Summary && oldHTML == it.ContentHTML && oldAuthors == authors &&
 				oldCats == cats && oldPub == pub && oldUpd == upd {
@@ -113,7 +117,7 @@ func (s *Store) recordItems(ctx context.Context, tx *txn, feedID int64, o *wiref
 				return err
 			}
 			if rs, ok := s.matcher.(Resigner); ok && copyChanged {
-				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen), oldSig)
+				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen))
 				if err != nil {
 					return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
 				}
@@ -254,25 +258,32 @@ func newCluster(ctx context.Context, tx *txn, feed string, it *wirefeed.Item, se
 
 func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, cluster string) (int64, error) {
 	r, err := tx.exec(ctx, `
-		INSERT INTO items (feed_id, guid, source_guid, url, title, summary, text, content_html, published, updated,
-		                   first_seen, authors, categories, body_hash, signature, cluster_id, near_words)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Published.Unix(), it.Updated.Unix(),
-		seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, dec.Signature, cluster, dec.Words)
+		INSERT INTO items (feed_id, guid, source_guid, url, title, body, published, updated,
+		                   first_seen, authors, categories, body_hash, cluster_id, near_words)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML),
+		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, cluster, dec.Words)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
-	return r.LastInsertId()
+	id, err := r.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if err := putSignature(ctx, tx, id, seen.Unix(), dec.Signature); err != nil {
+		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
+	}
+	return id, nil
 }
 
 // updateItem stores what the source changed in a known item; pub and upd
 // are its dates in unix seconds.
 func updateItem(ctx context.Context, tx *txn, id int64, it *wirefeed.Item, pub, upd int64) error {
 	_, err := tx.exec(ctx, `
-		UPDATE items SET url = ?, title = ?, summary = ?, text = ?, content_html = ?, published = ?, updated = ?,
+		UPDATE items SET url = ?, title = ?, body = ?, summary = '', text = '', content_html = '', published = ?, updated = ?,
 		                 authors = ?, categories = ?
 		WHERE id = ?`,
-		it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, pub, upd, jsonList(it.Authors), jsonList(it.Categories), id)
+		it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML), pub, upd, jsonList(it.Authors), jsonList(it.Categories), id)
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}

@@ -21,15 +21,17 @@ import (
 const (
 	qItemID       = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
 	qClusterRoot  = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
-	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (` + inList + `)`
+	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.body, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (` + inList + `)`
 	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (` + inList + `) GROUP BY hash`
 )
 
 // ScanSignatures calls fn for every item first seen at or after since that
-// has a signature, in the order the items were stored. The deduplicator
-// rebuilds its index from them at start.
+// has a signature, by the UTC day it was first seen and within a day in
+// the order the items were stored. The deduplicator rebuilds its index
+// from them at start. It reads the signatures of those days and nothing
+// else.
 func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) error {
-	rows, err := s.query(ctx, `SELECT id, first_seen, signature FROM items WHERE first_seen >= ? AND signature IS NOT NULL ORDER BY id`, since.Unix())
+	rows, err := s.query(ctx, qScanSignatures, since.Unix()/secondsPerDay, since.Unix())
 	if err != nil {
 		return fmt.Errorf("store: scan signatures: %w", err)
 	}
@@ -148,9 +150,14 @@ func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.Stored
 		for rows.Next() {
 			var it wirefeed.StoredItem
 			var pub, seen, cseen int64
-			if err := rows.Scan(&it.ID, &it.Feed, &it.GUID, &it.URL, &it.Title, &it.Summary, &it.Text, &pub, &seen,
+			var b itemBody
+			if err := rows.Scan(&it.ID, &it.Feed, &it.GUID, &it.URL, &it.Title, &b.body, &b.summary, &b.text, &pub, &seen,
 				&it.ClusterID, &cseen, &it.Words); err != nil {
 				return err
+			}
+			var err error
+			if it.Summary, it.Text, _, err = b.read(); err != nil {
+				return fmt.Errorf("item %d: %w", it.ID, err)
 			}
 			it.Published, it.FirstSeen, it.ClusterFirstSeen = fromUnix(pub), fromUnix(seen), fromUnix(cseen)
 			out = append(out, it)
@@ -219,11 +226,44 @@ type Resigner interface {
 
 // resign stores an updated item's new signature and returns what
 // Committed is told about it.
-func resign(ctx context.Context, tx *txn, rs Resigner, feed string, id int64, it *wirefeed.Item, cluster string, firstSeen time.Time, old []byte) (wirefeed.Assigned, error) {
+func resign(ctx context.Context, tx *txn, rs Resigner, feed string, id int64, it *wirefeed.Item, cluster string, firstSeen time.Time) (wirefeed.Assigned, error) {
+	var old []byte
+	err := tx.queryRow(ctx, qSignatureOf, firstSeen.Unix()/secondsPerDay, id).Scan(&old)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return wirefeed.Assigned{}, err
+	}
 	dec := rs.Resign(feed, it)
-	_, err := tx.exec(ctx, `UPDATE items SET signature = ?, near_words = ?, body_hash = ? WHERE id = ?`,
-		dec.Signature, dec.Words, dec.BodyHash, id)
-	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, ClusterID: cluster, Seen: firstSeen, Decision: dec, Replaced: old}, err
+	if _, err := tx.exec(ctx, `UPDATE items SET near_words = ?, body_hash = ? WHERE id = ?`, dec.Words, dec.BodyHash, id); err != nil {
+		return wirefeed.Assigned{}, err
+	}
+	if err := putSignature(ctx, tx, id, firstSeen.Unix(), dec.Signature); err != nil {
+		return wirefeed.Assigned{}, err
+	}
+	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, ClusterID: cluster, Seen: firstSeen, Decision: dec, Replaced: old}, nil
+}
+
+// secondsPerDay turns unix seconds into the day numbers of item_signatures.
+const secondsPerDay = 86400
+
+const (
+	qSignatureOf  = `SELECT signature FROM item_signatures WHERE day = ? AND item_id = ?`
+	qPutSignature = `INSERT INTO item_signatures (day, item_id, first_seen, signature) VALUES (?, ?, ?, ?)
+		ON CONFLICT (day, item_id) DO UPDATE SET signature = excluded.signature`
+	qDropSignature = `DELETE FROM item_signatures WHERE day = ? AND item_id = ?`
+	// qScanSignatures reads the window's days in the order the index
+	// was built: by day, then by item.
+	qScanSignatures = `SELECT item_id, first_seen, signature FROM item_signatures WHERE day >= ? AND first_seen >= ? ORDER BY day, item_id`
+)
+
+// putSignature stores (or replaces) an item's signature; an item without
+// one has no row.
+func putSignature(ctx context.Context, tx *txn, id, firstSeen int64, sig []byte) error {
+	if sig == nil {
+		_, err := tx.exec(ctx, qDropSignature, firstSeen/secondsPerDay, id)
+		return err
+	}
+	_, err := tx.exec(ctx, qPutSignature, firstSeen/secondsPerDay, id, firstSeen, sig)
+	return err
 }
 
 const qSentenceRow = `INSERT OR IGNORE INTO dedupe_sentences (feed_id, hash, item_id) VALUES (?, ?, ?)`

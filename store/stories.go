@@ -92,9 +92,10 @@ func storyPage(ctx context.Context, tx *txn, q wirefeed.StoryQuery, cursor *wire
 			continue
 		}
 		conds = append(conds, `EXISTS (SELECT 1 FROM items t WHERE t.cluster_id = c.id AND
-			(t.title LIKE ? ESCAPE '\' OR t.summary LIKE ? ESCAPE '\' OR t.text LIKE ? ESCAPE '\'))`)
+			(t.title LIKE ? ESCAPE '\' OR t.summary LIKE ? ESCAPE '\' OR t.text LIKE ? ESCAPE '\' OR
+			 wirefeed_body(t.body, 0) LIKE ? ESCAPE '\' OR wirefeed_body(t.body, 1) LIKE ? ESCAPE '\'))`)
 		pat := "%" + likeEscaper.Replace(t) + "%"
-		args = append(args, pat, pat, pat)
+		args = append(args, pat, pat, pat, pat, pat)
 	}
 	if len(q.Sources) > 0 {
 		conds = append(conds, `EXISTS (SELECT 1 FROM items s JOIN feeds f ON f.id = s.feed_id
@@ -173,7 +174,7 @@ func (s *Store) Totals(ctx context.Context) (wirefeed.Totals, error) {
 
 // qMembers reads the members of inBatch stories.
 const qMembers = `
-			SELECT i.cluster_id, i.id, f.name, f.url, coalesce(nullif(i.source_guid, ''), i.guid), i.url, i.title, i.summary, i.text, i.content_html,
+			SELECT i.cluster_id, i.id, f.name, f.url, coalesce(nullif(i.source_guid, ''), i.guid), i.url, i.title, i.body, i.summary, i.text, i.content_html,
 			       i.published, i.first_seen, i.authors, i.categories, i.near_words
 			FROM items i JOIN feeds f ON f.id = i.feed_id
 			WHERE i.cluster_id IN (` + inList + `)
@@ -192,9 +193,14 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 			var c, authors, cats string
 			var m wirefeed.Member
 			var pub, seen int64
-			if err := rows.Scan(&c, &m.ItemID, &m.FeedName, &m.FeedURL, &m.GUID, &m.URL, &m.Title, &m.Summary, &m.Text, &m.HTML,
+			var b itemBody
+			if err := rows.Scan(&c, &m.ItemID, &m.FeedName, &m.FeedURL, &m.GUID, &m.URL, &m.Title, &b.body, &b.summary, &b.text, &b.html,
 				&pub, &seen, &authors, &cats, &m.Words); err != nil {
 				return err
+			}
+			var err error
+			if m.Summary, m.Text, m.HTML, err = b.read(); err != nil {
+				return fmt.Errorf("item %d: %w", m.ItemID, err)
 			}
 			m.Published, m.FirstSeen = fromUnix(pub), fromUnix(seen)
 			_ = json.Unmarshal([]byte(authors), &m.Authors)
