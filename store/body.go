@@ -114,7 +114,7 @@ func (b *itemBody) read() (summary, text, html string, err error) {
 }
 
 // The SQL function wirefeed_body(body, field) returns a field of a stored
-// body (0 summary, 1 text, 2 HTML), ” when the body is NULL, for queries
+// body (0 summary, 1 text, 2 HTML), empty when the body is NULL, for queries
 // that must look inside bodies (the LIKE search of stories).
 func init() {
 	err := sqlite.RegisterDeterministicScalarFunction("wirefeed_body", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
