@@ -87,6 +87,11 @@ func (s *Store) ReadLookup(ctx context.Context, fn func(l wirefeed.Lookup) error
 	return fn(&txLookup{tx: tx})
 }
 
+const (
+	qFindItemURL  = `SELECT id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`
+	qFindItemGUID = `SELECT id FROM items WHERE guid = ?1 OR source_guid = ?1 ORDER BY id DESC LIMIT 1` // a scan: explain is a one-off
+)
+
 // FindItem returns the item a reference names: a row id, else a canonical
 // URL, else a GUID (the most recent such item). It returns ErrNotFound when
 // none matches.
@@ -96,10 +101,7 @@ func (s *Store) FindItem(ctx context.Context, ref string) (wirefeed.StoredItem, 
 	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		ids = append(ids, n)
 	}
-	for _, q := range []string{
-		`SELECT id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`,
-		`SELECT id FROM items WHERE guid = ?1 OR source_guid = ?1 ORDER BY id DESC LIMIT 1`, // a scan: explain is a one-off
-	} {
+	for _, q := range []string{qFindItemURL, qFindItemGUID} {
 		var id int64
 		err := s.queryRow(ctx, q, ref).Scan(&id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/url"
 	"path"
 	"sort"
@@ -80,6 +81,12 @@ type Options struct {
 // Open opens (creating if needed) the database at path and brings its schema
 // up to date.
 func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
+	return open(ctx, dbPath, opts, math.MaxInt)
+}
+
+// open opens the database with its schema brought up to version upTo
+// (tests build databases as older versions left them).
+func open(ctx context.Context, dbPath string, opts Options, upTo int) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -88,7 +95,11 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 	// transaction take the write lock at BEGIN, so a transaction that reads
 	// and then writes cannot fail with SQLITE_BUSY_SNAPSHOT.
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+	// Each connection keeps up to 8 MB of pages (SQLite's default is 2
+	// MB): the upper levels of the item indexes a new item is looked up
+	// in stay cached however long history grows.
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)",
+		"cache_size(-8192)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -100,7 +111,14 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{db: db, stmts: newStmtCache(db), path: dbPath, matcher: opts.Matcher, logger: opts.Logger}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, upTo); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
+	}
+	// Statistics for the query planner, gathered (on a sample) only for
+	// tables that changed enough since the last time; the plans of every
+	// statement are checked with and without them (plan_test.go).
+	if _, err := db.ExecContext(ctx, `PRAGMA optimize=0x10002`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
 	}
@@ -119,7 +137,7 @@ func (s *Store) Close() error {
 // DB returns the underlying handle, for packages' tests and diagnostics.
 func (s *Store) DB() *sql.DB { return s.db }
 
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -133,6 +151,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("migrate: %s: file name must start with a version number", base)
+		}
+		if v > upTo {
+			break
 		}
 		if err := s.applyMigration(ctx, v, name); err != nil {
 			return fmt.Errorf("migrate %s: %w", base, err)
@@ -186,12 +207,16 @@ func bumpGeneration(ctx context.Context, tx *txn) error {
 }
 
 // Checkpoint copies the WAL into the database file and truncates it, so a
-// long-running daemon's WAL does not grow without bound.
+// long-running daemon's WAL does not grow without bound, and refreshes the
+// query planner's statistics where the data changed enough.
 func (s *Store) Checkpoint(ctx context.Context) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+		return fmt.Errorf("store: optimize: %w", err)
 	}
 	return nil
 }

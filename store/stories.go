@@ -76,6 +76,18 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 // storyPage reads up to n stories after cursor that meet q's SQL
 // conditions, with their members.
 func storyPage(ctx context.Context, tx *txn, q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) ([]wirefeed.Story, error) {
+	query, args := storyPageSQL(q, cursor, n)
+	// The text varies with the conditions asked for; a story page is
+	// read once per rendering, so it is not kept prepared.
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return readStoryPage(ctx, tx, rows)
+}
+
+// storyPageSQL returns the query of a story page and its arguments.
+func storyPageSQL(q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) (string, []any) {
 	var conds []string
 	var args []any
 	if !q.Since.IsZero() {
@@ -109,13 +121,13 @@ func storyPage(ctx context.Context, tx *txn, q wirefeed.StoryQuery, cursor *wire
 		where = "WHERE " + strings.Join(conds, " AND ")
 	}
 	args = append(args, n)
-	// The text varies with the conditions asked for; a story page is
-	// read once per rendering, so it is not kept prepared.
-	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.first_seen, c.published, c.updated, coalesce(c.rep_item_id, 0)
-		FROM clusters c `+where+` ORDER BY c.first_seen DESC, c.id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, err
-	}
+	return `SELECT c.id, c.first_seen, c.published, c.updated, coalesce(c.rep_item_id, 0)
+		FROM clusters c ` + where + ` ORDER BY c.first_seen DESC, c.id DESC LIMIT ?`, args
+}
+
+// readStoryPage reads the stories a story page query selects, with their
+// members.
+func readStoryPage(ctx context.Context, tx *txn, rows *sql.Rows) ([]wirefeed.Story, error) {
 	var stories []wirefeed.Story
 	var ids []string
 	var reps []int64
@@ -159,13 +171,15 @@ func storyPage(ctx context.Context, tx *txn, q wirefeed.StoryQuery, cursor *wire
 // likeEscaper escapes LIKE's wildcards so a search term matches literally.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
+const qTotals = `SELECT
+		(SELECT count(*) FROM clusters),
+		(SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id HAVING count(*) > 1)),
+		(SELECT count(*) FROM items)`
+
 // Totals returns counts of stories and items.
 func (s *Store) Totals(ctx context.Context) (wirefeed.Totals, error) {
 	var t wirefeed.Totals
-	err := s.queryRow(ctx, `SELECT
-		(SELECT count(*) FROM clusters),
-		(SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id HAVING count(*) > 1)),
-		(SELECT count(*) FROM items)`).Scan(&t.Stories, &t.MergedStories, &t.Items)
+	err := s.queryRow(ctx, qTotals).Scan(&t.Stories, &t.MergedStories, &t.Items)
 	if err != nil {
 		return wirefeed.Totals{}, fmt.Errorf("store: totals: %w", err)
 	}
