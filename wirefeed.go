@@ -79,6 +79,11 @@ type Member struct {
 	FirstSeen time.Time
 	Authors   []string
 	Category  []string
+	// Rule is the deduplicator's Decision.Reason that put the item in this
+	// story ("new" for the item that started it, "url", "body",
+	// "near-duplicate", "title", with "+merge" when it also joined two
+	// stories); empty for items stored before it was kept.
+	Rule string
 }
 
 // Story is one cluster of items that carry the same copy, with the member
@@ -279,6 +284,12 @@ type RecordResult struct {
 	NewItems     int // items not seen before
 	UpdatedItems int // known items whose content changed
 	NewStories   int // items that started a story of their own
+	// Merged counts the new items that joined an existing story, by the
+	// deduplicator's rule ("url", "body", "near-duplicate", "title").
+	Merged map[string]int
+	// StoriesMerged counts stories folded into an older one because a new
+	// item proved them the same.
+	StoriesMerged int
 	// Reissued counts items that came with a GUID not seen before but the
 	// canonical link or body of an item the feed already had: the feed
 	// reissued the GUID, and the stored item was updated instead of a new
@@ -295,8 +306,11 @@ type StoryQuery struct {
 	// Before, when not nil, selects only stories that sort after this
 	// position in newest-first order: the next page after a story.
 	Before *StoryCursor
-	// Terms must each occur (case-insensitively for ASCII letters) in the
-	// title, summary or text of some member of the story.
+	// Terms must each occur in the title, summary or text of some member
+	// of the story: as whole words, in order, compared as
+	// internal/searchtext folds them (any case, accents ignored; Chinese,
+	// Japanese, Korean and Thai by character); a term ending in '*'
+	// matches words that begin with it.
 	Terms []string
 	// Sources, when not empty, keeps only stories that some feed of this
 	// list (by name, case-insensitively) carried.

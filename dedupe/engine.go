@@ -499,7 +499,7 @@ func (e *Engine) Rebuild(ctx context.Context, src SignatureSource) error {
 	if err != nil {
 		return fmt.Errorf("dedupe: rebuild: %w", err)
 	}
-	e.logger.Info("dedupe index rebuilt", slog.Int("items", e.idx.len()), slog.Int("skipped", bad),
+	e.logger.Debug("dedupe index rebuilt", slog.Int("items", e.idx.len()), slog.Int("skipped", bad),
 		slog.Int("bytes", e.idx.bytes()), slog.Duration("took", time.Since(start)))
 	return nil
 }

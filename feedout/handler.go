@@ -53,6 +53,9 @@ type HandlerOptions struct {
 	// next scheduled fetch cycle), or the zero time when that is unknown.
 	// Feed responses may then be cached until that moment, within MaxAge.
 	NextChange func() time.Time
+	// NextAttempt, when not nil, says when a feed will next be fetched,
+	// for the status page; without it the page shows the feed's NextDue.
+	NextAttempt func(wirefeed.FeedState) time.Time
 	// Feeds are the configured feeds: the status page lists them, the OPML
 	// document carries them, ?source= must name one, and output rules read
 	// their tags.

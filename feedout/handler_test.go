@@ -78,7 +78,7 @@ func openTestStoreTB(t testing.TB) *countingStore {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.SyncFeeds(context.Background(), testFeeds); err != nil {
+	if _, err := st.SyncFeeds(context.Background(), testFeeds); err != nil {
 		t.Fatal(err)
 	}
 	return &countingStore{Store: st}
@@ -494,9 +494,22 @@ func TestCacheControl(t *testing.T) {
 }
 
 func TestStatusPage(t *testing.T) {
-	st, h := newTestHandler(t, HandlerOptions{Outputs: []Output{{Name: "europe", Title: "Europe desk"}}})
+	next := t0.Add(3*time.Hour + 17*time.Second)
+	st, h := newTestHandler(t, HandlerOptions{Outputs: []Output{{Name: "europe", Title: "Europe desk"}},
+		NextAttempt: func(fs wirefeed.FeedState) time.Time {
+			if fs.Name == "Sports Desk" {
+				return next
+			}
+			return time.Time{}
+		}})
 	_, err := st.Record(context.Background(), &wirefeed.Outcome{Feed: testFeeds[2], Attempted: t0.Add(time.Hour), Status: 503,
 		Err: fmt.Errorf("fetch https://sport.example/rss: HTTP 503 <Service Unavailable>"), NextDue: t0.Add(2 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A feed the database remembers but the config no longer lists.
+	_, err = st.Record(context.Background(), &wirefeed.Outcome{Feed: wirefeed.Feed{Name: "Old Feed", URL: "https://old.example/rss"},
+		Attempted: t0.Add(time.Hour), Status: 500, Err: fmt.Errorf("fetch https://old.example/rss: HTTP 500 %s", strings.Repeat("x", 300)), NextDue: t0.Add(2 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,14 +520,17 @@ func TestStatusPage(t *testing.T) {
 	page := w.Body.String()
 	for _, want := range []string{
 		`<table id="feeds">`,
-		`<td><a href="https://agency.example/rss">Agency</a></td>`,
+		`<td dir="auto"><a href="https://agency.example/rss">Agency</a></td>`,
 		`class="feed failing"`,
 		"failing ×1 · HTTP 503",
 		"HTTP 503 &lt;Service Unavailable&gt;", // escaped
 		`<dd id="total-stories">7</dd>`,
 		`<dd id="total-merged">1</dd>`,
 		`<dd id="total-items">8</dd>`,
-		`<dd id="total-failing">1</dd>`,
+		`<dd id="total-failing" class="failing">1</dd>`,
+		`<td class="next">2023-06-14 13:02:17 UTC</td>`, // from NextAttempt
+		`id="unconfigured">1 feed in the database no longer configured`,
+		`<span class="rule" title="joined on the same canonical URL as a member">same link</span>`,
 		`<li class="member rep" title="representative"><span class="outlet">Agency</span>: <a href="https://news.example/a1">Summit in Geneva on Ukraine</a>`,
 		`<li class="member"><span class="outlet">The Paper</span>: <a href="https://news.example/a1">Geneva summit opens</a>`,
 		`2 outlets`,
@@ -529,7 +545,17 @@ func TestStatusPage(t *testing.T) {
 		t.Error("status page uses JavaScript")
 	}
 	if rows := strings.Count(page, `<tr class="feed`); rows != len(testFeeds) {
-		t.Errorf("%d feed rows, want %d", rows, len(testFeeds))
+		t.Errorf("%d feed rows, want %d (configured feeds only)", rows, len(testFeeds))
+	}
+	// The health summary comes before the stories, the failing feed first.
+	if h, s := strings.Index(page, `<table id="feeds">`), strings.Index(page, `<ol id="stories">`); h < 0 || s < h {
+		t.Errorf("health table at %d, stories at %d: want health first", h, s)
+	}
+	if first := page[strings.Index(page, `<tr class="feed`):]; !strings.HasPrefix(first, `<tr class="feed failing">`) || !strings.Contains(first[:400], "Sports Desk") {
+		t.Errorf("first feed row is not the failing one:\n%.400s", first)
+	}
+	if strings.Contains(page, "Old Feed</a>") {
+		t.Error("a feed no longer configured has a row")
 	}
 }
 

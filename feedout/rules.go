@@ -3,10 +3,9 @@ package feedout
 import (
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/searchtext"
 )
 
 // Rules select stories by topic. A story matches when any of its members
@@ -19,8 +18,11 @@ import (
 // outlet files a story under "Sport", excluding sport excludes the story
 // wherever else it appeared.
 type Rules struct {
-	// Keywords are words or phrases matched whole and case-insensitively:
-	// "cricket" matches "Cricket:" but not "crickets".
+	// Keywords are words or phrases matched whole, in any case and with
+	// accents ignored, as search compares them (internal/searchtext):
+	// "cricket" matches "Cricket:" but not "crickets"; "南海" matches
+	// "南海局势", since Chinese, Japanese, Korean and Thai are compared by
+	// character.
 	Keywords []string
 	// Patterns are regular expressions (RE2 syntax; add (?i) for case
 	// insensitivity).
@@ -124,39 +126,13 @@ func (s *selector) memberMatches(r Rules, m *wirefeed.Member) bool {
 	}
 	if len(r.Keywords) > 0 {
 		for _, f := range fields {
-			lf := strings.ToLower(f)
+			words := searchtext.Tokens(f)
 			for _, k := range r.Keywords {
-				if containsWord(lf, strings.ToLower(k)) {
+				if searchtext.Contains(words, searchtext.Tokens(k)) {
 					return true
 				}
 			}
 		}
 	}
 	return false
-}
-
-// containsWord reports whether word occurs in text with no letter or digit
-// right before or after it. Both are lower case already.
-func containsWord(text, word string) bool {
-	if word == "" {
-		return false
-	}
-	for from := 0; ; {
-		i := strings.Index(text[from:], word)
-		if i < 0 {
-			return false
-		}
-		start, end := from+i, from+i+len(word)
-		before, _ := utf8.DecodeLastRuneInString(text[:start])
-		after, _ := utf8.DecodeRuneInString(text[end:])
-		if !isWordRune(before) && !isWordRune(after) {
-			return true
-		}
-		_, size := utf8.DecodeRuneInString(text[start:])
-		from = start + size
-	}
-}
-
-func isWordRune(r rune) bool {
-	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }

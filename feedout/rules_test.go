@@ -7,7 +7,10 @@ import (
 	"github.com/wirefeed/wirefeed"
 )
 
-func TestContainsWord(t *testing.T) {
+// TestKeywordMatching checks keyword rules on a member's title: whole
+// words, any case and script, accents ignored, unspaced scripts by
+// character.
+func TestKeywordMatching(t *testing.T) {
 	tests := []struct {
 		text, word string
 		want       bool
@@ -24,10 +27,18 @@ func TestContainsWord(t *testing.T) {
 		{"sport sport2 sport", "sport", true}, // a later occurrence counts
 		{"", "x", false},
 		{"x", "", false},
+		{"Cricket: England win", "CRICKET", true},
+		{"Turkiye and Greece", "Türkiye", true},
+		{"中国在南海举行演习", "南海", true},
+		{"中国在南部海域", "南海", false},
+		{"Визит в МОСКВУ", "москву", true},
+		{"Визит в Москву", "москва", false},
 	}
+	sel := newSelector(Output{}, Rules{}, nil)
 	for _, tc := range tests {
-		if got := containsWord(tc.text, tc.word); got != tc.want {
-			t.Errorf("containsWord(%q, %q) = %v, want %v", tc.text, tc.word, got, tc.want)
+		m := &wirefeed.Member{Title: tc.text}
+		if got := sel.memberMatches(Rules{Keywords: []string{tc.word}}, m); got != tc.want {
+			t.Errorf("keyword %q in %q = %v, want %v", tc.word, tc.text, got, tc.want)
 		}
 	}
 }

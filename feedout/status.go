@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wirefeed/wirefeed"
 )
@@ -22,24 +24,50 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
+	// fmtSecond is for times the log also prints (next attempt), to the
+	// second, so the two can be compared.
+	"fmtSecond": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"ruleLabel": func(rule string) string { l, _ := ruleLabel(rule); return l },
+	"ruleTitle": func(rule string) string { _, t := ruleLabel(rule); return t },
 }).ParseFS(templates, "templates/status.html"))
 
 // statusStories is how many of the latest stories the status page shows.
 const statusStories = 30
 
+// maxShownError is how much of a feed's last error the health table shows;
+// the whole error is in the cell's title.
+const maxShownError = 160
+
 type statusPage struct {
-	Title     string
-	Feeds     []wirefeed.FeedState
-	Failing   int
-	Totals    wirefeed.Totals
-	NextCycle time.Time
-	Outputs   []Output
-	Stories   []wirefeed.Story
+	Title        string
+	Feeds        []statusFeed
+	Failing      int
+	Unconfigured []string
+	Totals       wirefeed.Totals
+	NextCycle    time.Time
+	Outputs      []Output
+	Stories      []wirefeed.Story
 }
 
-// status renders the operator's page: feeds with their health, the latest
-// stories of the main feed with their member outlets (the representative
-// marked) and totals. It needs no JavaScript.
+// statusFeed is one row of the health table.
+type statusFeed struct {
+	wirefeed.FeedState
+	Failing     bool
+	NextAttempt time.Time
+	ShortError  string
+}
+
+// status renders the operator's page: first a compact health summary
+// (totals, then the feeds with the failing ones first, their last error
+// and next attempt), then the latest stories of the main feed with their
+// member outlets, the representative marked and the rule that merged each
+// member. It needs no JavaScript. Feeds the database remembers but the
+// config no longer lists are not shown, only counted.
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	fail := func(what string, err error) {
@@ -63,30 +91,44 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	}
 	page := statusPage{Title: h.opts.Meta.Title, Stories: stories, Totals: totals, Outputs: h.opts.Outputs}
 	page.NextCycle = h.nextChange()
-	// Configured feeds first, in config order; then any the database
-	// still remembers.
-	listed := map[string]bool{}
+	configured := map[string]bool{}
 	for _, f := range h.opts.Feeds {
 		st, ok := states[f.Name]
 		if !ok {
 			st = wirefeed.FeedState{Name: f.Name, URL: f.URL}
 		}
-		page.Feeds = append(page.Feeds, st)
-		listed[f.Name] = true
-	}
-	var rest []wirefeed.FeedState
-	for name, st := range states {
-		if !listed[name] {
-			rest = append(rest, st)
+		row := statusFeed{FeedState: st, Failing: st.ConsecutiveErrors > 0 || st.Gone, NextAttempt: st.NextDue}
+		if h.opts.NextAttempt != nil {
+			row.NextAttempt = h.opts.NextAttempt(st)
 		}
-	}
-	sort.Slice(rest, func(i, j int) bool { return rest[i].Name < rest[j].Name })
-	page.Feeds = append(page.Feeds, rest...)
-	for _, st := range page.Feeds {
-		if st.ConsecutiveErrors > 0 || st.Gone {
+		row.ShortError = st.LastError
+		if utf8.RuneCountInString(row.ShortError) > maxShownError {
+			row.ShortError = string([]rune(row.ShortError)[:maxShownError]) + "…"
+		}
+		if row.Failing {
 			page.Failing++
 		}
+		page.Feeds = append(page.Feeds, row)
+		configured[f.Name] = true
 	}
+	for name := range states {
+		if !configured[name] {
+			page.Unconfigured = append(page.Unconfigured, name)
+		}
+	}
+	sort.Strings(page.Unconfigured)
+	// Failing feeds first: gone, then the longest failing; the others in
+	// config order.
+	sort.SliceStable(page.Feeds, func(i, j int) bool {
+		a, b := page.Feeds[i], page.Feeds[j]
+		if a.Failing != b.Failing {
+			return a.Failing
+		}
+		if a.Gone != b.Gone {
+			return a.Gone
+		}
+		return a.ConsecutiveErrors > b.ConsecutiveErrors
+	})
 	var buf bytes.Buffer
 	if err := statusTemplate.Execute(&buf, page); err != nil {
 		fail("template", err)
@@ -95,4 +137,28 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	_, _ = w.Write(buf.Bytes())
+}
+
+// ruleLabels shortens the deduplicator's reasons (what `wirefeed explain`
+// prints in full) for the status page: a label and a longer title.
+var ruleLabels = map[string][2]string{
+	"new":            {"first", "this copy started the story"},
+	"url":            {"same link", "joined on the same canonical URL as a member"},
+	"body":           {"same text", "joined on a body identical to a member's after normalisation"},
+	"near-duplicate": {"near-copy", "joined as a near-copy of a member: most of its shingles shared or contained, opening alike"},
+	"title":          {"same title", "joined on a near-identical title close in time (title-only copy)"},
+}
+
+// ruleLabel returns the label and title of a member's rule, or empty
+// strings for an item stored before rules were kept.
+func ruleLabel(rule string) (string, string) {
+	base, merged := strings.CutSuffix(rule, "+merge")
+	l, ok := ruleLabels[base]
+	if !ok {
+		return "", ""
+	}
+	if merged {
+		return l[0] + ", joined stories", l[1] + "; it also showed two stories to be one, which were merged"
+	}
+	return l[0], l[1]
 }

@@ -131,7 +131,7 @@ func BenchmarkCycle5000(b *testing.B) {
 			delays[i] = benchSlowDelay
 		}
 	}
-	if err := st.SyncFeeds(ctx, feeds); err != nil {
+	if _, err := st.SyncFeeds(ctx, feeds); err != nil {
 		b.Fatal(err)
 	}
 	// The steady state of a daemon: every feed has been fetched before and

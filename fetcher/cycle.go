@@ -38,6 +38,47 @@ type Result struct {
 	// Reason says why a feed was skipped: backing off, gone, asked to
 	// wait, host paused. Empty for other statuses.
 	Reason string
+	// Bytes is the size of the document received (decompressed); 0 for a
+	// 304, an error or a feed not attempted.
+	Bytes int
+	// Took is how long the HTTP exchange lasted; 0 for a feed not
+	// attempted.
+	Took time.Duration
+	// Merged counts the new items that joined an existing story, by the
+	// deduplicator's rule (see wirefeed.RecordResult).
+	Merged map[string]int
+	// StoriesMerged counts stories folded into older ones by this fetch.
+	StoriesMerged int
+	// Before is the feed's state before this cycle, for telling what
+	// changed (newly failing, recovered, gone).
+	Before wirefeed.FeedState
+	// Gone is set when the feed answered 410 Gone (or, skipped, is gone).
+	Gone bool
+	// Interrupted is set when the cycle's context ended before the
+	// outcome was stored: nothing about the feed was recorded (the daemon
+	// is stopping, or `wirefeed fetch` was interrupted).
+	Interrupted bool
+}
+
+// Cause is the result's error without the feed's name and URL, which a
+// report or a log line shows beside it; "" when there is no error.
+func (r Result) Cause() string {
+	if r.Err == nil {
+		return ""
+	}
+	return failureCause(r.Err, r.Feed, r.URL)
+}
+
+// Failing reports whether the feed is failing after this cycle: it failed
+// now, or it was skipped while backing off after failures or gone. An
+// interrupted fetch changes nothing, so it says what the feed was before.
+func (r Result) Failing() bool {
+	switch {
+	case r.Interrupted, r.Status == Skipped:
+		return r.Before.ConsecutiveErrors > 0 || r.Before.Gone
+	default:
+		return r.Status == Failed
+	}
 }
 
 // ResultStatus classifies a feed's result in a cycle.
@@ -69,6 +110,18 @@ func (r Report) Count(s ResultStatus) int {
 	return n
 }
 
+// Interrupted returns how many feeds' outcomes were not stored because
+// the cycle's context ended.
+func (r Report) Interrupted() int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Interrupted {
+			n++
+		}
+	}
+	return n
+}
+
 // Runner fetches a set of feeds once, politely, and records every outcome
 // in the Store: at most Concurrency fetches at once and PerHost on one host
 // (shared by every cycle of the Runner), hosts that answered 429/503 with
@@ -87,6 +140,7 @@ type Runner struct {
 	logger           *slog.Logger
 	now              func() time.Time
 	rand             func() float64
+	observe          func(Result)
 	warned           warned
 }
 
@@ -114,6 +168,11 @@ type RunnerOptions struct {
 	// Rand returns numbers in [0, 1) for backoff jitter; default
 	// math/rand/v2's Float64.
 	Rand func() float64
+	// Observe, when not nil, is called with every feed's Result as soon as
+	// it is known (skipped feeds at the start of a cycle, fetched ones as
+	// they are stored), for metrics and progress. It is called from
+	// several goroutines and must be safe for that.
+	Observe func(Result)
 }
 
 // NewRunner returns a Runner that fetches with client and records in store.
@@ -152,6 +211,7 @@ func NewRunner(client *Client, store Store, opts RunnerOptions) *Runner {
 		logger:           opts.Logger,
 		now:              opts.Now,
 		rand:             opts.Rand,
+		observe:          opts.Observe,
 	}
 }
 
@@ -178,6 +238,11 @@ type CycleOptions struct {
 	// the cycle's own context ends). The daemon drains on shutdown, so a
 	// cycle waiting out its spread does not hold up SIGTERM.
 	Drain context.Context
+	// NextAttempt, when not nil, turns a feed's next due time into the time
+	// it will really be attempted (the daemon's schedules), for the log;
+	// without it the log says the due time, which is what `wirefeed fetch`
+	// honours.
+	NextAttempt func(name string, earliest time.Time) time.Time
 }
 
 // Run fetches every feed in feeds once, at once (no spread). Feeds that are
@@ -214,7 +279,8 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 		host := hostKey(u)
 		if !opts.Force {
 			if why := r.skipReason(st, host, rep.Started); why != "" {
-				results[i] = Result{Feed: f.Name, URL: u, Status: Skipped, NextDue: st.NextDue, Reason: why}
+				results[i] = Result{Feed: f.Name, URL: u, Status: Skipped, NextDue: st.NextDue, Reason: why, Before: st, Gone: st.Gone}
+				r.notify(results[i])
 				continue
 			}
 		}
@@ -240,7 +306,8 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 	go func() {
 		defer recorder.Done()
 		for f := range recorded {
-			results[f.job.idx] = r.record(ctx, f)
+			results[f.job.idx] = r.record(ctx, f, opts.NextAttempt)
+			r.notify(results[f.job.idx])
 		}
 	}()
 	for range workers {
@@ -259,14 +326,28 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 	r.lim.mu.Unlock()
 	for _, j := range left {
 		if ctx.Err() == nil {
-			results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Skipped, NextDue: j.st.NextDue, Reason: "not started: shutting down"}
-			continue
+			results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Skipped, NextDue: j.st.NextDue, Reason: "not started: shutting down", Before: j.st, Gone: j.st.Gone}
+		} else {
+			results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Failed, Err: fmt.Errorf("feed %q: not fetched: %w", j.feed.Name, ctx.Err()),
+				Before: j.st, Interrupted: true}
 		}
-		results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Failed, Err: fmt.Errorf("feed %q: not fetched: %w", j.feed.Name, ctx.Err())}
+		r.notify(results[j.idx])
 	}
 	rep.Results = results
 	rep.Duration = r.now().Sub(rep.Started)
 	return rep, nil
+}
+
+// EarliestAttempt is the earliest time a cycle may fetch a feed in state
+// st: its NextDue, except that a cache hint is a minimum interval, not a
+// deadline, so a tick that comes a little early (the previous fetch waited
+// in the queue) still fetches rather than pushing the fetch a whole
+// schedule period later.
+func EarliestAttempt(st wirefeed.FeedState) time.Time {
+	if st.NextDueReason == wirefeed.NextDueCache {
+		return st.NextDue.Add(-min(time.Minute, st.NextDue.Sub(st.LastAttempt)/10))
+	}
+	return st.NextDue
 }
 
 // skipReason says why a feed is not fetched now, or "" when it is due.
@@ -274,14 +355,7 @@ func (r *Runner) skipReason(st wirefeed.FeedState, host string, now time.Time) s
 	if st.Gone {
 		return "feed is gone (HTTP 410); fix its URL in the config or fetch with --force"
 	}
-	due := st.NextDue
-	if st.NextDueReason == wirefeed.NextDueCache {
-		// A cache hint is a minimum interval, not a deadline: a tick that
-		// comes a little early (the previous fetch waited in the queue)
-		// should not push the fetch a whole schedule period later.
-		due = due.Add(-min(time.Minute, st.NextDue.Sub(st.LastAttempt)/10))
-	}
-	if now.Before(due) {
+	if now.Before(EarliestAttempt(st)) {
 		until := st.NextDue.UTC().Format(time.RFC3339)
 		switch st.NextDueReason {
 		case wirefeed.NextDueRetryAfter:
@@ -310,6 +384,15 @@ func pausedReason(p wirefeed.HostPause) string {
 type fetched struct {
 	job     *job
 	outcome *wirefeed.Outcome
+	took    time.Duration // the HTTP exchange
+	bytes   int           // the body received
+}
+
+// notify hands a result to the Observe hook.
+func (r *Runner) notify(res Result) {
+	if r.observe != nil {
+		r.observe(res)
+	}
 }
 
 // work takes jobs from q until it is empty or startCtx is done: it holds a
@@ -322,13 +405,20 @@ func (r *Runner) work(ctx, startCtx context.Context, q *queue, force bool, resul
 			return
 		}
 		if paused != nil {
-			results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Skipped, NextDue: paused.Until, Reason: pausedReason(*paused)}
+			results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Skipped, NextDue: paused.Until, Reason: pausedReason(*paused), Before: j.st, Gone: j.st.Gone}
+			r.notify(results[j.idx])
 			continue
 		}
+		start := r.now()
 		o, resp, err := r.exchange(ctx, j)
+		took := r.now().Sub(start)
 		r.lim.release(j.host, r.hostPause(j, o, err))
 		r.finish(j, o, resp, err)
-		recorded <- &fetched{job: j, outcome: o}
+		f := &fetched{job: j, outcome: o, took: took}
+		if resp != nil {
+			f.bytes = len(resp.Body)
+		}
+		recorded <- f
 	}
 }
 
@@ -471,13 +561,23 @@ func (r *Runner) finish(j *job, o *wirefeed.Outcome, resp *Response, err error) 
 	o.Err = fmt.Errorf("feed %q: %w", j.feed.Name, o.Err)
 }
 
-// record stores one outcome and logs it.
-func (r *Runner) record(ctx context.Context, f *fetched) Result {
+// record stores one outcome and logs it: one line per fetch, the error
+// once, without the feed and URL it names already. When the cycle's
+// context has ended (shutdown) nothing is stored, the feed is reported
+// interrupted, and nothing is logged above debug: the next run fetches it
+// again.
+func (r *Runner) record(ctx context.Context, f *fetched, nextAttempt func(string, time.Time) time.Time) Result {
 	j, o := f.job, f.outcome
-	res := Result{Feed: j.feed.Name, URL: j.url, HTTP: o.Status, Items: len(o.Items), NextDue: o.NextDue}
+	res := Result{Feed: j.feed.Name, URL: j.url, HTTP: o.Status, Items: len(o.Items), NextDue: o.NextDue,
+		Bytes: f.bytes, Took: f.took, Before: j.st}
+	if ctx.Err() != nil {
+		return r.interrupted(res, ctx.Err())
+	}
 	rec, recErr := r.store.Record(ctx, o)
+	if recErr != nil && ctx.Err() != nil {
+		return r.interrupted(res, recErr)
+	}
 	if recErr != nil {
-		r.logger.Error("recording fetch outcome", slog.String("feed", j.feed.Name), slog.Any("err", recErr))
 		// The transaction rolled back whole, feed state included. Record
 		// the failure on its own, so the feed shows as failing and backs
 		// off instead of looking healthy and being refetched every cycle;
@@ -490,11 +590,21 @@ func (r *Runner) record(ctx context.Context, f *fetched) Result {
 			failed.NextDue = o.Attempted.Add(r.backoff.Delay(j.st.ConsecutiveErrors+1, r.rand()))
 		}
 		if _, err := r.store.Record(ctx, failed); err != nil {
+			if ctx.Err() != nil {
+				return r.interrupted(res, err)
+			}
 			r.logger.Error("recording the failure", slog.String("feed", j.feed.Name), slog.Any("err", err))
 		}
-		o.Err, o.NextDue, o.Items = failed.Err, failed.NextDue, nil
+		o.Err, o.NextDue, o.NextDueReason, o.Items = failed.Err, failed.NextDue, failed.NextDueReason, nil
 	}
-	res.New, res.Err, res.NextDue = rec.NewItems, o.Err, o.NextDue
+	res.New, res.Err, res.NextDue, res.Gone = rec.NewItems, o.Err, o.NextDue, o.Gone
+	res.Merged, res.StoriesMerged = rec.Merged, rec.StoriesMerged
+	// As stored, and as the status page shows it.
+	next := EarliestAttempt(wirefeed.FeedState{NextDue: o.NextDue.UTC().Truncate(time.Second),
+		LastAttempt: o.Attempted.UTC().Truncate(time.Second), NextDueReason: o.NextDueReason})
+	if nextAttempt != nil {
+		next = nextAttempt(j.feed.Name, next)
+	}
 	switch {
 	case o.Err != nil:
 		res.Status = Failed
@@ -503,7 +613,8 @@ func (r *Runner) record(ctx context.Context, f *fetched) Result {
 				slog.String("feed", j.feed.Name), slog.String("url", j.url))
 		} else {
 			r.logger.Warn("feed failed", slog.String("feed", j.feed.Name), slog.String("url", j.url),
-				slog.Int("consecutive", j.st.ConsecutiveErrors+1), slog.Time("next_attempt", o.NextDue), slog.Any("err", o.Err))
+				slog.Int("consecutive", j.st.ConsecutiveErrors+1), slog.String("next_attempt", next.UTC().Format(time.RFC3339)),
+				slog.String("err", failureCause(o.Err, j.feed.Name, j.url)))
 		}
 	case o.NotModified:
 		res.Status = NotModified
@@ -515,7 +626,7 @@ func (r *Runner) record(ctx context.Context, f *fetched) Result {
 	}
 	if o.PauseHost != "" {
 		r.logger.Warn("host asked to wait; pausing every feed on it", slog.String("host", o.PauseHost),
-			slog.Time("until", o.PauseUntil), slog.String("feed", j.feed.Name))
+			slog.Time("until", o.PauseUntil.UTC().Truncate(time.Second)), slog.String("feed", j.feed.Name))
 	}
 	if o.Err == nil {
 		for _, w := range o.Warnings {
@@ -543,4 +654,22 @@ func (r *Runner) record(ctx context.Context, f *fetched) Result {
 			slog.String("from", j.url), slog.String("to", o.MovedTo))
 	}
 	return res
+}
+
+// interrupted reports a fetch whose outcome was not stored because the
+// cycle's context ended.
+func (r *Runner) interrupted(res Result, err error) Result {
+	r.logger.Debug("fetch interrupted; nothing recorded", slog.String("feed", res.Feed), slog.Any("err", err))
+	res.Status, res.Interrupted = Failed, true
+	res.Err = fmt.Errorf("feed %q: interrupted, nothing recorded: %w", res.Feed, err)
+	res.NextDue, res.New, res.Items = res.Before.NextDue, 0, 0
+	return res
+}
+
+// failureCause is a feed's error without the feed's name and URL, which
+// the log line carries as attributes of their own.
+func failureCause(err error, feed, url string) string {
+	msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("feed %q: ", feed))
+	msg = strings.TrimPrefix(msg, "fetcher: "+url+": ")
+	return strings.TrimPrefix(msg, "fetcher: ")
 }

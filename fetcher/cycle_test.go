@@ -324,7 +324,7 @@ func TestRunnerSkipsAndForce(t *testing.T) {
 	// A new URL in the config brings a gone feed back.
 	srv.handle("/back", serveBytes(rssDoc("Back", "back", 1)))
 	moved := wirefeed.Feed{Name: "Gone", URL: srv.url("gone.test", "/back")}
-	if err := st.SyncFeeds(ctx, []wirefeed.Feed{moved, ok}); err != nil {
+	if _, err := st.SyncFeeds(ctx, []wirefeed.Feed{moved, ok}); err != nil {
 		t.Fatal(err)
 	}
 	rep, _ = r.Run(ctx, []wirefeed.Feed{moved, ok}, false)

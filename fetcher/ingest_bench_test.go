@@ -142,7 +142,7 @@ func BenchmarkIngest(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		st := openIngestStore(b, filepath.Join(b.TempDir(), "wirefeed.db"))
-		if err := st.SyncFeeds(ctx, feeds); err != nil {
+		if _, err := st.SyncFeeds(ctx, feeds); err != nil {
 			b.Fatal(err)
 		}
 		r := NewRunner(client, st, RunnerOptions{Logger: quietLogger})

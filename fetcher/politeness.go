@@ -68,6 +68,12 @@ func (b Backoff) Delay(n int, u float64) time.Duration {
 // hostKey is what the per-host limit and host pauses are keyed by: the
 // lower-case host and port of a feed URL.
 func hostKey(raw string) string {
+	return HostKey(raw)
+}
+
+// HostKey is the host a feed URL is limited and paused by: its lower-case
+// host[:port], without credentials; "" for a URL that does not parse.
+func HostKey(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return ""

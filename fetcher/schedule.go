@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -20,20 +21,32 @@ var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // entry are skipped, panics in a cycle are recovered and logged. Each
 // cycle spreads its feeds over the Runner's jitter window, at most half the
 // schedule's interval, so feeds that share a schedule do not all fire in
-// the same second.
+// the same second. Update replaces the feeds and schedules while it runs.
 type Scheduler struct {
-	runner      *Runner
-	cron        *cron.Cron
-	logger      *slog.Logger
-	afterCycle  func(context.Context, Report)
-	ctx         context.Context // cancelled when running fetches must stop
-	cancel      context.CancelFunc
-	drain       context.Context // cancelled when no fetch may start
-	stopDrain   context.CancelFunc
-	wg          sync.WaitGroup
-	mu          sync.Mutex
-	stopped     bool
-	startupFeed []wirefeed.Feed
+	runner     *Runner
+	cron       *cron.Cron
+	logger     *slog.Logger
+	afterCycle func(context.Context, Report)
+	ctx        context.Context // cancelled when running fetches must stop
+	cancel     context.CancelFunc
+	drain      context.Context // cancelled when no fetch may start
+	stopDrain  context.CancelFunc
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	stopped    bool
+	started    bool
+	feeds      []wirefeed.Feed
+	groups     map[string]*group // by feed name
+	entries    []cron.EntryID
+}
+
+// group is the feeds of one schedule: one cron entry.
+type group struct {
+	spec   string
+	sched  cron.Schedule
+	spread time.Duration
+	feeds  []wirefeed.Feed
+	entry  cron.EntryID
 }
 
 // NewScheduler groups feeds by schedule (a feed without one uses
@@ -45,36 +58,74 @@ func NewScheduler(runner *Runner, feeds []wirefeed.Feed, globalSpec string, logg
 	}
 	cl := cronLogger{logger}
 	s := &Scheduler{
-		runner:      runner,
-		cron:        cron.New(cron.WithParser(CronParser), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)), cron.WithLogger(cl)),
-		logger:      logger,
-		afterCycle:  afterCycle,
-		startupFeed: feeds,
+		runner:     runner,
+		cron:       cron.New(cron.WithParser(CronParser), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)), cron.WithLogger(cl)),
+		logger:     logger,
+		afterCycle: afterCycle,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.drain, s.stopDrain = context.WithCancel(context.Background())
-	groups := map[string][]wirefeed.Feed{}
-	var order []string
-	for _, f := range feeds {
-		spec := f.Schedule
-		if spec == "" {
-			spec = globalSpec
-		}
-		if _, ok := groups[spec]; !ok {
-			order = append(order, spec)
-		}
-		groups[spec] = append(groups[spec], f)
-	}
-	for _, spec := range order {
-		group := groups[spec]
-		sched, err := CronParser.Parse(spec)
-		if err != nil {
-			return nil, fmt.Errorf("schedule %q: %w", spec, err)
-		}
-		spread := scheduleSpread(sched, runner.Jitter(), time.Now())
-		s.cron.Schedule(sched, cron.FuncJob(func() { s.cycle(group, spread) }))
+	if _, err := s.Update(feeds, globalSpec); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// Update makes feeds, with globalSpec for those without a schedule of
+// their own, what the Scheduler fetches from now on: feeds no longer listed
+// are not fetched again (a cycle already running finishes), changed
+// schedules take effect, and feeds that are new or whose URL changed are
+// fetched at once (once Start has run). It returns those. A bad schedule
+// is an error and changes nothing.
+func (s *Scheduler) Update(feeds []wirefeed.Feed, globalSpec string) ([]wirefeed.Feed, error) {
+	byName := map[string]*group{}
+	bySpec := map[string]*group{}
+	var order []*group
+	for _, f := range feeds {
+		spec := cmp.Or(f.Schedule, globalSpec)
+		g := bySpec[spec]
+		if g == nil {
+			sched, err := CronParser.Parse(spec)
+			if err != nil {
+				return nil, fmt.Errorf("schedule %q: %w", spec, err)
+			}
+			g = &group{spec: spec, sched: sched, spread: scheduleSpread(sched, s.runner.Jitter(), time.Now())}
+			bySpec[spec] = g
+			order = append(order, g)
+		}
+		g.feeds = append(g.feeds, f)
+		byName[f.Name] = g
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var fresh []wirefeed.Feed
+	old := map[string]string{}
+	for _, f := range s.feeds {
+		old[f.Name] = f.URL
+	}
+	for _, f := range feeds {
+		if u, ok := old[f.Name]; !ok || u != f.URL {
+			fresh = append(fresh, f)
+		}
+	}
+	for _, id := range s.entries {
+		s.cron.Remove(id)
+	}
+	s.entries = s.entries[:0]
+	for _, g := range order {
+		g.entry = s.cron.Schedule(g.sched, cron.FuncJob(func() { s.cycle(g.feeds, g.spread) }))
+		s.entries = append(s.entries, g.entry)
+	}
+	s.feeds, s.groups = feeds, byName
+	if s.started && !s.stopped && len(fresh) > 0 {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.cycle(fresh, 0)
+		}()
+	}
+	return fresh, nil
 }
 
 // scheduleSpread is the jitter window for a schedule: jitter, but at most
@@ -86,16 +137,46 @@ func scheduleSpread(sched cron.Schedule, jitter time.Duration, now time.Time) ti
 	return max(0, min(jitter, interval/2))
 }
 
+// NextAttempt returns when the feed named name will next be fetched if it
+// may not be fetched before earliest (see EarliestAttempt): the first tick
+// of its schedule at or after earliest, plus the feed's spread offset. It
+// returns earliest for a feed the Scheduler does not know.
+func (s *Scheduler) NextAttempt(name string, earliest time.Time) time.Time {
+	s.mu.Lock()
+	g := s.groups[name]
+	s.mu.Unlock()
+	if g == nil {
+		return earliest
+	}
+	tick := time.Time{}
+	for _, e := range s.cron.Entries() {
+		if e.ID == g.entry {
+			tick = e.Next
+		}
+	}
+	if tick.IsZero() { // not started yet
+		tick = g.sched.Next(time.Now())
+	}
+	for i := 0; tick.Before(earliest) && i < 1_000_000; i++ {
+		tick = g.sched.Next(tick)
+	}
+	return tick.Add(spreadOffset(name, g.spread))
+}
+
 // Start runs one cycle over every feed at once (so a fresh daemon has
 // something to serve) and then starts the schedules.
 func (s *Scheduler) Start() {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.cycle(s.startupFeed, 0) // at once: a fresh daemon should have something to serve
+		s.mu.Lock()
+		feeds := s.feeds
+		s.mu.Unlock()
+		s.cycle(feeds, 0) // at once: a fresh daemon should have something to serve
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if !s.stopped {
+			s.started = true
 			s.cron.Start()
 		}
 	}()
@@ -105,7 +186,7 @@ func (s *Scheduler) cycle(feeds []wirefeed.Feed, spread time.Duration) {
 	if s.ctx.Err() != nil {
 		return
 	}
-	rep, err := s.runner.RunCycle(s.ctx, feeds, CycleOptions{Spread: spread, Drain: s.drain})
+	rep, err := s.runner.RunCycle(s.ctx, feeds, CycleOptions{Spread: spread, Drain: s.drain, NextAttempt: s.NextAttempt})
 	if err != nil {
 		s.logger.Error("fetch cycle failed", slog.Any("err", err))
 		return
@@ -116,7 +197,8 @@ func (s *Scheduler) cycle(feeds []wirefeed.Feed, spread time.Duration) {
 		slog.Int("not_modified", rep.Count(NotModified)),
 		slog.Int("skipped", rep.Count(Skipped)),
 		slog.Int("failed", rep.Count(Failed)),
-		slog.Duration("took", rep.Duration))
+		slog.Int("interrupted", rep.Interrupted()),
+		slog.Duration("took", rep.Duration.Round(time.Millisecond)))
 	if s.afterCycle != nil && s.drain.Err() == nil {
 		s.afterCycle(s.ctx, rep) // not while shutting down: the next start does it
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/flate"
-	"modernc.org/sqlite"
 )
 
 // Item bodies. An item's summary, plain text and sanitised HTML are kept
@@ -111,29 +109,4 @@ func (b *itemBody) read() (summary, text, html string, err error) {
 		return b.summary, b.text, b.html, nil
 	}
 	return decodeBody(b.body)
-}
-
-// The SQL function wirefeed_body(body, field) returns a field of a stored
-// body (0 summary, 1 text, 2 HTML), empty when the body is NULL, for queries
-// that must look inside bodies (the LIKE search of stories).
-func init() {
-	err := sqlite.RegisterDeterministicScalarFunction("wirefeed_body", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		b, _ := args[0].([]byte)
-		field, _ := args[1].(int64)
-		summary, text, html, err := decodeBody(b)
-		if err != nil {
-			return nil, err
-		}
-		switch field {
-		case 0:
-			return summary, nil
-		case 1:
-			return text, nil
-		default:
-			return html, nil
-		}
-	})
-	if err != nil {
-		panic(err)
-	}
 }

@@ -10,18 +10,26 @@ import (
 
 // SyncFeeds makes the feeds table match the configured feeds: new feeds are
 // added; a feed whose configured URL changed starts again from that URL with
-// no validators, no backoff and no longer gone. Feeds no longer configured
-// are kept with their items (their stories stay in the merged feed until
-// retention removes them).
-func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) error {
+// no validators, no backoff and no longer gone. A feed renamed in the config
+// (a new name with the URL of a feed no longer configured) keeps its state,
+// items and learned boilerplate under the new name. Feeds no longer
+// configured are kept with their items (their stories stay in the merged
+// feed until retention removes them, or PruneFeeds). It returns the renames,
+// old name to new.
+func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) (map[string]string, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	tx, err := s.begin(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: sync feeds: %w", err)
+		return nil, fmt.Errorf("store: sync feeds: %w", err)
 	}
 	defer tx.Rollback()
 	changed := int64(0)
+	renamed, err := renameFeeds(ctx, tx, feeds)
+	if err != nil {
+		return nil, fmt.Errorf("store: sync feeds: %w", err)
+	}
+	changed += int64(len(renamed))
 	for _, f := range feeds {
 		r, err := tx.exec(ctx, `
 			INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?)
@@ -33,20 +41,77 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) error {
 				last_warning = '', suspect_not_modified = 0
 			WHERE feeds.config_url != excluded.config_url`, f.Name, f.URL, f.URL)
 		if err != nil {
-			return fmt.Errorf("store: sync feed %q: %w", f.Name, err)
+			return nil, fmt.Errorf("store: sync feed %q: %w", f.Name, err)
 		}
 		n, _ := r.RowsAffected()
 		changed += n
 	}
 	if changed > 0 {
 		if err := bumpGeneration(ctx, tx); err != nil {
-			return fmt.Errorf("store: sync feeds: %w", err)
+			return nil, fmt.Errorf("store: sync feeds: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: sync feeds: %w", err)
+		return nil, fmt.Errorf("store: sync feeds: %w", err)
 	}
-	return nil
+	return renamed, nil
+}
+
+// renameFeeds gives a stored feed that is no longer configured the name
+// of a configured feed that is not stored yet, when both have the same
+// configured URL.
+func renameFeeds(ctx context.Context, tx *txn, feeds []wirefeed.Feed) (map[string]string, error) {
+	rows, err := tx.query(ctx, `SELECT name, config_url FROM feeds`)
+	if err != nil {
+		return nil, err
+	}
+	stored := map[string]string{}  // name -> config URL
+	byURL := map[string][]string{} // config URL -> names
+	for rows.Next() {
+		var name, u string
+		if err := rows.Scan(&name, &u); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		stored[name] = u
+		byURL[u] = append(byURL[u], name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	configured := map[string]bool{}
+	for _, f := range feeds {
+		configured[f.Name] = true
+	}
+	renamed := map[string]string{}
+	for _, f := range feeds {
+		if _, ok := stored[f.Name]; ok {
+			continue
+		}
+		for _, old := range byURL[f.URL] {
+			if configured[old] || renamed[old] != "" {
+				continue
+			}
+			if _, err := tx.exec(ctx, `UPDATE feeds SET name = ? WHERE name = ?`, f.Name, old); err != nil {
+				return nil, fmt.Errorf("renaming feed %q to %q: %w", old, f.Name, err)
+			}
+			renamed[old] = f.Name
+			break
+		}
+	}
+	return renamed, nil
+}
+
+// Size returns the size of the database in bytes (pages in use and free;
+// the WAL is not counted). It reads SQLite's page counts rather than the
+// file, which must not be opened while the database is in use.
+func (s *Store) Size(ctx context.Context) (int64, error) {
+	var pages, size int64
+	if err := s.db.QueryRowContext(ctx, `SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&pages, &size); err != nil {
+		return 0, fmt.Errorf("store: size: %w", err)
+	}
+	return pages * size, nil
 }
 
 // FeedStates returns the remembered state of every known feed by name:

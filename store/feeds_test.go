@@ -23,7 +23,7 @@ func TestFeedHealthIsRecorded(t *testing.T) {
 	s := openStoriesStore(t)
 	ctx := context.Background()
 	feed := wirefeed.Feed{Name: "World Desk", URL: "https://old.example.com/feed"}
-	if err := s.SyncFeeds(ctx, []wirefeed.Feed{feed}); err != nil {
+	if _, err := s.SyncFeeds(ctx, []wirefeed.Feed{feed}); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2023, 6, 14, 12, 0, 0, 0, time.UTC)
@@ -96,7 +96,7 @@ func TestFeedHealthIsRecorded(t *testing.T) {
 			t.Fatal(err)
 		}
 		changed := wirefeed.Feed{Name: "World Desk", URL: "https://elsewhere.example.com/rss"}
-		if err := s.SyncFeeds(ctx, []wirefeed.Feed{changed}); err != nil {
+		if _, err := s.SyncFeeds(ctx, []wirefeed.Feed{changed}); err != nil {
 			t.Fatal(err)
 		}
 		st := mustStates(t, s)["World Desk"]
@@ -109,7 +109,7 @@ func TestFeedHealthIsRecorded(t *testing.T) {
 		if _, err := s.Record(ctx, &o); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SyncFeeds(ctx, []wirefeed.Feed{changed}); err != nil {
+		if _, err := s.SyncFeeds(ctx, []wirefeed.Feed{changed}); err != nil {
 			t.Fatal(err)
 		}
 		if st := mustStates(t, s)["World Desk"]; st.ETag != `"e3"` {

@@ -32,6 +32,7 @@ var historyTables = []string{"items", "clusters", "item_signatures", "dedupe_sen
 var mayScan = map[string]string{
 	qTotals:       "the status page's totals: one request at a time, not a cycle",
 	qFindItemGUID: "wirefeed explain looking an item up by GUID: a one-off command",
+	`DELETE FROM items_search`: "rebuilding the search index when its normalisation changes: once per version",
 }
 
 func TestNoStatementScansHistory(t *testing.T) {
@@ -78,6 +79,9 @@ func TestNoStatementScansHistory(t *testing.T) {
 				if a, ok := aliases[table]; ok {
 					table = a
 				}
+				if i := strings.Index(step, " VIRTUAL TABLE INDEX "); i >= 0 && !strings.HasSuffix(step, ":") {
+					continue // a full-text match or a rowid lookup
+				}
 				if isStoryPage(q) && strings.HasPrefix(step, "SCAN c USING INDEX clusters_first_seen") {
 					// Stories newest first, read until the page is
 					// full: LIMIT bounds the walk.
@@ -114,7 +118,7 @@ func runDaemonWorkload(t *testing.T, st *Store) {
 		t.Fatal(err)
 	}
 	feeds := []wirefeed.Feed{{Name: "A", URL: "https://a.example/feed"}, {Name: "B", URL: "https://b.example/feed"}}
-	if err := st.SyncFeeds(ctx, feeds); err != nil {
+	if _, err := st.SyncFeeds(ctx, feeds); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)

@@ -184,6 +184,13 @@ func (s *Store) recordItems(ctx context.Context, tx *txn, feedID int64, o *wiref
 			continue
 		}
 		cluster = dec.ClusterID
+		if cluster != "" {
+			if res.Merged == nil {
+				res.Merged = map[string]int{}
+			}
+			res.Merged[strings.TrimSuffix(dec.Reason, "+merge")]++
+			res.StoriesMerged += len(dec.Merge)
+		}
 		if cluster == "" {
 			cluster, err = newCluster(ctx, tx, o.Feed.Name, cand, seen)
 			if err != nil {
@@ -259,10 +266,10 @@ func newCluster(ctx context.Context, tx *txn, feed string, it *wirefeed.Item, se
 func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, cluster string) (int64, error) {
 	r, err := tx.exec(ctx, `
 		INSERT INTO items (feed_id, guid, source_guid, url, title, body, published, updated,
-		                   first_seen, authors, categories, body_hash, cluster_id, near_words)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                   first_seen, authors, categories, body_hash, cluster_id, near_words, match_reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML),
-		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, cluster, dec.Words)
+		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, cluster, dec.Words, dec.Reason)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
@@ -273,7 +280,7 @@ func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, s
 	if err := putSignature(ctx, tx, id, seen.Unix(), dec.Signature); err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
-	return id, nil
+	return id, indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, false)
 }
 
 // updateItem stores what the source changed in a known item; pub and upd
@@ -287,7 +294,7 @@ func updateItem(ctx context.Context, tx *txn, id int64, it *wirefeed.Item, pub, 
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}
-	return nil
+	return indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, true)
 }
 
 // jsonList is how the store keeps a list of strings: a JSON array, never

@@ -55,24 +55,8 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 		return 0, fmt.Errorf("store: prune items: %w", err)
 	}
 	n, _ := r.RowsAffected()
-	now := nowFunc().UTC()
-	for _, c := range affected {
-		var left int
-		if err := tx.queryRow(ctx, `SELECT count(*) FROM items WHERE cluster_id = ?`, c).Scan(&left); err != nil {
-			return 0, fmt.Errorf("store: prune: %w", err)
-		}
-		if left == 0 {
-			// The story goes, and with it the ids merged into it.
-			for _, q := range []string{`DELETE FROM cluster_aliases WHERE target = ?`, `DELETE FROM clusters WHERE id = ?`} {
-				if _, err := tx.exec(ctx, q, c); err != nil {
-					return 0, fmt.Errorf("store: prune story %s: %w", c, err)
-				}
-			}
-			continue
-		}
-		if err := s.refreshCluster(ctx, tx, c, now); err != nil {
-			return 0, fmt.Errorf("store: prune story %s: %w", c, err)
-		}
+	if err := s.dropOrRefresh(ctx, tx, affected); err != nil {
+		return 0, fmt.Errorf("store: prune: %w", err)
 	}
 	if err := bumpGeneration(ctx, tx); err != nil {
 		return 0, fmt.Errorf("store: prune: %w", err)
@@ -81,4 +65,30 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 		return 0, fmt.Errorf("store: prune: %w", err)
 	}
 	return n, nil
+}
+
+// dropOrRefresh deletes, of the given stories that lost members, those
+// left with none (and the ids merged into them), and chooses the others'
+// representatives again.
+func (s *Store) dropOrRefresh(ctx context.Context, tx *txn, stories []string) error {
+	now := nowFunc().UTC()
+	for _, c := range stories {
+		var left int
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM items WHERE cluster_id = ?`, c).Scan(&left); err != nil {
+			return err
+		}
+		if left == 0 {
+			// The story goes, and with it the ids merged into it.
+			for _, q := range []string{`DELETE FROM cluster_aliases WHERE target = ?`, `DELETE FROM clusters WHERE id = ?`} {
+				if _, err := tx.exec(ctx, q, c); err != nil {
+					return fmt.Errorf("story %s: %w", c, err)
+				}
+			}
+			continue
+		}
+		if err := s.refreshCluster(ctx, tx, c, now); err != nil {
+			return fmt.Errorf("story %s: %w", c, err)
+		}
+	}
+	return nil
 }

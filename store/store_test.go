@@ -70,7 +70,7 @@ func TestRecordGroupsStoriesAndKeepsIDs(t *testing.T) {
 	st, _ := MustOpen(t, dedupe.New(dedupe.Options{}))
 	ctx := context.Background()
 	feeds := []wirefeed.Feed{{Name: "A", URL: "https://a.example/feed"}, {Name: "B", URL: "https://b.example/feed"}}
-	if err := st.SyncFeeds(ctx, feeds); err != nil {
+	if _, err := st.SyncFeeds(ctx, feeds); err != nil {
 		t.Fatal(err)
 	}
 	rec := func(f wirefeed.Feed, items ...wirefeed.Item) wirefeed.RecordResult {
@@ -385,7 +385,7 @@ func TestFeedURLChangesMoveTheGeneration(t *testing.T) {
 	st, _ := MustOpen(t, dedupe.New(dedupe.Options{}))
 	ctx := context.Background()
 	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
-	if err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
+	if _, err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
 		t.Fatal(err)
 	}
 	g0, _ := st.Generation(ctx)
@@ -397,17 +397,17 @@ func TestFeedURLChangesMoveTheGeneration(t *testing.T) {
 		t.Error("a permanent move did not move the generation")
 	}
 	f.URL = "https://elsewhere.example/feed"
-	if err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
+	if _, err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
 		t.Fatal(err)
 	}
 	if g2, _ := st.Generation(ctx); g2 == g1 {
 		t.Error("a config URL change did not move the generation")
 	}
-	if err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
+	if _, err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
 		t.Fatal(err)
 	}
 	g3, _ := st.Generation(ctx)
-	if err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
+	if _, err := st.SyncFeeds(ctx, []wirefeed.Feed{f}); err != nil {
 		t.Fatal(err)
 	}
 	if g4, _ := st.Generation(ctx); g4 != g3 {

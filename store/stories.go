@@ -103,11 +103,9 @@ func storyPageSQL(q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) (s
 		if t = strings.TrimSpace(t); t == "" {
 			continue
 		}
-		conds = append(conds, `EXISTS (SELECT 1 FROM items t WHERE t.cluster_id = c.id AND
-			(t.title LIKE ? ESCAPE '\' OR t.summary LIKE ? ESCAPE '\' OR t.text LIKE ? ESCAPE '\' OR
-			 wirefeed_body(t.body, 0) LIKE ? ESCAPE '\' OR wirefeed_body(t.body, 1) LIKE ? ESCAPE '\'))`)
-		pat := "%" + likeEscaper.Replace(t) + "%"
-		args = append(args, pat, pat, pat, pat, pat)
+		cond, a := searchCondition(t)
+		conds = append(conds, cond)
+		args = append(args, a...)
 	}
 	if len(q.Sources) > 0 {
 		conds = append(conds, `EXISTS (SELECT 1 FROM items s JOIN feeds f ON f.id = s.feed_id
@@ -168,9 +166,6 @@ func readStoryPage(ctx context.Context, tx *txn, rows *sql.Rows) ([]wirefeed.Sto
 	return stories, nil
 }
 
-// likeEscaper escapes LIKE's wildcards so a search term matches literally.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 const qTotals = `SELECT
 		(SELECT count(*) FROM clusters),
 		(SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id HAVING count(*) > 1)),
@@ -189,7 +184,7 @@ func (s *Store) Totals(ctx context.Context) (wirefeed.Totals, error) {
 // qMembers reads the members of inBatch stories.
 const qMembers = `
 			SELECT i.cluster_id, i.id, f.name, f.url, coalesce(nullif(i.source_guid, ''), i.guid), i.url, i.title, i.body, i.summary, i.text, i.content_html,
-			       i.published, i.first_seen, i.authors, i.categories, i.near_words
+			       i.published, i.first_seen, i.authors, i.categories, i.near_words, i.match_reason
 			FROM items i JOIN feeds f ON f.id = i.feed_id
 			WHERE i.cluster_id IN (` + inList + `)
 			ORDER BY i.published, i.id`
@@ -209,7 +204,7 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 			var pub, seen int64
 			var b itemBody
 			if err := rows.Scan(&c, &m.ItemID, &m.FeedName, &m.FeedURL, &m.GUID, &m.URL, &m.Title, &b.body, &b.summary, &b.text, &b.html,
-				&pub, &seen, &authors, &cats, &m.Words); err != nil {
+				&pub, &seen, &authors, &cats, &m.Words, &m.Rule); err != nil {
 				return err
 			}
 			var err error

@@ -73,6 +73,11 @@ func TestStoriesQueries(t *testing.T) {
 		item("a3", "Election results", "The commission published the final results.", storiesT0.Add(3*time.Minute)),
 		item("a4", "Trade deal signed", "Ministers signed the trade_deal text in Hanoi.", storiesT0.Add(4*time.Minute)),
 	)
+	record(t, s, "World",
+		item("w1", "Визит в Москву", "Делегация прибыла в Москва-Сити во вторник.", storiesT0.Add(7*time.Minute)),
+		item("w2", "Cúpula em São Paulo", "Ministros reuniram-se em São Paulo.", storiesT0.Add(8*time.Minute)),
+		item("w3", "南海局势紧张", "中国与菲律宾外长讨论南海紧张局势。", storiesT0.Add(9*time.Minute)),
+	)
 	// The Paper carries a2 under the same URL: one story, two members.
 	paper := item("p1", "Talks on ceasefire resume", "Negotiators resumed ceasefire talks (Paper copy).", storiesT0.Add(5*time.Minute))
 	paper.URL = "https://news.example/a2"
@@ -83,25 +88,37 @@ func TestStoriesQueries(t *testing.T) {
 		q    wirefeed.StoryQuery
 		want []string
 	}{
-		{"all newest first", wirefeed.StoryQuery{}, []string{"Floods in the delta", "Trade deal signed", "Election results", "Ceasefire talks", "Summit in Geneva"}},
-		{"limit", wirefeed.StoryQuery{Limit: 2}, []string{"Floods in the delta", "Trade deal signed"}},
+		{"all newest first", wirefeed.StoryQuery{Sources: []string{"Agency", "The Paper"}}, []string{"Floods in the delta", "Trade deal signed", "Election results", "Ceasefire talks", "Summit in Geneva"}},
+		{"limit", wirefeed.StoryQuery{Limit: 2}, []string{"南海局势紧张", "Cúpula em São Paulo"}},
+		{"cyrillic, any case", wirefeed.StoryQuery{Terms: []string{"москва"}}, []string{"Визит в Москву"}},
+		{"cyrillic upper case", wirefeed.StoryQuery{Terms: []string{"МОСКВА-СИТИ"}}, []string{"Визит в Москву"}},
+		{"accents ignored", wirefeed.StoryQuery{Terms: []string{"sao paulo"}}, []string{"Cúpula em São Paulo"}},
+		{"accents in the query", wirefeed.StoryQuery{Terms: []string{"CÚPULA"}}, []string{"Cúpula em São Paulo"}},
+		{"chinese by characters", wirefeed.StoryQuery{Terms: []string{"南海"}}, []string{"南海局势紧张"}},
+		{"chinese inside a run", wirefeed.StoryQuery{Terms: []string{"菲律宾"}}, []string{"南海局势紧张"}},
+		{"chinese characters apart do not match", wirefeed.StoryQuery{Terms: []string{"南张"}}, nil},
 		// Floods was published after Since; Ceasefire gained a member after it.
-		{"since", wirefeed.StoryQuery{Since: storiesT0.Add(6 * time.Minute)}, []string{"Floods in the delta", "Ceasefire talks"}},
+		{"since", wirefeed.StoryQuery{Since: storiesT0.Add(6 * time.Minute), Sources: []string{"Agency", "The Paper"}}, []string{"Floods in the delta", "Ceasefire talks"}},
 		{"term in text, any case", wirefeed.StoryQuery{Terms: []string{"GENEVA"}}, []string{"Summit in Geneva"}},
 		{"term in another member", wirefeed.StoryQuery{Terms: []string{"paper copy"}}, []string{"Ceasefire talks"}},
 		{"every term must occur", wirefeed.StoryQuery{Terms: []string{"ceasefire", "geneva"}}, nil},
 		{"percent is literal", wirefeed.StoryQuery{Terms: []string{"50%"}}, []string{"Summit in Geneva"}},
 		{"percent is not a wildcard", wirefeed.StoryQuery{Terms: []string{"s%t"}}, nil},
 		{"underscore is literal", wirefeed.StoryQuery{Terms: []string{"trade_deal"}}, []string{"Trade deal signed"}},
-		{"underscore is not a wildcard", wirefeed.StoryQuery{Terms: []string{"ceasefire_talks"}}, nil},
+		// Search is by words: punctuation separates them.
+		{"punctuation separates words", wirefeed.StoryQuery{Terms: []string{"ceasefire_talks"}}, []string{"Ceasefire talks"}},
+		{"whole words only", wirefeed.StoryQuery{Terms: []string{"genev"}}, nil},
+		{"prefix", wirefeed.StoryQuery{Terms: []string{"genev*"}}, []string{"Summit in Geneva"}},
+		{"phrase in order", wirefeed.StoryQuery{Terms: []string{"talks ceasefire"}}, nil},
+		{"no words matches nothing", wirefeed.StoryQuery{Terms: []string{"%%"}}, nil},
 		{"source", wirefeed.StoryQuery{Sources: []string{"the paper"}}, []string{"Floods in the delta", "Ceasefire talks"}},
 		{"sources", wirefeed.StoryQuery{Sources: []string{"Nobody", "Agency"}, Limit: 2}, []string{"Trade deal signed", "Election results"}},
 		{"source and term", wirefeed.StoryQuery{Sources: []string{"The Paper"}, Terms: []string{"monsoon"}}, []string{"Floods in the delta"}},
-		{"keep", wirefeed.StoryQuery{Keep: func(s *wirefeed.Story) bool {
+		{"keep", wirefeed.StoryQuery{Sources: []string{"Agency", "The Paper"}, Keep: func(s *wirefeed.Story) bool {
 			return strings.Contains(s.Representative.Title, "e") && len(s.Members) == 1
 		}},
 			[]string{"Floods in the delta", "Trade deal signed", "Election results", "Summit in Geneva"}},
-		{"before", wirefeed.StoryQuery{Before: &wirefeed.StoryCursor{FirstSeen: storiesT0.Add(4 * time.Minute), ID: "~"}}, []string{"Election results", "Ceasefire talks", "Summit in Geneva"}},
+		{"before", wirefeed.StoryQuery{Sources: []string{"Agency", "The Paper"}, Before: &wirefeed.StoryCursor{FirstSeen: storiesT0.Add(4 * time.Minute), ID: "~"}}, []string{"Election results", "Ceasefire talks", "Summit in Geneva"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

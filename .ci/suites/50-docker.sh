@@ -41,8 +41,18 @@ fi
 
 echo "--- building the static binary and the image"
 CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=ci" -o dist/wirefeed ./cmd/wirefeed
-$DOCKER build -t wirefeed:ci . 2>&1 | grep -v DEPRECATED
-$DOCKER image inspect wirefeed:ci --format 'image size: {{.Size}} bytes, user {{.Config.User}}'
+$DOCKER build --build-arg VERSION=ci -t wirefeed:ci . 2>&1 | grep -v DEPRECATED
+$DOCKER image inspect wirefeed:ci --format 'image size: {{.Size}} bytes, user {{.Config.User}}, version label {{index .Config.Labels "org.opencontainers.image.version"}}'
+v=$($DOCKER run --rm wirefeed:ci version)
+[ "$v" = "wirefeed ci" ] || { echo "wirefeed version in the image: $v, want wirefeed ci"; exit 1; }
+
+echo "--- what an operator meets: no config, a config that is a directory, an unwritable data dir"
+out=$($DOCKER run --rm wirefeed:ci 2>&1 || true)
+echo "$out" | tail -1
+grep -q "no config file at /etc/wirefeed/config.toml" <<<"$out" || { echo "no clear message without a config"; exit 1; }
+out=$($DOCKER run --rm -v "$work/missing.toml:/etc/wirefeed/config.toml:ro" wirefeed:ci 2>&1 || true)
+echo "$out" | tail -1
+grep -q "is a directory, not a config file" <<<"$out" || { echo "no clear message for a config Docker made a directory"; exit 1; }
 
 echo "--- fixture feeds on the host, reached from the container through the bridge gateway"
 gateway=$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | cut -d/ -f1)
@@ -71,6 +81,10 @@ name = "Outlet C"
 url = "$base/c/feed.json"
 TOML
 chmod 644 "$work/config.toml"
+mkdir -p "$work/rootdata" && chmod 755 "$work/rootdata"
+out=$($DOCKER run --rm -v "$work/rootdata:/data" -v "$work/config.toml:/etc/wirefeed/config.toml:ro" wirefeed:ci 2>&1 || true)
+echo "$out" | tail -1
+grep -q "data_dir /data is not writable by uid 65534" <<<"$out" || { echo "no clear message for an unwritable data dir"; exit 1; }
 
 # The image's own CMD and HEALTHCHECK are used as they are: it listens on
 # 0.0.0.0:8080 inside the container, published on the host's 18932.
@@ -108,12 +122,19 @@ echo "members per story: $stories"
 [ "$(wc -w <<<"$stories")" -eq 4 ] || { $DOCKER logs wirefeed-ci; echo "want 4 stories"; exit 1; }
 grep -qw 3 <<<"$stories" || { echo "the shared story should have 3 members"; exit 1; }
 
+echo "--- SIGHUP reloads the config"
+$DOCKER kill -s HUP wirefeed-ci >/dev/null
+for i in $(seq 1 20); do $DOCKER logs wirefeed-ci 2>&1 | grep -q "config reloaded" && break; sleep 0.5; done
+$DOCKER logs wirefeed-ci 2>&1 | grep "config reloaded" || { $DOCKER logs wirefeed-ci; echo "no reload after SIGHUP"; exit 1; }
+[ "$($DOCKER inspect -f '{{.State.Running}}' wirefeed-ci)" = true ] || { echo "SIGHUP stopped the container"; exit 1; }
+
 echo "--- SIGTERM"
 $DOCKER stop wirefeed-ci >/dev/null
 code=$($DOCKER inspect -f '{{.State.ExitCode}}' wirefeed-ci)
 $DOCKER logs wirefeed-ci 2>&1 | tail -3
 [ "$code" = 0 ] || { echo "exit code $code after SIGTERM, want 0"; exit 1; }
 $DOCKER logs wirefeed-ci 2>&1 | grep -q "stopped cleanly" || { echo "no clean stop in the logs"; exit 1; }
+if $DOCKER logs wirefeed-ci 2>&1 | grep "level=ERROR"; then echo "ERROR lines in the logs of a normal run and stop"; exit 1; fi
 
 echo "--- run 2 on the same volume, feed server gone: the stories are still served"
 kill "$fixture_pid"; fixture_pid=""

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wirefeed/wirefeed/feedout"
@@ -20,17 +19,22 @@ import (
 )
 
 func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("fetch", "fetch -config FILE [--out DIR] [--force]",
+	fs := newFlagSet("fetch", "fetch -config FILE [--out DIR] [--force] [--quiet]",
 		"Fetch every configured feed once, store what is new, and exit.\n"+
 			"Feeds that are backing off after errors, or that a server asked to wait,\n"+
 			"are skipped and listed unless --force is given.\n"+
 			"With --out (or [static] dir in the config), every output in every format\n"+
 			"and sources.opml are then written to DIR, each file atomically.\n"+
-			"Exit status: 0 when every attempted feed was fetched or not modified,\n"+
-			"1 when some failed (a summary is printed), 2 for a bad config.", stdout, stderr)
+			"With --quiet only changes are printed (feeds newly failing, recovered or\n"+
+			"gone), so cron mails only when something changed. On a terminal, progress\n"+
+			"is shown on stderr.\n"+
+			"Exit status: 0 when no feed is failing, 1 when some feed is failing (it\n"+
+			"failed now, or was skipped while backing off after failures or gone),\n"+
+			"2 for a bad config.", stdout, stderr)
 	cf := addConfigFlags(fs, false)
 	force := fs.Bool("force", false, "also fetch feeds that are backing off or were asked to wait")
 	outDir := fs.String("out", "", "write the merged feed and every output as static files to this directory (default: [static] dir)")
+	quiet := fs.Bool("quiet", false, "print only feeds whose state changed (newly failing, recovered, gone); log only errors")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
@@ -38,54 +42,49 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		return exitUsage
 	}
-	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
-	a, err := openApp(ctx, cfg, logger)
+	level := cfg.LogLevel
+	if *quiet {
+		level = "error"
+	}
+	logTo := stderr
+	var prog *progress
+	if !*quiet && isTerminal(stderr) {
+		prog = &progress{w: stderr, total: len(cfg.Feeds)}
+		logTo = prog
+	}
+	logger := newLogger(logTo, level, cfg.LogFormat)
+	var observe func(fetcher.Result)
+	if prog != nil {
+		observe = prog.observe
+	}
+	a, err := openApp(ctx, cfg, logger, observe)
 	if err != nil {
 		fmt.Fprintln(stderr, "wirefeed fetch:", err)
 		return exitFailure
 	}
 	defer a.Close()
 	rep, err := a.runner.Run(ctx, cfg.DomainFeeds(), *force)
+	prog.finish()
 	if err != nil {
 		fmt.Fprintln(stderr, "wirefeed fetch:", err)
 		return exitFailure
 	}
-	a.maintain(ctx)
-	printReport(stdout, rep)
+	a.maintain(ctx, duration(cfg.Store.Retention))
+	if *quiet {
+		printChanges(stdout, rep)
+	} else {
+		printReport(stdout, rep)
+	}
 	if dir := cmp.Or(*outDir, cfg.Static.Dir); dir != "" {
-		if err := writeStatic(ctx, a.feedHandler(nil), dir, logger); err != nil {
+		if err := writeStatic(ctx, a.feedHandler(), dir, logger); err != nil {
 			fmt.Fprintln(stderr, "wirefeed fetch:", err)
 			return exitFailure
 		}
 	}
-	if rep.Count(fetcher.Failed) > 0 {
+	if failing(rep) > 0 {
 		return exitFailure
 	}
 	return exitOK
-}
-
-// printReport prints one line per feed that was not fetched cleanly, then a
-// summary line.
-func printReport(w io.Writer, rep fetcher.Report) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	newItems := 0
-	for _, r := range rep.Results {
-		newItems += r.New
-		switch r.Status {
-		case fetcher.Failed:
-			fmt.Fprintf(tw, "FAILED\t%s\t%v\n", r.Feed, r.Err)
-		case fetcher.Skipped:
-			why := r.Reason
-			if why == "" {
-				why = "not due until " + r.NextDue.UTC().Format(time.RFC3339)
-			}
-			fmt.Fprintf(tw, "skipped\t%s\t%s\n", r.Feed, why)
-		}
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "%d feeds: %d fetched, %d not modified, %d skipped, %d failed; %d new items in %s\n",
-		len(rep.Results), rep.Count(fetcher.Fetched), rep.Count(fetcher.NotModified), rep.Count(fetcher.Skipped),
-		rep.Count(fetcher.Failed), newItems, rep.Duration.Round(time.Millisecond))
 }
 
 // inspectOutput is the JSON that `wirefeed inspect` prints.
@@ -231,7 +230,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	a := &app{cfg: cfg, store: st, logger: newLogger(stderr, cfg.LogLevel, cfg.LogFormat)}
 	bw := bufio.NewWriter(stdout)
 	// The handler's own path: the bytes GET /feed.<format>?limit=N serves.
-	if err := a.feedHandler(nil).Export(ctx, bw, *output, f, *limit); err != nil {
+	if err := a.feedHandler().Export(ctx, bw, *output, f, *limit); err != nil {
 		fmt.Fprintln(stderr, "wirefeed export:", err)
 		return exitFailure
 	}

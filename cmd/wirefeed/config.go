@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
@@ -12,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/dedupe"
 	"github.com/wirefeed/wirefeed/fetcher"
@@ -52,6 +54,8 @@ type ServerConfig struct {
 	Description  string `toml:"description"`
 	DefaultLimit int    `toml:"default_limit"`
 	MaxAge       string `toml:"max_age"`
+	// Metrics serves Prometheus metrics at /metrics.
+	Metrics bool `toml:"metrics"`
 }
 
 // FetchConfig is the [fetch] table.
@@ -146,6 +150,7 @@ func defaultConfig() Config {
 			Description:  "One entry per story, with every outlet that carried it.",
 			DefaultLimit: 50,
 			MaxAge:       "5m",
+			Metrics:      true,
 		},
 		Fetch: FetchConfig{
 			Timeout:          "30s",
@@ -182,38 +187,75 @@ func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
 
 // LoadConfig reads and validates a config file.
 func LoadConfig(path string) (*Config, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("config: %s is a directory, not a config file (Docker creates a directory when the file it should mount does not exist: create the config file first, then mount it)", path)
+	}
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("config: no config file at %s (create one, e.g. from config.example.toml; in Docker, mount it with -v \"$PWD/config.toml:/etc/wirefeed/config.toml:ro\")", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return ParseConfig(path, data)
 }
 
-// ParseConfig decodes and validates config data read from path.
+// ParseConfig decodes and validates config data read from path. Every
+// problem names the file, the line and the key: unknown keys (all of them),
+// a syntax or type error (the first), and every value validate rejects.
 func ParseConfig(path string, data []byte) (*Config, error) {
 	cfg := defaultConfig()
 	cfg.path = path
-	md, err := toml.Decode(string(data), &cfg)
-	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%d: %s", path, pe.Position.Line, pe.Message)}}
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&cfg)
+	var strict *toml.StrictMissingError
+	var de *toml.DecodeError
+	switch {
+	case err == nil:
+	case errors.As(err, &strict):
+		// Only unknown keys: everything else decoded, so validate too.
+		cfg.lines = scanKeyLines(data)
+		var problems []string
+		for _, e := range strict.Errors {
+			row, _ := e.Position()
+			key, line := cfg.lines.locate(e.Key(), row)
+			problems = append(problems, cfg.problem(line, key, "unknown key"))
 		}
-		if m := decodeErrRE.FindStringSubmatch(err.Error()); m != nil {
-			return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%s: %s: %s", path, m[1], m[2], m[3])}}
+		return nil, &ConfigError{Problems: append(problems, cfg.validate()...)}
+	case errors.As(err, &de):
+		row, _ := de.Position()
+		if len(de.Key()) == 0 {
+			return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%d: %s", path, row, strings.TrimPrefix(de.Error(), "toml: "))}}
 		}
+		key, line := scanKeyLines(data).locate(de.Key(), row)
+		return nil, &ConfigError{Problems: []string{cfg.problem(line, key, decodeProblem(de.Error()))}}
+	default:
 		return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s: %v", path, err)}}
 	}
 	cfg.lines = scanKeyLines(data)
-	var problems []string
-	for _, k := range md.Undecoded() {
-		problems = append(problems, cfg.problem(cfg.lines.find(k), k.String(), "unknown key"))
-	}
-	problems = append(problems, cfg.validate()...)
-	if len(problems) > 0 {
+	if problems := cfg.validate(); len(problems) > 0 {
 		return nil, &ConfigError{Problems: problems}
 	}
 	return &cfg, nil
+}
+
+// typeErrRE matches go-toml's type errors ("toml: cannot decode TOML
+// string into struct field main.FetchConfig.Concurrency of type int").
+var typeErrRE = regexp.MustCompile(`cannot decode TOML (\w+) into .* of type (\S+)$`)
+
+// decodeProblem rewrites a decoder's message for the operator.
+func decodeProblem(msg string) string {
+	m := typeErrRE.FindStringSubmatch(msg)
+	if m == nil {
+		return strings.TrimPrefix(msg, "toml: ")
+	}
+	want := map[string]string{"int": "a whole number", "int64": "a whole number", "float64": "a number",
+		"string": "a string", "bool": "true or false", "[]string": "an array of strings"}[m[2]]
+	if want == "" {
+		want = m[2]
+	}
+	return fmt.Sprintf("wrong type: want %s, not a TOML %s", want, m[1])
 }
 
 func (c *Config) problem(line int, key, msg string) string {
@@ -228,10 +270,6 @@ func (c *Config) problem(line int, key, msg string) string {
 func (c *Config) at(key, format string, args ...any) string {
 	return c.problem(c.lines[key], key, fmt.Sprintf(format, args...))
 }
-
-// decodeErrRE matches BurntSushi/toml's type errors, which carry the line
-// and key in their text only.
-var decodeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.*)$`)
 
 var feedNameRE = regexp.MustCompile(`^[^\x00-\x1f]{1,100}$`)
 
@@ -419,123 +457,6 @@ func (c *Config) DomainFeeds() []wirefeed.Feed {
 	}
 	return out
 }
-
-// keyLines maps a key path ("server.listen", "feeds[2].url") to the line
-// where it is set, and an array-table entry ("feeds[2]") to its header
-// line. BurntSushi/toml keeps key positions private, so the file is scanned
-// once more; the scanner understands tables, arrays of tables, dotted and
-// quoted keys, and skips multi-line strings and arrays.
-type keyLines map[string]int
-
-var (
-	tableHeaderRE = regexp.MustCompile(`^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$`)
-	arrayHeaderRE = regexp.MustCompile(`^\s*\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$`)
-	keyValueRE    = regexp.MustCompile(`^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=\s*(.*)$`)
-)
-
-func scanKeyLines(data []byte) keyLines {
-	kl := keyLines{}
-	counts := map[string]int{}
-	prefix := ""
-	inMultiline := ""
-	depth := 0
-	for i, line := range strings.Split(string(data), "\n") {
-		n := i + 1
-		if inMultiline != "" {
-			if strings.Count(line, inMultiline)%2 == 1 {
-				inMultiline = ""
-			}
-			continue
-		}
-		if depth > 0 {
-			depth += bracketDepth(line)
-			continue
-		}
-		if m := arrayHeaderRE.FindStringSubmatch(line); m != nil {
-			name := normaliseKey(m[1])
-			idx := counts[name]
-			counts[name]++
-			prefix = fmt.Sprintf("%s[%d]", name, idx)
-			kl[prefix] = n
-			continue
-		}
-		if m := tableHeaderRE.FindStringSubmatch(line); m != nil {
-			prefix = normaliseKey(m[1])
-			kl[prefix] = n
-			continue
-		}
-		m := keyValueRE.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		key := normaliseKey(m[1])
-		if prefix != "" {
-			key = prefix + "." + key
-		}
-		if _, seen := kl[key]; !seen {
-			kl[key] = n
-		}
-		value := strings.TrimSpace(m[2])
-		for _, q := range []string{`"""`, `'''`} {
-			if strings.HasPrefix(value, q) && strings.Count(value, q)%2 == 1 {
-				inMultiline = q
-			}
-		}
-		if strings.HasPrefix(value, "[") {
-			depth = bracketDepth(value)
-		}
-	}
-	return kl
-}
-
-// bracketDepth counts '[' minus ']' outside strings and comments.
-func bracketDepth(s string) int {
-	d := 0
-	var quote rune
-	for _, r := range s {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			}
-		case r == '"' || r == '\'':
-			quote = r
-		case r == '#':
-			return d
-		case r == '[':
-			d++
-		case r == ']':
-			d--
-		}
-	}
-	return d
-}
-
-func normaliseKey(k string) string {
-	parts := strings.Split(k, ".")
-	for i, p := range parts {
-		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
-	}
-	return strings.Join(parts, ".")
-}
-
-var indexRE = regexp.MustCompile(`\[\d+\]`)
-
-// find returns the first line where a key decoded by toml (which carries no
-// array indexes) is set.
-func (kl keyLines) find(k toml.Key) int {
-	want := strings.Join(k, ".")
-	best := 0
-	for path, line := range kl {
-		if indexRE.ReplaceAllString(path, "") == want && (best == 0 || line < best) {
-			best = line
-		}
-	}
-	return best
-}
-
-// entry returns the header line of an array-table entry.
-func (kl keyLines) entry(key string) int { return kl[key] }
 
 // dedupeOptions returns the [dedupe] table as the deduplicator's options.
 func (c *Config) dedupeOptions(logger *slog.Logger) dedupe.Options {

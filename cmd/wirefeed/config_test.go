@@ -46,8 +46,8 @@ func TestParseConfigErrorsNameLineAndKey(t *testing.T) {
 		want []string // each must appear in the error
 	}{
 		{"unknown top-level key", "schedul = \"@hourly\"\n" + validFeeds, []string{"c.toml:1: schedul: unknown key"}},
-		{"unknown key in a feed", validFeeds + "colour = \"red\"\n", []string{"c.toml:11: feeds.colour: unknown key"}},
-		{"unknown table", "[sever]\nlisten = \"x\"\n" + validFeeds, []string{"c.toml:2: sever.listen: unknown key"}},
+		{"unknown key in a feed", validFeeds + "colour = \"red\"\n", []string{"c.toml:11: feeds[1].colour: unknown key"}},
+		{"unknown table", "[sever]\nlisten = \"x\"\n" + validFeeds, []string{"c.toml:1: sever: unknown key"}},
 		{"bad global cron", "schedule = \"every day\"\n" + validFeeds, []string{"c.toml:1: schedule: bad cron spec"}},
 		{"bad feed cron", strings.Replace(validFeeds, "@every 30m", "61 * * * *", 1), []string{"c.toml:10: feeds[1].schedule: bad cron spec \"61 * * * *\""}},
 		{"bad every", strings.Replace(validFeeds, "@every 30m", "@every soon", 1), []string{"feeds[1].schedule: bad cron spec"}},
@@ -64,7 +64,7 @@ func TestParseConfigErrorsNameLineAndKey(t *testing.T) {
 		{"unknown preferred source", "[dedupe]\npreferred_sources = [\"One\", \"Reuters\"]\n" + validFeeds, []string{"c.toml:2: dedupe.preferred_sources: \"Reuters\" (entry 2) is not the name of a configured feed"}},
 		{"min_body_words below the floor", "[dedupe]\nmin_body_words = 5\n" + validFeeds, []string{"c.toml:2: dedupe.min_body_words: must be at least 8"}},
 		{"bad listen", "[server]\nlisten = \"8080\"\n" + validFeeds, []string{"c.toml:2: server.listen: bad address"}},
-		{"wrong type", "[fetch]\nconcurrency = \"many\"\n" + validFeeds, []string{"c.toml:2: fetch.concurrency: incompatible types"}},
+		{"wrong type", "[fetch]\nconcurrency = \"many\"\n" + validFeeds, []string{"c.toml:2: fetch.concurrency: wrong type: want a whole number, not a TOML string"}},
 		{"syntax error", "schedule = \n" + validFeeds, []string{"c.toml:1:"}},
 		{"no feeds", "schedule = \"@hourly\"\n", []string{"no [[feeds]] configured"}},
 		{"several problems at once", "schedul = 1\n[fetch]\ntimeout = \"x\"\n" + validFeeds, []string{"c.toml:1: schedul", "c.toml:3: fetch.timeout"}},
@@ -78,6 +78,58 @@ func TestParseConfigErrorsNameLineAndKey(t *testing.T) {
 			var ce *ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("error %T is not a *ConfigError: %v", err, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error\n%s\ndoes not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestConfigKeyLinesPerTableShape checks that a problem is reported on the
+// line of its key in every shape TOML allows: one test per table shape.
+func TestConfigKeyLinesPerTableShape(t *testing.T) {
+	tests := []struct {
+		name string
+		toml string
+		want []string // each must appear in the error, and nothing else
+	}{
+		{"unknown key in two array-table entries",
+			"[[feeds]]\nname = \"One\"\nurl = \"https://one.example/\"\ncolour = \"red\"\n\n[[feeds]]\nname = \"Two\"\ncolour = \"blue\"\nurl = \"https://two.example/\"\n",
+			[]string{"c.toml:4: feeds[0].colour: unknown key", "c.toml:8: feeds[1].colour: unknown key"}},
+		{"top-level key", "schedul = \"@hourly\"\n" + validFeeds, []string{"c.toml:1: schedul: unknown key"}},
+		{"table key after a multi-line string and array",
+			"[server]\ndescription = \"\"\"\nline\n[fetch]\nx = 1\n\"\"\"\n[exclude]\nkeywords = [\n  \"a\",\n  \"]\",\n]\nkeyword = [\"b\"]\n" + validFeeds,
+			[]string{"c.toml:12: exclude.keyword: unknown key"}},
+		{"dotted key at top level", "server.listn = \"x\"\n" + validFeeds, []string{"c.toml:1: server.listn: unknown key"}},
+		{"dotted table header", "[ \"fetch\" ]\n'timeout' = \"soon\"\n" + validFeeds, []string{"c.toml:2: fetch.timeout: bad duration \"soon\""}},
+		{"inline table in an array-table entry",
+			"[[outputs]]\nname = \"a\"\n[[outputs]]\nname = \"b\"\ninclude = { tags = [\"x\"],\n  patterns = [\"(\"] }\n" + validFeeds,
+			[]string{"c.toml:6: outputs[1].include.patterns: bad regular expression"}},
+		{"sub-table of an array-table entry",
+			"[[outputs]]\nname = \"a\"\n[[outputs]]\nname = \"b\"\n[outputs.exclude]\npaterns = [\"x\"]\n" + validFeeds,
+			[]string{"c.toml:6: outputs[1].exclude.paterns: unknown key"}},
+		{"array of inline tables",
+			"feeds = [\n  { name = \"One\", url = \"https://one.example/\" },\n  { name = \"Two\", url = \"ftp://two.example/\" },\n]\n",
+			[]string{"c.toml:3: feeds[1].url: bad URL"}},
+		{"unknown key in an inline table of an array",
+			"feeds = [\n  { name = \"One\", url = \"https://one.example/\" },\n  { name = \"Two\", url = \"https://two.example/\", colour = 1 },\n]\n",
+			[]string{"c.toml:3: feeds[1].colour: unknown key"}},
+		{"missing name points at the entry's header",
+			validFeeds + "\n[[feeds]]\nurl = \"https://three.example/\"\n",
+			[]string{"c.toml:12: feeds[2].name: missing"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig("c.toml", []byte(tt.toml))
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("ParseConfig = %v, want a *ConfigError", err)
+			}
+			if len(ce.Problems) != len(tt.want) {
+				t.Errorf("problems:\n%s\nwant %d", err, len(tt.want))
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

@@ -308,7 +308,7 @@ func servedETag(t *testing.T, cfgPath string) (string, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := feedout.NewHandler(st, feedout.HandlerOptions{Meta: (&app{cfg: cfg}).feedMeta()})
+	h := feedout.NewHandler(st, feedout.HandlerOptions{Meta: cfg.feedMeta()})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/feed.atom", nil))
 	if rec.Code != http.StatusOK {

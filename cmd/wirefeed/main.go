@@ -6,10 +6,12 @@
 // Usage:
 //
 //	wirefeed serve -config FILE                 run the daemon
-//	wirefeed fetch -config FILE [--force]       one pass over every feed, then exit
+//	wirefeed fetch -config FILE [--force] [--quiet]  one pass over every feed, then exit
 //	wirefeed inspect [--allow-private] FILE|URL print one feed, normalised, as JSON
 //	wirefeed export -config FILE -format F      print the merged feed from the database
 //	wirefeed explain -config FILE ITEM ITEM     show why two items are or are not one story
+//	wirefeed feeds import [--write CONFIG] FILE.opml  turn an OPML export into [[feeds]]
+//	wirefeed feeds prune -config FILE           delete feeds no longer configured
 //	wirefeed check-config FILE                  validate a config file
 //	wirefeed healthcheck [-config FILE]         probe a running daemon (for Docker)
 //	wirefeed version                            print the version
@@ -54,6 +56,7 @@ func init() {
 		{"inspect", "parse and normalise one feed (file or URL) and print it as JSON", runInspect},
 		{"export", "render the merged feed from the database to stdout", runExport},
 		{"explain", "show why two stored items are or are not the same story", runExplain},
+		{"feeds", "import feeds from OPML; prune feeds no longer configured", runFeeds},
 		{"check-config", "validate a config file; print its problems or ok", runCheckConfig},
 		{"healthcheck", "exit 0 when a running daemon answers its health endpoint", runHealthcheck},
 		{"version", "print the version", runVersion},
@@ -136,7 +139,12 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, do
 
 // newLogger builds the process's logger from the config.
 func newLogger(w io.Writer, level, format string) *slog.Logger {
-	var lv slog.Level
+	return newLeveledLogger(w, new(slog.LevelVar), level, format)
+}
+
+// newLeveledLogger builds a logger whose level lv can change later (a
+// config reload); it starts at level.
+func newLeveledLogger(w io.Writer, lv *slog.LevelVar, level, format string) *slog.Logger {
 	_ = lv.UnmarshalText([]byte(level))
 	opts := &slog.HandlerOptions{Level: lv}
 	if format == "json" {
@@ -168,9 +176,23 @@ func addConfigFlags(fs *flag.FlagSet, withListen bool) configFlags {
 // load reads the config and applies the overrides, printing problems to
 // stderr.
 func (f configFlags) load(stderr io.Writer) (*Config, bool) {
-	cfg, ok := loadConfig(*f.path, stderr)
-	if !ok {
+	if *f.path == "" {
+		fmt.Fprintln(stderr, "wirefeed: -config FILE is required")
 		return nil, false
+	}
+	cfg, err := f.loadErr()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+// loadErr reads the config and applies the overrides.
+func (f configFlags) loadErr() (*Config, error) {
+	cfg, err := LoadConfig(*f.path)
+	if err != nil {
+		return nil, err
 	}
 	if *f.dataDir != "" {
 		cfg.DataDir = *f.dataDir
@@ -178,7 +200,7 @@ func (f configFlags) load(stderr io.Writer) (*Config, bool) {
 	if *f.listen != "" {
 		cfg.Server.Listen = *f.listen
 	}
-	return cfg, true
+	return cfg, nil
 }
 
 // loadConfig loads a config, printing its problems to stderr.
@@ -195,15 +217,44 @@ func loadConfig(path string, stderr io.Writer) (*Config, bool) {
 	return cfg, true
 }
 
+// versionString is the version stamped at build time with -ldflags
+// "-X main.version=...", else the one Go records from version control when
+// it builds in a checkout (the module's tag or pseudo-version, else the
+// commit, "+dirty" for uncommitted changes), else "(devel)" (go run).
 func versionString() string {
 	v := version
 	if v == "" {
 		v = "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-			v = bi.Main.Version
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			v = buildVersion(bi)
 		}
 	}
 	return "wirefeed " + v
+}
+
+func buildVersion(bi *debug.BuildInfo) string {
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return "(devel)"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		rev += "+dirty"
+	}
+	return "devel-" + rev
 }
 
 // userAgent is what wirefeed sends to feed servers unless configured.

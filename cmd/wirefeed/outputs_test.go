@@ -73,7 +73,7 @@ exclude = { tags = [""] }
 [[outputs]]
 name = "x"
 maxitems = 3
-`, []string{`c.toml:4: outputs.maxitems: unknown key`}},
+`, []string{`c.toml:4: outputs[0].maxitems: unknown key`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,10 +9,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/wirefeed/wirefeed/dedupe"
-	"github.com/wirefeed/wirefeed/feedout"
 	"github.com/wirefeed/wirefeed/fetcher"
 	"github.com/wirefeed/wirefeed/store"
 )
@@ -22,15 +23,17 @@ type app struct {
 	cfg    *Config
 	logger *slog.Logger
 	store  *store.Store
+	engine *dedupe.Engine
 	client *fetcher.Client
 	runner *fetcher.Runner
 }
 
 // openApp creates the data directory, opens the database and wires the
-// fetch pipeline. The caller closes it.
-func openApp(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("data_dir: %w", err)
+// fetch pipeline; observe, when not nil, sees every feed's result. The
+// caller closes it.
+func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func(fetcher.Result)) (*app, error) {
+	if err := checkDataDir(cfg.DataDir); err != nil {
+		return nil, err
 	}
 	engine := dedupe.New(cfg.dedupeOptions(logger))
 	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: engine, Logger: logger})
@@ -41,7 +44,7 @@ func openApp(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error
 		st.Close()
 		return nil, err
 	}
-	if err := st.SyncFeeds(ctx, cfg.DomainFeeds()); err != nil {
+	if _, err := st.SyncFeeds(ctx, cfg.DomainFeeds()); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -56,8 +59,10 @@ func openApp(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error
 		UserAgent:    ua,
 		AllowPrivate: cfg.AllowPrivateAddresses,
 	})
-	runner := fetcher.NewRunner(client, st, cfg.runnerOptions(logger))
-	return &app{cfg: cfg, logger: logger, store: st, client: client, runner: runner}, nil
+	ro := cfg.runnerOptions(logger)
+	ro.Observe = observe
+	runner := fetcher.NewRunner(client, st, ro)
+	return &app{cfg: cfg, logger: logger, store: st, engine: engine, client: client, runner: runner}, nil
 }
 
 func (a *app) Close() error {
@@ -66,8 +71,8 @@ func (a *app) Close() error {
 }
 
 // maintain runs after every cycle: retention, then a WAL checkpoint.
-func (a *app) maintain(ctx context.Context) {
-	if ret := duration(a.cfg.Store.Retention); ret > 0 {
+func (a *app) maintain(ctx context.Context, retention time.Duration) {
+	if ret := retention; ret > 0 {
 		n, err := a.store.Prune(ctx, time.Now().Add(-ret))
 		if err != nil {
 			a.logger.Error("pruning old items", slog.Any("err", err))
@@ -80,22 +85,41 @@ func (a *app) maintain(ctx context.Context) {
 	}
 }
 
-func (a *app) feedMeta() feedout.Meta {
-	return feedout.Meta{Title: a.cfg.Server.Title, Description: a.cfg.Server.Description, BaseURL: a.cfg.Server.BaseURL, Path: "feed"}
-}
-
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", "serve -config FILE", "Run the daemon: fetch every feed at start and then on its schedule, and serve\nthe merged feed at /feed.rss, /feed.atom and /feed.json and a status page at /.\nSIGINT or SIGTERM stops it cleanly.", stdout, stderr)
+	fs := newFlagSet("serve", "serve -config FILE", "Run the daemon: fetch every feed at start and then on its schedule, and serve\nthe merged feed at /feed.rss, /feed.atom and /feed.json, a status page at /\nand Prometheus metrics at /metrics.\nSIGHUP reloads the config (an invalid one is refused and the running one\nstays); SIGINT or SIGTERM stops it cleanly.", stdout, stderr)
 	cf := addConfigFlags(fs, true)
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
+	// SIGHUP's default action ends the process: take it over before
+	// anything else.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, ok := cf.load(stderr)
 	if !ok {
 		return exitUsage
 	}
-	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
-	if err := serve(ctx, cfg, logger, nil); err != nil {
+	level := new(slog.LevelVar)
+	logger := newLeveledLogger(stderr, level, cfg.LogLevel, cfg.LogFormat)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				select {
+				case reload <- struct{}{}:
+				default: // one is pending already
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	err := serveWith(ctx, cfg, serveOptions{logger: logger, level: level, reload: reload, load: func() (*Config, error) {
+		return cf.loadErr()
+	}})
+	if err != nil {
 		logger.Error("wirefeed stopped", slog.Any("err", err))
 		return exitFailure
 	}
@@ -108,32 +132,48 @@ const shutdownGrace = 5 * time.Second
 // serve runs the daemon until ctx is cancelled. When ready is not nil it
 // receives the listening address once the server accepts connections.
 func serve(ctx context.Context, cfg *Config, logger *slog.Logger, ready chan<- string) error {
-	a, err := openApp(ctx, cfg, logger)
+	return serveWith(ctx, cfg, serveOptions{logger: logger, ready: ready})
+}
+
+// serveOptions are the daemon's connections to its process.
+type serveOptions struct {
+	logger *slog.Logger
+	level  *slog.LevelVar // set on reload; may be nil
+	ready  chan<- string
+	// reload receives a value when the config should be read again with
+	// load (SIGHUP).
+	reload <-chan struct{}
+	load   func() (*Config, error)
+}
+
+func serveWith(ctx context.Context, cfg *Config, opts serveOptions) error {
+	logger := opts.logger
+	d := &daemon{logger: logger, level: opts.level}
+	d.cfg.Store(cfg)
+	d.metrics = newMetrics(d, logger)
+	a, err := openApp(ctx, cfg, logger, d.metrics.observe)
 	if err != nil {
 		return err
 	}
+	d.app = a
 	defer func() {
 		if err := a.Close(); err != nil {
 			logger.Error("closing the database", slog.Any("err", err))
 		}
 	}()
 
-	var handler *feedout.Handler // set before the scheduler starts
-	sched, err := fetcher.NewScheduler(a.runner, cfg.DomainFeeds(), cfg.Schedule, logger, func(ctx context.Context, _ fetcher.Report) {
-		a.maintain(ctx)
-		handler.Invalidate()
-		if cfg.Static.Dir != "" {
-			if err := writeStatic(ctx, handler, cfg.Static.Dir, logger); err != nil {
-				logger.Error("static export", slog.Any("err", err))
-			}
-		}
-	})
+	d.sched, err = fetcher.NewScheduler(a.runner, cfg.DomainFeeds(), cfg.Schedule, logger, d.afterCycle)
 	if err != nil {
 		return err
 	}
-	handler = a.feedHandler(sched.Next)
+	d.handler.Store(d.newHandler(cfg))
+	mux := http.NewServeMux()
+	if cfg.Server.Metrics {
+		mux.Handle("GET /metrics", d.metrics.handler())
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.handler.Load().ServeHTTP(w, r) }))
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           d.metrics.instrument(mux),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -145,27 +185,34 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, ready chan<- s
 	if err != nil {
 		return fmt.Errorf("server.listen: %w", err)
 	}
-	logger.Info("wirefeed serving", slog.String("addr", ln.Addr().String()), slog.String("database", cfg.DBPath()), slog.Int("feeds", len(cfg.Feeds)), slog.String("version", versionString()))
+	idx := a.engine.Stats()
+	logger.Info("wirefeed serving", slog.String("addr", ln.Addr().String()), slog.String("database", cfg.DBPath()),
+		slog.Int("feeds", len(cfg.Feeds)), slog.Int("dedupe_index_items", idx.Items), slog.String("version", versionString()))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
-	if ready != nil {
-		ready <- ln.Addr().String()
+	if opts.ready != nil {
+		opts.ready <- ln.Addr().String()
 	}
-	sched.Start()
+	d.sched.Start()
 
-	select {
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	case err := <-srvErr:
-		sched.Stop(10 * time.Second)
-		return fmt.Errorf("http server: %w", err)
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			logger.Info("shutting down")
+			done = true
+		case <-opts.reload:
+			d.reload(ctx, opts.load)
+		case err := <-srvErr:
+			d.sched.Stop(10 * time.Second)
+			return fmt.Errorf("http server: %w", err)
+		}
 	}
 	// Stop taking work first, then let in-flight requests finish. Both
 	// waits together stay under Docker's default stop timeout (10 s), after
 	// which it would kill the process: fetches not started are dropped at
 	// once, fetches in flight get 5 s before they are cancelled and their
 	// transactions rolled back.
-	sched.Stop(shutdownGrace)
+	d.sched.Stop(shutdownGrace)
 	shutCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {

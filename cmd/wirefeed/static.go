@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/feedout"
 )
 
@@ -15,20 +16,32 @@ import (
 // (a `wirefeed fetch` from cron on the same database) is served.
 const generationTTL = time.Second
 
-// feedHandler builds the merged feed's handler over the app's store.
-// next, when not nil, tells when the next scheduled cycle starts.
-func (a *app) feedHandler(next func() time.Time) *feedout.Handler {
-	return feedout.NewHandler(a.store, feedout.HandlerOptions{
-		Meta:          a.feedMeta(),
-		DefaultLimit:  a.cfg.Server.DefaultLimit,
-		MaxAge:        duration(a.cfg.Server.MaxAge),
+// feedHandler builds the merged feed's handler over the app's store, for
+// the commands that render without a schedule (fetch, export).
+func (a *app) feedHandler() *feedout.Handler {
+	return newFeedHandler(a.store, a.cfg, a.logger, nil, nil)
+}
+
+// newFeedHandler builds the merged feed's handler for cfg. next, when not
+// nil, tells when the next scheduled cycle starts, and nextAttempt when a
+// feed will next be fetched (the status page).
+func newFeedHandler(src feedout.Source, cfg *Config, logger *slog.Logger, next func() time.Time, nextAttempt func(wirefeed.FeedState) time.Time) *feedout.Handler {
+	return feedout.NewHandler(src, feedout.HandlerOptions{
+		Meta:          cfg.feedMeta(),
+		DefaultLimit:  cfg.Server.DefaultLimit,
+		MaxAge:        duration(cfg.Server.MaxAge),
 		NextChange:    next,
-		Feeds:         a.cfg.DomainFeeds(),
-		Outputs:       a.cfg.FeedOutputs(),
-		Exclude:       feedRules(a.cfg.Exclude),
+		NextAttempt:   nextAttempt,
+		Feeds:         cfg.DomainFeeds(),
+		Outputs:       cfg.FeedOutputs(),
+		Exclude:       feedRules(cfg.Exclude),
 		GenerationTTL: generationTTL,
-		Logger:        a.logger,
+		Logger:        logger,
 	})
+}
+
+func (c *Config) feedMeta() feedout.Meta {
+	return feedout.Meta{Title: c.Server.Title, Description: c.Server.Description, BaseURL: c.Server.BaseURL, Path: "feed"}
 }
 
 // writeStatic exports every output in every format and sources.opml to dir.

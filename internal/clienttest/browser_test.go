@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,20 @@ func TestStatusPageInChromium(t *testing.T) {
 		}
 	}
 
+	// The health summary comes first, then the stories.
+	var order []string
+	for _, n := range findAll(doc, func(n *html.Node) bool {
+		return (n.Data == "table" && attr(n, "id") == "feeds") || (n.Data == "ol" && attr(n, "id") == "stories")
+	}) {
+		order = append(order, attr(n, "id"))
+	}
+	if strings.Join(order, ",") != "feeds,stories" {
+		t.Errorf("page order %q, want the feeds table before the stories", order)
+	}
+	if find(doc, func(n *html.Node) bool { return n.Data == "script" }) != nil {
+		t.Error("the status page has a script")
+	}
+
 	stories := findAll(doc, func(n *html.Node) bool { return n.Data == "li" && attr(n, "class") == "story" })
 	if want := len(d.world.Visible(3, notSport)); len(stories) != want {
 		t.Errorf("%d stories on the page, want %d", len(stories), want)
@@ -88,6 +103,13 @@ func TestStatusPageInChromium(t *testing.T) {
 			if strings.Contains(attr(m, "class"), "rep") {
 				reps = append(reps, text(m))
 			}
+		}
+		var rules []string
+		for _, m := range members {
+			rules = append(rules, text(find(m, func(n *html.Node) bool { return attr(n, "class") == "rule" })))
+		}
+		if !slices.Contains(rules, "first") || len(slices.DeleteFunc(slices.Clone(rules), func(r string) bool { return r == "" })) != 4 {
+			t.Errorf("cluster %s: member rules %q, want one each and a first", attr(s, "data-cluster"), rules)
 		}
 		if len(reps) != 1 || !strings.Contains(reps[0], "(representative)") {
 			t.Errorf("cluster %s: representatives %q, want exactly one marked", attr(s, "data-cluster"), reps)

@@ -94,6 +94,9 @@ func startDaemon(t *testing.T) *daemon {
 	ln.Close()
 
 	d := &daemon{world: w, base: "http://" + addr, dir: t.TempDir(), log: &bytes.Buffer{}}
+	// base_url is set as for a static export served publicly: without it
+	// the daemon's RSS takes its channel link from each request's host,
+	// which a static file cannot.
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, `data_dir = %q
 schedule = "@every 1s"
@@ -102,6 +105,7 @@ log_level = "info"
 
 [server]
 listen = %q
+base_url = %q
 title = "wirefeed client test"
 max_age = "1h"
 
@@ -120,7 +124,7 @@ include = { tags = ["agency"] }
 name = "regions"
 title = "Europe and Asia"
 include = { tags = ["europe", "asia"] }
-`, filepath.Join(d.dir, "data"), addr, d.staticDir())
+`, filepath.Join(d.dir, "data"), addr, d.base+"/", d.staticDir())
 	for _, o := range w.Outlets {
 		var tags []string
 		for _, tag := range o.Tags {

@@ -102,7 +102,7 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 	}
 	defer st.Close()
 	feeds := HistoryFeeds(o, "http://127.0.0.1:9")
-	if err := st.SyncFeeds(ctx, feeds); err != nil {
+	if _, err := st.SyncFeeds(ctx, feeds); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
 	g := newArticleGen(o.Now)

@@ -107,7 +107,7 @@ func openEngineStore(tb testing.TB, path string, feeds []wirefeed.Feed) *store.S
 	if err := engine.Rebuild(ctx, st); err != nil {
 		tb.Fatal(err)
 	}
-	if err := st.SyncFeeds(ctx, feeds); err != nil {
+	if _, err := st.SyncFeeds(ctx, feeds); err != nil {
 		tb.Fatal(err)
 	}
 	return st
@@ -224,7 +224,7 @@ func BenchmarkStartup(b *testing.B) {
 		if err := engine.Rebuild(ctx, st); err != nil {
 			b.Fatal(err)
 		}
-		if err := st.SyncFeeds(ctx, feeds); err != nil {
+		if _, err := st.SyncFeeds(ctx, feeds); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := st.Stories(ctx, wirefeed.StoryQuery{Limit: 50}); err != nil {

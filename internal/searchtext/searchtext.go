@@ -1,0 +1,214 @@
+// Package searchtext turns text into the words that search and topic
+// rules compare, the same way for both: case folded by Unicode's rules,
+// accents removed from Latin and Greek letters, split on anything that is
+// not a letter, digit or mark, and with the scripts that do not separate
+// words by spaces (Chinese, Japanese, Korean, Thai, Lao, Khmer, Myanmar,
+// Tibetan) cut into single characters, so that a phrase of characters
+// matches wherever it occurs in a run of them.
+//
+// The store indexes items in SQLite FTS5 as Normalize gives them, and
+// searches with the phrases Phrase gives; feedout matches keyword rules
+// with Tokens and Contains. "москва" therefore finds "Москва", "sao paulo"
+// finds "São Paulo", and "南海" finds "南海局势" in search and rules alike.
+package searchtext
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+var folder = cases.Fold()
+
+// Tokens returns the words of s, folded.
+func Tokens(s string) []string {
+	var out []string
+	each(s, func(tok string) { out = append(out, tok) })
+	return out
+}
+
+// Normalize returns the words of s, folded and joined by single spaces:
+// what the search index holds.
+func Normalize(s string) string {
+	if isASCII(s) {
+		return normalizeASCII(s)
+	}
+	var b strings.Builder
+	each(s, func(tok string) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(tok)
+	})
+	return b.String()
+}
+
+// Phrase returns an FTS5 phrase that matches the words of term in order,
+// or "" when term has no words. A term ending in '*' matches words that
+// start with its last word.
+func Phrase(term string) string {
+	prefix := strings.HasSuffix(term, "*")
+	n := Normalize(strings.TrimSuffix(term, "*"))
+	if n == "" {
+		return ""
+	}
+	// Words hold only letters, digits and marks: nothing to escape.
+	q := `"` + n + `"`
+	if prefix {
+		q += "*"
+	}
+	return q
+}
+
+// Contains reports whether the words of phrase occur in words, one after
+// another.
+func Contains(words, phrase []string) bool {
+	if len(phrase) == 0 {
+		return false
+	}
+outer:
+	for i := 0; i+len(phrase) <= len(words); i++ {
+		for j, w := range phrase {
+			if words[i+j] != w {
+				continue outer
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// each calls fn with every word of s.
+func each(s string, fn func(string)) {
+	if isASCII(s) {
+		eachASCII(s, fn)
+		return
+	}
+	s = norm.NFC.String(stripAccents(folder.String(s)))
+	start := -1 // start of the word being read, or -1
+	flush := func(end int) {
+		if start >= 0 {
+			fn(s[start:end])
+			start = -1
+		}
+	}
+	for i, r := range s {
+		switch {
+		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
+			// A mark belongs to the character before it.
+		case unspaced(r):
+			flush(i)
+			start = i
+			// A character of an unspaced script is a word of its own;
+			// its marks follow it.
+			j := i + len(string(r))
+			for _, m := range s[j:] {
+				if !unicode.Is(unicode.Mn, m) && !unicode.Is(unicode.Mc, m) {
+					break
+				}
+				j += len(string(m))
+			}
+			fn(s[i:j])
+			start = -1
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsNumber(r):
+			if start < 0 {
+				start = i
+			}
+		default:
+			flush(i)
+		}
+	}
+	flush(len(s))
+}
+
+// normalizeASCII is Normalize for ASCII text, in one pass and one
+// allocation.
+func normalizeASCII(s string) string {
+	b := make([]byte, 0, len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		default:
+			space = len(b) > 0
+			continue
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// eachASCII is each for ASCII text, where folding is lower-casing and
+// there is nothing to normalise: most of an English corpus, at a fraction
+// of the cost.
+func eachASCII(s string, fn func(string)) {
+	var word []byte
+	flush := func() {
+		if len(word) > 0 {
+			fn(string(word))
+			word = word[:0]
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			word = append(word, c+('a'-'A'))
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			word = append(word, c)
+		default:
+			flush()
+		}
+	}
+	flush()
+}
+
+// stripAccents removes the combining marks that follow Latin and Greek
+// letters (é -> e, ά -> α), leaving those of other scripts, where a mark
+// makes another letter (Devanagari vowel signs, Japanese voicing marks).
+func stripAccents(s string) string {
+	d := norm.NFD.String(s)
+	var b strings.Builder
+	b.Grow(len(d))
+	strip := false
+	for _, r := range d {
+		if unicode.Is(unicode.Mn, r) {
+			if strip {
+				continue
+			}
+		} else {
+			strip = unicode.In(r, unicode.Latin, unicode.Greek)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// unspacedScripts write words without spaces between them.
+var unspacedScripts = []*unicode.RangeTable{
+	unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul,
+	unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan,
+}
+
+func unspaced(r rune) bool {
+	return r >= 0x0E00 && unicode.In(r, unspacedScripts...)
+}

@@ -1,0 +1,99 @@
+package searchtext
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestTokens(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Москва и МОСКВА", []string{"москва", "и", "москва"}},
+		{"São Paulo, Zürich; ÉCOLE", []string{"sao", "paulo", "zurich", "ecole"}},
+		{"Ελλάδα", []string{"ελλαδα"}},
+		{"Straße", []string{"strasse"}},
+		{"南海局势", []string{"南", "海", "局", "势"}},
+		{"2023年南海", []string{"2023", "年", "南", "海"}},
+		{"東京で会談", []string{"東", "京", "で", "会", "談"}},
+		{"가게", []string{"가", "게"}},
+		{"กรุงเทพ", []string{"ก", "รุ", "ง", "เ", "ท", "พ"}},
+		{"नमस्ते दुनिया", []string{"नमस्ते", "दुनिया"}},
+		{"don't -- stop!", []string{"don", "t", "stop"}},
+		{"G20 Summit, NATO's 75th", []string{"g20", "summit", "nato", "s", "75th"}},
+		{"", nil},
+		{"!!! ...", nil},
+	}
+	for _, tt := range tests {
+		if got := Tokens(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("Tokens(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestNormalizeASCIIFastPath: the ASCII path gives what the general one
+// gives.
+func TestNormalizeASCIIFastPath(t *testing.T) {
+	for _, s := range []string{"", "  ", "Hello, World!", "G20 Summit, NATO's 75th -- (AP)", "a", "x--y", "  lead and trail  "} {
+		// A non-ASCII word after it sends s down the general path.
+		general := Tokens(s + " \u00e9")
+		if got, want := normalizeASCII(s), strings.Join(general[:len(general)-1], " "); got != want {
+			t.Errorf("normalizeASCII(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestPhrase(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Москва", `"москва"`},
+		{"South China Sea", `"south china sea"`},
+		{"南海", `"南 海"`},
+		{"relat*", `"relat"*`},
+		{`"quoted"`, `"quoted"`},
+		{"+++", ""},
+	}
+	for _, tt := range tests {
+		if got := Phrase(tt.in); got != tt.want {
+			t.Errorf("Phrase(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestContains(t *testing.T) {
+	tests := []struct {
+		text, phrase string
+		want         bool
+	}{
+		{"中国在南海举行演习", "南海", true},
+		{"中国在南部海域", "南海", false},
+		{"Cricket: England win", "cricket", true},
+		{"Crickets sing", "cricket", false},
+		{"talks in São Paulo today", "sao paulo", true},
+		{"Paulo Sao", "sao paulo", false},
+		{"Визит в Москву", "москва", false},
+		{"anything", "", false},
+	}
+	for _, tt := range tests {
+		if got := Contains(Tokens(tt.text), Tokens(tt.phrase)); got != tt.want {
+			t.Errorf("Contains(%q, %q) = %v, want %v", tt.text, tt.phrase, got, tt.want)
+		}
+	}
+}
+
+func BenchmarkNormalizeASCII(b *testing.B) {
+	text := "The foreign ministers of China and the Philippines met in Manila on Tuesday to discuss tensions in the South China Sea, officials said."
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Normalize(text)
+	}
+}
+
+func BenchmarkNormalize(b *testing.B) {
+	text := "The foreign ministers of China and the Philippines met in Manila on Tuesday to discuss tensions in the South China Sea. 中国与菲律宾外长周二在马尼拉会面，讨论南海紧张局势。"
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Normalize(text)
+	}
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/fixtures"
+)
+
+// BenchmarkSearch100k measures ?q= on a cache miss: Stories with search
+// terms and the handler's limit (50, plus one for the next link) over
+// 100,000 stories of generated prose, one in a hundred in Russian and one
+// in a hundred in Chinese. Building the database takes about a minute.
+//
+//	go test ./store -run '^$' -bench Search100k -benchtime 200x -cpu 1
+func BenchmarkSearch100k(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds a 100,000-story database")
+	}
+	const stories = 100_000
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "search.db"), Options{Matcher: urlMatcher{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Now()
+	for batch := 0; batch < stories/500; batch++ {
+		items := make([]wirefeed.Item, 500)
+		for i := range items {
+			n := batch*500 + i
+			pub := storiesT0.Add(time.Duration(n) * time.Second)
+			title, text := fixtures.Words(rng, 8), fixtures.Paragraph(rng)
+			switch n % 100 {
+			case 7:
+				title, text = "Переговоры в Москве "+title, "Делегации встретились в Москве. "+text
+			case 9:
+				title, text = "南海局势 "+title, "中国与菲律宾外长周二在马尼拉会面，讨论南海紧张局势。"+text
+			}
+			items[i] = wirefeed.Item{GUID: fmt.Sprint(n), URL: fmt.Sprintf("https://news.example/%d", n),
+				Title: title, Text: text, Published: pub, Updated: pub}
+		}
+		_, err := s.Record(ctx, &wirefeed.Outcome{Feed: wirefeed.Feed{Name: fmt.Sprintf("Feed %d", batch%40), URL: fmt.Sprintf("https://f%d.example/", batch%40)},
+			Attempted: storiesT0.Add(time.Duration(batch) * time.Minute), Status: 200, Items: items})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("built %d stories in %s", stories, time.Since(start).Round(time.Second))
+	// A common word and a rare one of the generated vocabulary.
+	common, rare := fixtures.Words(rand.New(rand.NewPCG(0, 0)), 1), "zzzznotaword"
+	for _, q := range []struct {
+		name  string
+		terms []string
+	}{
+		{"common-word", []string{common}},
+		{"two-words", []string{common, "москве"}},
+		{"cyrillic-lower-case", []string{"москве"}},
+		{"chinese-2-chars", []string{"南海"}},
+		{"phrase", []string{"переговоры в москве"}},
+		{"prefix", []string{"моск*"}},
+		{"no-match", []string{rare}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			var found int
+			for b.Loop() {
+				got, err := s.Stories(ctx, wirefeed.StoryQuery{Limit: 51, Terms: q.terms})
+				if err != nil {
+					b.Fatal(err)
+				}
+				found = len(got)
+			}
+			b.ReportMetric(float64(found), "stories")
+		})
+	}
+}

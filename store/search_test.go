@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/wirefeed/wirefeed"
+)
+
+// searchTitles returns the titles of the stories matching terms.
+func searchTitles(t *testing.T, s *Store, terms ...string) []string {
+	t.Helper()
+	got, err := s.Stories(context.Background(), wirefeed.StoryQuery{Terms: terms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return titles(got)
+}
+
+// TestSearchIndexFollowsItems checks that the search index changes in the
+// transactions that change items: an updated text is found by its new
+// words only, and pruned items are found no more.
+func TestSearchIndexFollowsItems(t *testing.T) {
+	s := openStoriesStore(t)
+	it := item("g1", "Talks in Вена", "Diplomats met in Vienna.", storiesT0)
+	record(t, s, "Agency", it)
+	if got := searchTitles(t, s, "вена"); !slices.Equal(got, []string{"Talks in Вена"}) {
+		t.Fatalf("before update: %q", got)
+	}
+	it.Text = "Diplomats met in Geneva instead."
+	it.Updated = it.Updated.Add(time.Hour)
+	record(t, s, "Agency", it)
+	if got := searchTitles(t, s, "vienna"); got != nil {
+		t.Errorf("old text still found after update: %q", got)
+	}
+	if got := searchTitles(t, s, "geneva"); !slices.Equal(got, []string{"Talks in Вена"}) {
+		t.Errorf("new text not found after update: %q", got)
+	}
+	if _, err := s.Prune(context.Background(), storiesT0.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchTitles(t, s, "geneva"); got != nil {
+		t.Errorf("pruned item still found: %q", got)
+	}
+	var rows int
+	if err := s.DB().QueryRow(`SELECT count(*) FROM items_search`).Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("search index holds %d rows after pruning every item (%v)", rows, err)
+	}
+}
+
+// TestSearchIndexBuiltForOlderDatabases opens a database whose index was
+// never built (as one migrated from before 0009 is) and finds its items.
+func TestSearchIndexBuiltForOlderDatabases(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	s, err := Open(context.Background(), path, Options{Matcher: urlMatcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(t, s, "Agency", item("g1", "Summit in Zürich", "Leaders met.", storiesT0))
+	for _, q := range []string{`DELETE FROM items_search`, `UPDATE meta SET value = 0 WHERE key = 'search_version'`} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := searchTitles(t, s, "zurich"); got != nil {
+		t.Fatalf("emptied index still finds %q", got)
+	}
+	s.Close()
+	s, err = Open(context.Background(), path, Options{Matcher: urlMatcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := searchTitles(t, s, "zurich"); !slices.Equal(got, []string{"Summit in Zürich"}) {
+		t.Errorf("after reopening: %q, want the item found", got)
+	}
+}
+
+// TestRecordCountsMergesByRule checks RecordResult.Merged and that each
+// member carries the rule that put it in its story.
+func TestRecordCountsMergesByRule(t *testing.T) {
+	s := openStoriesStore(t)
+	a := item("a1", "Summit", "Leaders met.", storiesT0)
+	b := item("b1", "Summit copy", "Leaders met, a copy.", storiesT0.Add(time.Minute))
+	b.URL = a.URL
+	record(t, s, "Agency", a)
+	res, err := s.Record(context.Background(), &wirefeed.Outcome{Feed: wirefeed.Feed{Name: "Paper", URL: "https://paper.example/feed"},
+		Attempted: storiesT0.Add(2 * time.Minute), Status: 200, Items: []wirefeed.Item{b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewItems != 1 || res.Merged["url"] != 1 || res.NewStories != 0 {
+		t.Errorf("RecordResult = %+v, want one new item merged by url", res)
+	}
+	got, err := s.Stories(context.Background(), wirefeed.StoryQuery{})
+	if err != nil || len(got) != 1 || len(got[0].Members) != 2 {
+		t.Fatalf("Stories = %+v, %v", got, err)
+	}
+	// urlMatcher gives "url" to every decision, the first one included.
+	if r := got[0].Members[1].Rule; r != "url" {
+		t.Errorf("second member's Rule = %q, want url", r)
+	}
+}
