@@ -30,8 +30,8 @@ var historyTables = []string{"items", "clusters", "item_signatures", "dedupe_sen
 
 // mayScan lists statements that read whole tables by design, and why.
 var mayScan = map[string]string{
-	qTotals:       "the status page's totals: one request at a time, not a cycle",
-	qFindItemGUID: "wirefeed explain looking an item up by GUID: a one-off command",
+	qTotals:                    "the status page's totals: one request at a time, not a cycle",
+	qFindItemGUID:              "wirefeed explain looking an item up by GUID: a one-off command",
 	`DELETE FROM items_search`: "rebuilding the search index when its normalisation changes: once per version",
 }
 
@@ -251,21 +251,21 @@ func fakeMillionStats(t *testing.T, st *Store) {
 		t.Fatal(err)
 	}
 	stats := map[string]string{
-		"items":                    "1000000",
-		"sqlite_autoindex_items_1": "1000000 5000 1",
-		"items_url":                "950000 1",
-		"items_body_hash":          "600000 1",
-		"items_cluster":            "1000000 2",
-		"items_first_seen_cluster": "1000000 3 1",
-		"clusters_first_seen":      "700000 2 1",
+		"items":                       "1000000",
+		"sqlite_autoindex_items_1":    "1000000 5000 1",
+		"items_url":                   "950000 1",
+		"items_body_hash":             "600000 1",
+		"items_cluster":               "1000000 2",
+		"items_first_seen_cluster":    "1000000 3 1",
+		"clusters_first_seen":         "700000 2 1",
 		"sqlite_autoindex_clusters_1": "700000 1",
-		"item_signatures":          "1000000 33000 1",
-		"dedupe_sentences":         "30000000 150000 2 1",
-		"dedupe_sentences_item":    "30000000 30",
-		"cluster_aliases":          "50000 1",
-		"cluster_aliases_target":   "50000 2",
-		"feeds":                    "200",
-		"sqlite_autoindex_feeds_1": "200 1",
+		"item_signatures":             "1000000 33000 1",
+		"dedupe_sentences":            "30000000 150000 2 1",
+		"dedupe_sentences_item":       "30000000 30",
+		"cluster_aliases":             "50000 1",
+		"cluster_aliases_target":      "50000 2",
+		"feeds":                       "200",
+		"sqlite_autoindex_feeds_1":    "200 1",
 	}
 	if _, err := st.db.ExecContext(ctx, `DELETE FROM sqlite_stat1`); err != nil {
 		t.Fatal(err)
