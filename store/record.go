@@ -49,6 +49,9 @@ func (s *Store) Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.Recor
 	if err := updateFeedState(ctx, tx, feedID, o); err != nil {
 		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
 	}
+	if err := tx.flushSearch(ctx); err != nil {
+		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: commit: %w", o.Feed.Name, err)
 	}
@@ -280,7 +283,8 @@ func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, s
 	if err := putSignature(ctx, tx, id, seen.Unix(), dec.Signature); err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
-	return id, indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, false)
+	tx.indexLater(id, it.Title, it.Summary, it.Text, false)
+	return id, nil
 }
 
 // updateItem stores what the source changed in a known item; pub and upd
@@ -294,7 +298,8 @@ func updateItem(ctx context.Context, tx *txn, id int64, it *wirefeed.Item, pub, 
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}
-	return indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, true)
+	tx.indexLater(id, it.Title, it.Summary, it.Text, true)
+	return nil
 }
 
 // jsonList is how the store keeps a list of strings: a JSON array, never

@@ -87,8 +87,9 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // bound to the transaction once, the first time it is used in it.
 type txn struct {
 	*sql.Tx
-	stmts *stmtCache
-	bound map[string]*sql.Stmt
+	stmts  *stmtCache
+	bound  map[string]*sql.Stmt
+	search []searchRow // see indexLater
 }
 
 // begin starts a transaction; write transactions take the write lock at

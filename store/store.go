@@ -99,7 +99,7 @@ func open(ctx context.Context, dbPath string, opts Options, upTo int) (*Store, e
 	// MB): the upper levels of the item indexes a new item is looked up
 	// in stay cached however long history grows.
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)",
-		"cache_size(-8192)", "temp_store(MEMORY)"} {
+		"cache_size(-8192)", "temp_store(MEMORY)", "mmap_size(268435456)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
