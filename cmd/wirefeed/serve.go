@@ -30,7 +30,8 @@ type app struct {
 
 // openApp creates the data directory, opens the database and wires the
 // fetch pipeline; observe, when not nil, sees every feed's result. The
-// caller closes it.
+// deduplicator's index is empty until loadIndex fills it, and nothing may
+// be fetched before. The caller closes the app.
 func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func(fetcher.Result)) (*app, error) {
 	if err := checkDataDir(cfg.DataDir); err != nil {
 		return nil, err
@@ -38,10 +39,6 @@ func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func
 	engine := dedupe.New(cfg.dedupeOptions(logger))
 	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: engine, Logger: logger})
 	if err != nil {
-		return nil, err
-	}
-	if err := engine.Rebuild(ctx, st); err != nil {
-		st.Close()
 		return nil, err
 	}
 	if _, err := st.SyncFeeds(ctx, cfg.DomainFeeds()); err != nil {
@@ -63,6 +60,12 @@ func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func
 	ro.Observe = observe
 	runner := fetcher.NewRunner(client, st, ro)
 	return &app{cfg: cfg, logger: logger, store: st, engine: engine, client: client, runner: runner}, nil
+}
+
+// loadIndex rebuilds the deduplicator's index from the signatures of the
+// window; a variable so that tests can hold start-up at this point.
+var loadIndex = func(ctx context.Context, a *app) error {
+	return a.engine.Rebuild(ctx, a.store)
 }
 
 func (a *app) Close() error {
@@ -185,14 +188,24 @@ func serveWith(ctx context.Context, cfg *Config, opts serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("server.listen: %w", err)
 	}
-	idx := a.engine.Stats()
 	logger.Info("wirefeed serving", slog.String("addr", ln.Addr().String()), slog.String("database", cfg.DBPath()),
-		slog.Int("feeds", len(cfg.Feeds)), slog.Int("dedupe_index_items", idx.Items), slog.String("version", versionString()))
+		slog.Int("feeds", len(cfg.Feeds)), slog.String("version", versionString()))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	if opts.ready != nil {
 		opts.ready <- ln.Addr().String()
 	}
+	// Requests are served while the deduplicator's index loads: the merged
+	// feed, the status page and /healthz read only the database, which is
+	// complete. Fetching needs the index, so the schedule starts after it.
+	if err := loadIndex(ctx, a); err != nil {
+		shutCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutCtx)
+		return err
+	}
+	idx := a.engine.Stats()
+	logger.Info("dedupe index loaded; fetching starts", slog.Int("items", idx.Items), slog.Int("bytes", idx.Bytes))
 	d.sched.Start()
 
 	for done := false; !done; {
