@@ -68,6 +68,9 @@ type Store struct {
 	matcher Matcher
 	logger  *slog.Logger
 	wmu     sync.Mutex // one writer at a time
+	genMu   sync.Mutex // guards the generation's own connection
+	genConn *sql.Conn
+	genStmt *sql.Stmt
 }
 
 // Options configures Open.
@@ -138,6 +141,13 @@ func (s *Store) Close() error {
 	defer s.wmu.Unlock()
 	_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	s.stmts.close()
+	s.genMu.Lock()
+	if s.genConn != nil {
+		s.genStmt.Close()
+		s.genConn.Close()
+		s.genConn, s.genStmt = nil, nil
+	}
+	s.genMu.Unlock()
 	return s.db.Close()
 }
 
@@ -197,10 +207,26 @@ func (s *Store) applyMigration(ctx context.Context, version int, name string) er
 
 // Generation returns a number that grows whenever anything a reader of the
 // merged feed could see has changed.
+// It is read on a connection of its own, so that it never waits for one
+// of the pool: every cached response of the merged feed asks for it, and
+// slow searches must not hold those up.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
+	s.genMu.Lock()
+	defer s.genMu.Unlock()
+	if s.genStmt == nil {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("store: generation: %w", err)
+		}
+		st, err := conn.PrepareContext(ctx, `SELECT value FROM meta WHERE key = 'generation'`)
+		if err != nil {
+			conn.Close()
+			return 0, fmt.Errorf("store: generation: %w", err)
+		}
+		s.genConn, s.genStmt = conn, st
+	}
 	var g int64
-	err := s.queryRow(ctx, `SELECT value FROM meta WHERE key = 'generation'`).Scan(&g)
-	if err != nil {
+	if err := s.genStmt.QueryRowContext(ctx).Scan(&g); err != nil {
 		return 0, fmt.Errorf("store: generation: %w", err)
 	}
 	return g, nil
