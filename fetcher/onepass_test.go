@@ -1,0 +1,69 @@
+package fetcher
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/wirefeed/wirefeed/internal/fixtures"
+)
+
+// TestSanitizeWithTextEqualsTheThreePasses checks the one-pass body
+// reading against what it replaces, SanitizeHTML then HTMLToText, on
+// hand-written edge cases, every body of the generated corpus and, when
+// ../shared is there, every document of the real corpus.
+func TestSanitizeWithTextEqualsTheThreePasses(t *testing.T) {
+	base, _ := url.Parse("https://news.example/world/story.html")
+	bodies := []string{
+		"", "  ", "plain text, no markup", "AT&amp;T &lt;b&gt; &#146;quoted&#148;",
+		`<P CLASS="x">Upper <A HREF="/rel">link</A></P><SCRIPT>alert(1)</SCRIPT>`,
+		`<p>one</p><p>two<br>three</p><img src="a.jpg"><a href="https://abs.example/">abs</a>`,
+		`<table><tr><td>cell</td></tr></table><style>p{}</style><iframe src="/x"></iframe>tail`,
+		`<p>unclosed <b>bold <i>both</p> text after`, `a < b and c > d`, "\u0092curly\u0093 <p>x</p>",
+	}
+	// The bodies as feeds carry them, before any cleaning.
+	raw := func(doc []byte) {
+		f, _, err := parseFeed(doc)
+		if err != nil {
+			return
+		}
+		for _, it := range f.Items {
+			bodies = append(bodies, it.Content, it.Description)
+		}
+	}
+	for _, f := range fixtures.GenerateCorpus(fixtures.CorpusOptions{Feeds: 10}).Feeds {
+		raw(f.Body)
+	}
+	if os.Getenv("WIREFEED_SHARED") != "" || dirExists(filepath.Join("..", "..", "shared", "corpus")) {
+		n := 0
+		_ = filepath.WalkDir(sharedCorpus(t), func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || n >= 800 {
+				return nil
+			}
+			if b, err := os.ReadFile(p); err == nil {
+				n++
+				if utf8Body, _, err := ToUTF8(b, ""); err == nil {
+					raw(utf8Body)
+				}
+			}
+			return nil
+		})
+	}
+	for _, b := range bodies {
+		for _, u := range []*url.URL{base, nil} {
+			wantHTML := SanitizeHTML(b, u)
+			wantText := HTMLToText(wantHTML)
+			gotHTML, gotText := sanitizeWithText(b, u)
+			if gotHTML != wantHTML || gotText != wantText {
+				t.Fatalf("sanitizeWithText(%.200q, %v)\n= %.200q, %.200q\nwant %.200q, %.200q", b, u, gotHTML, gotText, wantHTML, wantText)
+			}
+		}
+	}
+	t.Logf("%d bodies compared", len(bodies))
+}
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
