@@ -22,38 +22,86 @@ const maxErrorLen = 1000
 // state, every new or changed item with its story, and the stories'
 // representatives. Either all of it is stored or none of it.
 func (s *Store) Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.RecordResult, error) {
-	var res wirefeed.RecordResult
+	res, errs := s.RecordBatch(ctx, []*wirefeed.Outcome{o})
+	return res[0], errs[0]
+}
+
+// maxBatch bounds the outcomes RecordBatch stores in one transaction.
+const maxBatch = 32
+
+// RecordBatch stores several outcomes, in one transaction when all of them
+// can be stored: each feed is then as Record would leave it, and a reader
+// sees all of them or none. If any of them cannot be stored, the
+// transaction is rolled back and each outcome is recorded on its own, so a
+// failing feed costs only itself. It returns a result and an error for
+// each outcome, in order.
+//
+// Every transaction writes the search index and the WAL once, whatever it
+// holds: recording a cycle's feeds several at a time costs less than one at
+// a time.
+func (s *Store) RecordBatch(ctx context.Context, outs []*wirefeed.Outcome) ([]wirefeed.RecordResult, []error) {
+	res := make([]wirefeed.RecordResult, len(outs))
+	errs := make([]error, len(outs))
 	if s.matcher == nil {
-		return res, ErrNoMatcher
+		for i := range errs {
+			errs[i] = ErrNoMatcher
+		}
+		return res, errs
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-
-	tx, err := s.begin(ctx, nil)
-	if err != nil {
-		return res, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
-	}
-	defer tx.Rollback()
-
-	feedID, err := ensureFeed(ctx, tx, o.Feed)
-	if err != nil {
-		return res, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
-	}
-	var assigned []wirefeed.Assigned
-	if o.Err == nil && !o.NotModified && len(o.Items) > 0 {
-		assigned, res, err = s.recordItems(ctx, tx, feedID, o)
-		if err != nil {
-			return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+	for i := 0; i < len(outs); {
+		n := min(len(outs)-i, maxBatch)
+		if n > 1 {
+			if r, err := s.recordTx(ctx, outs[i:i+n]); err == nil {
+				copy(res[i:], r)
+				i += n
+				continue
+			}
+		}
+		// One at a time: an outcome that cannot be stored fails by
+		// itself.
+		for end := i + n; i < end; i++ {
+			r, err := s.recordTx(ctx, outs[i:i+1])
+			res[i], errs[i] = r[0], err
 		}
 	}
-	if err := updateFeedState(ctx, tx, feedID, o); err != nil {
-		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+	return res, errs
+}
+
+// recordTx stores outs in one transaction and tells the matcher what it
+// committed.
+func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wirefeed.RecordResult, error) {
+	res := make([]wirefeed.RecordResult, len(outs))
+	name := outs[0].Feed.Name
+	tx, err := s.begin(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("store: record %q: %w", name, err)
+	}
+	defer tx.Rollback()
+	var assigned []wirefeed.Assigned
+	for i, o := range outs {
+		name = o.Feed.Name
+		feedID, err := ensureFeed(ctx, tx, o.Feed)
+		if err != nil {
+			return res, fmt.Errorf("store: record %q: %w", name, err)
+		}
+		if o.Err == nil && !o.NotModified && len(o.Items) > 0 {
+			a, r, err := s.recordItems(ctx, tx, feedID, o)
+			if err != nil {
+				return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
+			}
+			assigned, res[i] = append(assigned, a...), r
+		}
+		if err := updateFeedState(ctx, tx, feedID, o); err != nil {
+			return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
+		}
 	}
 	if err := tx.flushSearch(ctx); err != nil {
-		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+		return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: commit: %w", o.Feed.Name, err)
+		return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: commit: %w", name, err)
 	}
 	if len(assigned) > 0 {
 		s.matcher.Committed(assigned)
