@@ -257,7 +257,36 @@ func foldParagraphs(s string) string {
 	b.Grow(len(s))
 	pendingSpace, pendingBreak := false, false
 	newlines := 0
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		// ASCII, nearly all of most bodies, byte by byte.
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			switch c {
+			case 0:
+			case '\n':
+				newlines++
+				if newlines >= 2 {
+					pendingBreak = true
+				}
+				pendingSpace = true
+			case ' ', '\t', '\v', '\f', '\r':
+				pendingSpace = true
+			default:
+				newlines = 0
+				if b.Len() > 0 {
+					if pendingBreak {
+						b.WriteString("\n\n")
+					} else if pendingSpace {
+						b.WriteByte(' ')
+					}
+				}
+				pendingSpace, pendingBreak = false, false
+				b.WriteByte(c)
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		if r == utf8.RuneError || r == 0 {
 			continue
 		}

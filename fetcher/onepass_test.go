@@ -1,7 +1,11 @@
 package fetcher
 
 import (
+	"math/rand/v2"
 	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 	"os"
 	"path/filepath"
 	"testing"
@@ -66,4 +70,59 @@ func TestSanitizeWithTextEqualsTheThreePasses(t *testing.T) {
 func dirExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+// foldParagraphsRef is foldParagraphs as it was before its ASCII fast
+// path: rune by rune.
+func foldParagraphsRef(s string) string {
+	var b strings.Builder
+	pendingSpace, pendingBreak := false, false
+	newlines := 0
+	for _, r := range s {
+		if r == utf8.RuneError || r == 0 {
+			continue
+		}
+		if r = fromC1(r); r < 0 {
+			continue
+		}
+		if r == '\n' {
+			newlines++
+			if newlines >= 2 {
+				pendingBreak = true
+			}
+			pendingSpace = true
+			continue
+		}
+		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
+			pendingSpace = true
+			continue
+		}
+		newlines = 0
+		if b.Len() > 0 {
+			if pendingBreak {
+				b.WriteString("\n\n")
+			} else if pendingSpace {
+				b.WriteByte(' ')
+			}
+		}
+		pendingSpace, pendingBreak = false, false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func TestFoldParagraphsFastPathAgrees(t *testing.T) {
+	pieces := []string{"a", "Bc", " ", "\t", "\n", "\r\n", "\n\n", "\x00", "\v\f", "\u00a0", "\u0085", "\u0092", "\u200b", "\ufeff",
+		"\u2003", "é", "中", "\xff", "\xe2\x80", "\ufffd", ".", "<"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := foldParagraphs(s), foldParagraphsRef(s); got != want {
+			t.Fatalf("foldParagraphs(%q) = %q, want %q", s, got, want)
+		}
+	}
 }
