@@ -3,12 +3,12 @@ package fetcher
 import (
 	"math/rand/v2"
 	"net/url"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wirefeed/wirefeed/internal/fixtures"
 )
