@@ -137,8 +137,6 @@ func (s *Store) ResolveCluster(ctx context.Context, id string) (string, error) {
 	return target, nil
 }
 
-// placeholders returns "?" and n-1 times ",?".
-func placeholders(n int) string { return "?" + strings.Repeat(",?", n-1) }
 
 // storedItems reads items with their story by row id.
 func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.StoredItem, error) {
