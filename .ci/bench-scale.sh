@@ -89,7 +89,7 @@ echo "--- 2. fetch: the corpus (200 feeds x 50 new items) into the history"
 pids+=($!)
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$FIX_PORT/c/outlet-000.xml" >/dev/null 2>&1 && break; sleep 0.1; done
 /usr/bin/time -f 'fetch: %U s user + %S s system CPU, %e s wall, peak RSS %M KB' \
-  "$work/wirefeed" fetch -config "$work/wirefeed.toml" 2>"$work/fetch.log" | tail -1
+  "$work/wirefeed" fetch --force -config "$work/wirefeed.toml" 2>"$work/fetch.log" | tail -1
 grep '^fetch:' "$work/fetch.log"
 
 echo "--- 3. serve: ?q= with a word no item has"
@@ -98,6 +98,6 @@ srv=$!
 pids+=("$srv")
 for _ in $(seq 6000); do curl -fsS "http://127.0.0.1:$WF_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.01; done
 for i in 1 2 3; do
-  curl -fsS -o /dev/null -w "?q=zqxnothing$i: %{http_code} in %{time_total} s\n" "http://127.0.0.1:$WF_PORT/feed.atom?q=zqxnothing$i"
+  curl -sS --max-time 30 -o /dev/null -w "?q=zqxnothing$i: %{http_code} in %{time_total} s\n" "http://127.0.0.1:$WF_PORT/feed.atom?q=zqxnothing$i"
 done
 echo "load: $(uptime)"
