@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 
 ITEMS=${ITEMS:-1000000}
 WINDOW=${WINDOW:-$((ITEMS / 10))}
+RECORDED=${RECORDED:-$((ITEMS / 5))} # through Record; the other old items are copies (historydb -recorded)
 CACHE=${WIREFEED_PERF_CACHE:-${TMPDIR:-/tmp}/wirefeed-perf}
 WF_PORT=${WF_PORT:-18490}
 FIX_PORT=${FIX_PORT:-18491}
@@ -38,7 +39,7 @@ echo "load: $(uptime)"
 go build -o "$work/wirefeed" ./cmd/wirefeed
 go build -o "$work/historydb" ./internal/perf/historydb
 go build -o "$work/fixtureserver" ./internal/fixtures/fixtureserver
-db=$("$work/historydb" -items "$ITEMS" -window "$WINDOW" -cache "$CACHE")
+db=$("$work/historydb" -items "$ITEMS" -window "$WINDOW" -recorded "$RECORDED" -cache "$CACHE")
 mkdir -p "$work/data"
 cp "$db" "$work/data/wirefeed.db"
 echo "history: $ITEMS items, $WINDOW in the window, $(( $(stat -c %s "$db") / 1048576 )) MB ($db)"

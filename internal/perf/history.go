@@ -41,6 +41,13 @@ type HistoryOptions struct {
 	// ("Outlet 000"...), so a corpus fetched later lands in the same
 	// feeds; default 200.
 	Feeds int
+	// Recorded is how many items are stored through Store.Record, the
+	// window's and the oldest; the other old items are copies of the
+	// recorded old ones made in SQL (rows, stories, signatures and
+	// sentence counts; no search index rows, which cannot be copied from
+	// a contentless index), so that a million items take minutes to
+	// build rather than an hour. Default (0): all of them are recorded.
+	Recorded int
 	// Now is the time the history ends; default time.Now().
 	Now    time.Time
 	Logger *slog.Logger // progress; default discards
@@ -62,6 +69,9 @@ func (o HistoryOptions) withDefaults() HistoryOptions {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Recorded <= o.Window || o.Recorded > o.Items {
+		o.Recorded = o.Items
 	}
 	return o
 }
@@ -106,10 +116,10 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 		return fmt.Errorf("history: %w", err)
 	}
 	g := newArticleGen(o.Now)
-	old := o.Items - o.Window
-	for first, batch := 0, 0; first < o.Items; batch++ {
+	old := o.Recorded - o.Window // old items recorded; the rest are copied below
+	for first, batch := 0, 0; first < o.Recorded; batch++ {
 		// Batches never straddle the window's edge.
-		n := min(historyBatch, o.Items-first)
+		n := min(historyBatch, o.Recorded-first)
 		if first < old {
 			n = min(n, old-first)
 		}
@@ -138,11 +148,55 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 		}
 		first += n
 	}
+	if err := copyOld(ctx, st, old, o.Items-o.Recorded); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
 	if err := st.Checkpoint(ctx); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
 	o.Logger.Info("history built", slog.String("path", path), slog.Int("items", o.Items), slog.Int("window", o.Window),
 		slog.Duration("took", time.Since(start)))
+	return nil
+}
+
+// copyOld adds n copies of the first recorded old items (ids 1 to old) in
+// SQL: each copy a story of its own, with its item's body, dates,
+// signature and sentence counts, and a GUID, URL and body hash of its own.
+// It writes the store's tables directly and so follows its schema.
+func copyOld(ctx context.Context, st *store.Store, old, n int) error {
+	db := st.DB()
+	for round := 1; n > 0; round++ {
+		k := min(n, old)
+		var maxID int64
+		if err := db.QueryRowContext(ctx, `SELECT max(id) FROM items`).Scan(&maxID); err != nil {
+			return err
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		suffix := fmt.Sprintf("#c%d", round)
+		for _, q := range []string{
+			`INSERT INTO clusters (id, first_seen, published, updated, rep_item_id)
+			 SELECT c.id || ?1, c.first_seen, c.published, c.updated, i.id + ?2 FROM items i JOIN clusters c ON c.id = i.cluster_id WHERE i.id <= ?3`,
+			`INSERT INTO items (id, feed_id, guid, source_guid, url, title, body, summary, text, content_html, published, updated, first_seen,
+			                    authors, categories, body_hash, cluster_id, near_words, match_reason)
+			 SELECT id + ?2, feed_id, guid || ?1, source_guid, url || ?1, title, body, summary, text, content_html, published, updated, first_seen,
+			        authors, categories, body_hash + ?4, cluster_id || ?1, near_words, match_reason FROM items WHERE id <= ?3`,
+			`INSERT INTO item_signatures (day, item_id, first_seen, signature)
+			 SELECT day, item_id + ?2, first_seen, signature FROM item_signatures WHERE item_id <= ?3`,
+			`INSERT INTO dedupe_sentences (feed_id, hash, item_id) SELECT feed_id, hash, item_id + ?2 FROM dedupe_sentences WHERE item_id <= ?3`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, suffix, maxID, k, round*7919); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("copying old items: %w", err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		n -= k
+	}
 	return nil
 }
 
@@ -156,7 +210,7 @@ func CachedHistory(ctx context.Context, dir string, o HistoryOptions) (string, e
 	if err != nil {
 		return "", err
 	}
-	name := fmt.Sprintf("history-%d-%d-%d-%s-%s.db", o.Items, o.Window, o.Feeds, o.Now.UTC().Format("20060102"), schema)
+	name := fmt.Sprintf("history-%d-%d-%d-%d-%s-%s.db", o.Items, o.Window, o.Recorded, o.Feeds, o.Now.UTC().Format("20060102"), schema)
 	path := filepath.Join(dir, name)
 	if _, err := os.Stat(path); err == nil {
 		return path, nil

@@ -51,7 +51,9 @@ func historyOptions() HistoryOptions {
 	if v, err := strconv.Atoi(os.Getenv("WIREFEED_HISTORY_ITEMS")); err == nil && v > 0 {
 		n = v
 	}
-	return HistoryOptions{Items: n, Window: n / 10}
+	// The window's items and as many old ones are recorded; the other old
+	// items are copies of those (see HistoryOptions.Recorded).
+	return HistoryOptions{Items: n, Window: n / 10, Recorded: n / 5}
 }
 
 // searchOptions is the history of the search benchmark: every item in the
