@@ -75,13 +75,14 @@ for _ in $(seq 6000); do
 done
 loaded=""
 for _ in $(seq 6000); do
-  if grep -q 'dedupe index rebuilt' "$work/serve.log"; then loaded=$(date +%s.%N); break; fi
+  if grep -q 'index loaded' "$work/serve.log"; then loaded=$(date +%s.%N); break; fi
   sleep 0.01
 done
 sleep 2
 printf 'serve: /healthz after %.2f s, index loaded after %.2f s, peak RSS %s MB\n' \
   "$(echo "$healthy - $start" | bc)" "$(echo "$loaded - $start" | bc)" "$(rss_of "$srv")"
-grep -E 'index rebuilt|index loaded' "$work/serve.log" | head -3
+grep -E 'index rebuilt|index loaded|rebuilt' "$work/serve.log" | head -3 || true
+echo "serve log:"; head -5 "$work/serve.log"
 kill "$srv"; wait "$srv" 2>/dev/null || true
 pids=()
 
