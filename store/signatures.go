@@ -137,7 +137,6 @@ func (s *Store) ResolveCluster(ctx context.Context, id string) (string, error) {
 	return target, nil
 }
 
-
 // storedItems reads items with their story by row id.
 func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.StoredItem, error) {
 	var out []wirefeed.StoredItem
