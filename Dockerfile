@@ -26,6 +26,8 @@ COPY dist/wirefeed /wirefeed
 USER 65534:65534
 VOLUME ["/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["/wirefeed", "healthcheck", "-url", "http://127.0.0.1:8080/healthz"]
+# /readyz: a write to the database commits and fetch cycles run (/healthz
+# would stay 200 with the disk full).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["/wirefeed", "healthcheck", "-url", "http://127.0.0.1:8080/readyz"]
 ENTRYPOINT ["/wirefeed"]
 CMD ["serve", "-config", "/etc/wirefeed/config.toml", "-data-dir", "/data", "-listen", "0.0.0.0:8080"]

@@ -130,12 +130,13 @@ type Decision struct {
 	// is always the oldest of them, so a story a reader has already seen
 	// keeps its id.
 	Merge []string
-	// Sentences are hashes of the body's sentences, recorded for the item's
-	// feed so that sentences recurring across many items of one feed can
-	// be learned as that feed's boilerplate.
+	// Sentences are hashes of the body's sentences (and of the tails of
+	// its title, " - Reuters"), recorded for the item's feed so that those
+	// recurring across many items of one feed can be learned as that
+	// feed's boilerplate (and source suffixes).
 	Sentences []int64
-	// Learned are sentence hashes that this item makes boilerplate for its
-	// feed. The store keeps them for good.
+	// Learned are hashes of Sentences that this item makes boilerplate (or
+	// a source suffix) for its feed. The store keeps them for good.
 	Learned []int64
 }
 

@@ -362,3 +362,24 @@ func BenchmarkRecord(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perFetch), "ns/item")
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N*perFetch), "cpu-ns/item")
 }
+
+// BenchmarkPrepareScripts measures normalising and signing one item in each
+// script of the multilingual evaluation set: its base stories, as their
+// agencies filed them.
+func BenchmarkPrepareScripts(b *testing.B) {
+	for _, l := range readIntl(b) {
+		b.Run(l.code, func(b *testing.B) {
+			e := New(Options{})
+			var items [][2]string
+			for _, s := range l.stories {
+				items = append(items, [2]string{s.get("title"), text(wire(s.body, s.get("dateline"), "")...)})
+			}
+			cpu0 := cpuTime()
+			for i := 0; b.Loop(); i++ {
+				it := items[i%len(items)]
+				e.prepare("feed", it[0], it[1])
+			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wirefeed/wirefeed"
@@ -30,12 +31,53 @@ type link struct {
 // strong reports whether an overlap makes two bodies the same copy: they
 // share most of their shingles (Jaccard) or one holds most of the other
 // (containment), and they open alike (the lede rule), which a shared footer,
-// quote or "See also" line does not make them do.
+// quote or "See also" line does not make them do; and beyond the opening
+// they share, the shorter has a good part of the rest in common with the
+// longer (the rest rule), which two live blogs or two editions of a column
+// that open with the same paragraph do not: they share next to nothing
+// after it.
 func (e *Engine) strong(o overlap) bool {
-	if o.Shared < minShared || o.Lede < minLede {
+	if o.Shared < minShared || o.Lede < minLede || !o.restAlike() {
 		return false
 	}
 	return o.Jaccard >= e.opt.Jaccard || o.Containment >= e.opt.Containment
+}
+
+// restAlike reports whether the rest rule holds: the shorter body has too
+// little beyond the opening the two share to tell (a summary of it), or
+// shares at least restMin of it (a copy that inserted a sentence after the
+// opening shares less than all, a live blog next to nothing).
+func (o overlap) restAlike() bool {
+	return o.RestN < restMinShingles || float64(o.RestShared) >= restMin*float64(o.RestN)
+}
+
+// contradicts reports whether two bodies look like different stories that
+// open alike: the same opening, then different text. Two copies of one
+// article cut or edited differently (one dropped a sentence that the other
+// kept) look like that too, but then a fuller copy holds them both; two
+// live blogs or two editions of a column have none. So a contradiction
+// stands unless a third body covers both (see resolved): an item never
+// joins a story that has a member its body contradicts, and two stories
+// whose members contradict each other never merge, whatever short item
+// fits both.
+func (o overlap) contradicts() bool {
+	return o.Opening > 0 && o.Lede >= minLede && !o.restAlike()
+}
+
+// covers reports whether body c holds body x: x is not longer, and they
+// are the same copy.
+func (e *Engine) covers(c, x *prepared) bool {
+	return len(x.body.set) <= len(c.body.set) && e.strong(compare(x.body, c.body))
+}
+
+// resolved reports whether one of cs covers both x and y.
+func (e *Engine) resolved(x, y *prepared, cs []*prepared) bool {
+	for _, c := range cs {
+		if c != x && c != y && e.covers(c, x) && e.covers(c, y) {
+			return true
+		}
+	}
+	return false
 }
 
 // loose reports whether an overlap is enough for a member to stay with a
@@ -45,23 +87,47 @@ func (e *Engine) loose(o overlap) bool {
 }
 
 // titleMatch reports whether a title is strong evidence that two items are
-// the same story: near-identical titles of five words or more, from
-// different feeds, published within the title window; identical titles when
-// neither item has a body.
-func (e *Engine) titleMatch(feed string, published time.Time, p *prepared, it wirefeed.StoredItem) (float64, bool) {
-	if it.Feed == feed || countWords(p.title, titleMinWords) < titleMinWords {
-		return 0, false
+// the same story: titles of titleMinWords words or more, similar at
+// TitleSimilarity or more once slugs and source suffixes are removed
+// (title.go), published within the title window, from different feeds or
+// from one aggregator pool naming different sources, and, when neither
+// has a body, with the same numbers. q is the stored item's prepared
+// title. It returns the similarity and, when the rule fails, why.
+func (e *Engine) titleMatch(feed string, published time.Time, p *prepared, it wirefeed.StoredItem, q *prepared) (float64, string) {
+	sim := titleSimilarity(p.titleGrams(), q.titleGrams())
+	switch {
+	case countUnits(p.title, titleMinWords*unitsPerWord) < titleMinWords*unitsPerWord:
+		return sim, fmt.Sprintf("title shorter than %d words", titleMinWords)
+	case it.Feed == feed && (p.source == "" || q.source == ""):
+		return sim, "same feed, and the titles name no learned source"
+	case it.Feed == feed && p.source == q.source:
+		return sim, "same feed and the same source"
 	}
-	key := titleKey(it.Title)
-	sim := titleSimilarity(p.grams, titleGrams(key))
-	gap := published.Sub(it.Published).Abs()
-	if gap > e.opt.TitleWindow {
-		return sim, false
+	if gap := published.Sub(it.Published).Abs(); gap > e.opt.TitleWindow {
+		return sim, fmt.Sprintf("published %s apart (> %s)", short(gap), short(e.opt.TitleWindow))
 	}
-	if p.words == 0 && it.Words == 0 {
-		return sim, key == p.title
+	if sim < e.opt.TitleSimilarity {
+		return sim, fmt.Sprintf("title similarity %.3f < %.2f", sim, e.opt.TitleSimilarity)
 	}
-	return sim, sim >= e.opt.TitleSimilarity
+	if p.words == 0 && it.Words == 0 && !slices.Equal(numbersOf(p.title), numbersOf(q.title)) {
+		// "Key events, day 912" and "day 913": with no body on either
+		// side, a title is all the evidence, and its numbers are what a
+		// recurring headline changes.
+		return sim, "both title-only, and their titles carry different numbers"
+	}
+	return sim, ""
+}
+
+// numbersOf returns the numbers of a title key, sorted.
+func numbersOf(key string) []string {
+	var out []string
+	for _, w := range strings.Fields(key) {
+		if w[0] >= '0' && w[0] <= '9' {
+			out = append(out, w)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // candidates returns the indexed and pending items that share bands with
@@ -108,6 +174,12 @@ func sharedBands(a, b []uint32, rows int) int {
 	return n
 }
 
+// A body link's score is its containment, plus half its Jaccard
+// similarity, plus titleBonus times the titles' similarity: between two
+// stories that a short item fits alike (a summary of an opening they
+// share), the one whose titles match its own wins, however long each is.
+const titleBonus = 0.5
+
 // near applies the near-duplicate and title rules.
 func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate, p *prepared) (verdict, error) {
 	hits, err := e.candidates(ctx, l, c.Seen, p)
@@ -133,7 +205,22 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 	}
 
 	cache := map[int64]*prepared{}
+	titles := map[int64]*prepared{}
+	titleOf := func(it wirefeed.StoredItem) *prepared {
+		q := titles[it.ID]
+		if q == nil {
+			q = cache[it.ID] // prepared with its body
+		}
+		if q == nil {
+			q = &prepared{}
+			e.prepareTitle(q, it.Feed, it.Title)
+			titles[it.ID] = q
+		}
+		return q
+	}
 	bodyLinks := map[string]*link{}
+	contradicted := map[string][]*prepared{} // per story, the members p's body contradicts
+	members := map[string][]*prepared{}      // per story, the bodied members compared
 	for _, h := range bodyCands {
 		it, ok := items[h.id]
 		if !ok {
@@ -143,11 +230,16 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 		if q.words == 0 {
 			continue
 		}
+		members[it.ClusterID] = append(members[it.ClusterID], q)
 		o := compare(p.body, q.body)
+		if o.contradicts() {
+			contradicted[it.ClusterID] = append(contradicted[it.ClusterID], q)
+			continue
+		}
 		if !e.strong(o) {
 			continue
 		}
-		lk := &link{member: it, score: o.Jaccard + o.Containment, overlap: o}
+		lk := &link{member: it, score: o.Containment + o.Jaccard/2 + titleBonus*titleSimilarity(p.titleGrams(), titleOf(it).titleGrams()), overlap: o}
 		if old := bodyLinks[it.ClusterID]; old == nil || lk.score > old.score {
 			bodyLinks[it.ClusterID] = lk
 		}
@@ -158,8 +250,8 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 		if !ok {
 			continue
 		}
-		sim, ok := e.titleMatch(c.Feed, c.Item.Published, p, it)
-		if !ok {
+		sim, why := e.titleMatch(c.Feed, c.Item.Published, p, it, titleOf(it))
+		if why != "" {
 			continue
 		}
 		score := sim
@@ -181,17 +273,36 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 		if root == nil {
 			continue // the story has no body yet
 		}
-		if !e.loose(compare(p.body, root.body)) {
+		o := compare(p.body, root.body)
+		if !e.loose(o) {
 			delete(bodyLinks, cl)
 			continue
 		}
+		if !slices.Contains(members[cl], root) {
+			members[cl] = append(members[cl], root)
+			if o.contradicts() {
+				contradicted[cl] = append(contradicted[cl], root)
+			}
+		}
 		lk.root = root
+	}
+	// A story with a member that p contradicts, unless another member
+	// holds them both, is another story.
+	vetoed := map[string]bool{}
+	for cl, ms := range contradicted {
+		for _, m := range ms {
+			if !e.resolved(p, m, members[cl]) {
+				vetoed[cl] = true
+				delete(bodyLinks, cl)
+				break
+			}
+		}
 	}
 	// A title link from an item with a body may only reach a story that
 	// has no body: where bodies exist, bodies decide.
 	if p.words > 0 {
 		for cl := range titleLinks {
-			if bodyLinks[cl] != nil {
+			if bodyLinks[cl] != nil || vetoed[cl] {
 				delete(titleLinks, cl)
 				continue
 			}
@@ -218,14 +329,18 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 		return v, nil // a title-only item joins; it never merges stories
 	}
 	// Merges: other stories this item matches strongly, whose roots are
-	// loosely alike with the best one's, and stories with no body that its
-	// title matches.
+	// the same copy as the best one's and whose members do not contradict
+	// the best story's (unless a body among them and the item holds both),
+	// and stories with no body that its title matches.
 	group := []*link{best}
 	for cl, lk := range bodyLinks {
 		if cl == best.member.ClusterID {
 			continue
 		}
-		if best.root != nil && lk.root != nil && !e.loose(compare(best.root.body, lk.root.body)) {
+		if best.root != nil && lk.root != nil && !e.strong(compare(best.root.body, lk.root.body)) {
+			continue
+		}
+		if e.storiesContradict(p, members[best.member.ClusterID], members[cl]) {
 			continue
 		}
 		group = append(group, lk)
@@ -250,6 +365,20 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 	}
 	v.reason = reason + "+merge"
 	return v, nil
+}
+
+// storiesContradict reports whether a body of xs contradicts a body of ys
+// and no other body among them, or p, holds both.
+func (e *Engine) storiesContradict(p *prepared, xs, ys []*prepared) bool {
+	all := append(append([]*prepared{p}, xs...), ys...)
+	for _, x := range xs {
+		for _, y := range ys {
+			if x != y && compare(x.body, y.body).contradicts() && !e.resolved(x, y, all) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // bestLink returns the link with the highest score; ties go to the older

@@ -8,13 +8,18 @@
 //
 // How an item is compared:
 //
-//   - Its body is normalised (normalize.go, furniture.go): markup and
-//     entities, the repeated headline, known site furniture, a leading
-//     dateline and byline, agency credits and URLs are removed, and so is
-//     every sentence learned as the feed's boilerplate (one that recurs in
-//     BoilerplateStories or more of the feed's items). What is left, cut
-//     into word 5-shingles, is what is compared. A body of fewer than
-//     minBodyWords words makes the item title-only.
+//   - Its body is normalised (normalize.go, extract.go, furniture.go,
+//     script.go): markup and entities are removed; when the body is a
+//     whole web page, the article is taken out of it; the repeated
+//     headline, known site furniture in many languages, photo captions, a
+//     leading dateline and byline, agency credits and URLs are removed, and
+//     so is every sentence learned as the feed's boilerplate (one that
+//     recurs in BoilerplateStories or more of the feed's items). What is
+//     left is folded (case, accents, the letter variants copy desks change)
+//     and cut into tokens: words, or character bigrams in scripts without
+//     spaces. Its token 5-shingles are what is compared. A body of fewer
+//     than minBodyWords words (counted per script) makes the item
+//     title-only.
 //   - MinHash signatures of the body, of its lede (first 20 words) and of
 //     the title find candidates in an in-memory LSH index of the items first
 //     seen within the window (minhash.go, index.go).
@@ -22,40 +27,56 @@
 //     candidate's text read from the store: the same copy has Jaccard
 //     similarity ≥ Jaccard, or the shorter body is contained in the longer
 //     one (containment ≥ Containment), and either way the two open alike
-//     (the lede rule: one's first 20 words are among the other's first 60).
-//     That is how a summary or a cut copy joins its article while a shared
-//     quote, a "See also" line or a common footer does not.
+//     (the lede rule: the shorter one's first 20 words are in the longer
+//     one's first part), and beyond an opening they share, the shorter has
+//     a good part of the rest in common with the longer (the rest rule).
+//     That is
+//     how a summary or a cut copy joins its article while a shared quote, a
+//     "See also" line, a common footer or the shared opening of two live
+//     blogs does not.
 //
 // Clustering is online and never chains weak links. An item joins the
-// story of its best verified match, and only if it is also loosely similar
-// (at half the thresholds) to that story's root, its earliest member with a
-// body; so a digest that quotes two stories cannot pull the second into the
-// first. An item that verifies strongly against several stories merges
-// those whose roots are loosely like the root of its best match (and the
-// stories made only of title-only items that its title matches): the oldest
-// story keeps its id and the others become aliases of it (the store moves
-// their members), so a story a reader has already seen never comes back
-// under a new id, and the merged feed shows it once.
+// story of its best verified match (between stories that a short item fits
+// alike, the one whose titles match its own), and only if it is also
+// loosely similar (at half the thresholds) to that story's root, its
+// earliest member with a body, so a digest that quotes two stories cannot
+// pull the second into the first; and only if its body contradicts no
+// member (they open alike, then differ) unless a fuller copy in the story
+// holds both, so a summary of a shared opening cannot glue two live blogs.
+// An item that verifies strongly against several stories merges those
+// whose roots are the same copy as the root of its best match and whose
+// members do not contradict each other (and the stories made only of
+// title-only items that its title matches): the oldest story keeps its id
+// and the others become aliases of it (the store moves their members), so
+// a story a reader has already seen never comes back under a new id, and
+// the merged feed shows it once.
 //
 // A title-only item joins a story only on strong evidence: a near-identical
-// title (trigram similarity ≥ TitleSimilarity after site names and wire
-// slugs are removed, at least five words) from another feed, published
-// within TitleWindow of it, on a member that has a body; or the same title
-// exactly when both are title-only. Otherwise it stays alone. The rule is
-// symmetric: an item with a body whose body matches nothing may join a story
-// made only of title-only items on the same evidence. Independent reports of
-// one event have titles too close (0.58-0.87) for titles to decide more.
+// title (trigram similarity ≥ TitleSimilarity once wire slugs and the site's
+// or source's name are removed, at least five words counted per script;
+// title.go), published within TitleWindow of a member of that story, from
+// another feed, or from the same aggregator pool naming another source
+// (each feed learns its recurring title suffixes like boilerplate).
+// Otherwise it stays alone. The rule is symmetric: an item with a body whose
+// body matches nothing may join a story made only of title-only items on
+// the same evidence. Independent reports of one event have titles too close
+// (0.58-0.87) for titles to decide more.
 //
 // What is kept where. The in-memory index holds, for each item first seen
 // within the window, its row id, a flags byte and its band keys in a day
 // bucket (about 360 bytes per item on average, at most about 570); texts stay in the store, and
 // verification reads the candidates it needs through the Lookup of the
 // recording transaction. The store keeps each item's signature, the words
-// its cleaned body had (0: title-only), the sentence hashes of each feed's
-// items (deleted with their items) and the learned boilerplate (kept for
-// good). Rebuild loads the signatures of the window and the learned
-// boilerplate at start, without recomputing anything from text, so
-// decisions after a restart equal decisions without one. A signature is
+// its cleaned body had (0: title-only), the sentence and title-suffix
+// hashes of each feed's items (deleted with their items) and the learned
+// boilerplate and source suffixes (kept for good, as one set of hashes).
+// Rebuild loads the signatures of the window and the learned boilerplate at
+// start, without recomputing anything from text, so decisions after a
+// restart equal decisions without one. Items stored by an earlier version
+// keep the signatures its normalisation made (the same for ASCII text; for
+// text with accents or in scripts without spaces they find fewer
+// candidates until they leave the window); verification always reads their
+// text again, so no decision rests on a stale signature. A signature is
 // made when an item is first stored and made again when the item is
 // updated (same feed and GUID; see Resign): the update keeps its story, and
 // its old index entry is retired.
@@ -245,25 +266,27 @@ func New(opts Options) *Engine {
 	return e
 }
 
-// bodyHash is the identity hash of a body: it hashes the words left after
+// bodyHash is the identity hash of a body: it hashes the tokens left after
 // cleaning (furniture and the feed's learned boilerplate removed), so the
 // same copy in different furniture has the same hash. 0 means the body is
-// too short to identify a story ("no hash" in storage).
-func (e *Engine) bodyHash(words []uint64) int64 {
-	if len(words) < e.opt.MinBodyWords {
+// too short (in words) to identify a story ("no hash" in storage).
+func (e *Engine) bodyHash(c *cleaned, words int) int64 {
+	if words < e.opt.MinBodyWords {
 		return 0
 	}
-	return int64(sequenceHash(words))
+	return int64(sequenceHash(c.words))
 }
 
 // prepared is an item ready for comparison.
 type prepared struct {
 	body     shingled
 	bodyHash int64    // identity hash of the cleaned body (see bodyHash)
-	words    int      // cleaned body words; 0 when title-only
+	words    int      // cleaned body length in words (see script.go); 0 when title-only
 	fresh    []uint64 // sentence hashes for boilerplate learning
-	title    string   // titleKey of the title
-	grams    []uint64 // title trigrams
+	tails    []uint64 // title tail hashes for source suffix learning
+	title    string   // the title as compared (see title.go)
+	source   string   // the learned source suffixes its title names
+	grams    []uint64 // title trigrams; see titleGrams
 	sig      signature
 }
 
@@ -276,41 +299,60 @@ func bodyText(text, summary string) string {
 	return summary
 }
 
-// prepare normalises and signs an item of feed. Sentences learned for the
-// feed, committed or in this transaction, are left out.
+// prepare normalises and signs an item of feed. Sentences and title tails
+// learned for the feed, committed or in this transaction, are left out.
 func (e *Engine) prepare(feed, title, text string) prepared {
-	p, words := e.shingleBody(feed, title, text)
-	p.title = titleKey(title)
-	p.grams = titleGrams(p.title)
-	if p.grams != nil {
+	p, c := e.shingleBody(feed, title, text, nil)
+	if g := p.titleGrams(); g != nil {
 		p.sig.title = make([]uint32, titleHashes)
-		minhash(p.sig.title, p.grams)
+		minhash(p.sig.title, g)
 	}
 	if p.words == 0 {
 		return p
 	}
-	p.bodyHash = e.bodyHash(words)
+	p.bodyHash = e.bodyHash(&c, p.words)
 	p.sig.body = make([]uint32, bodyHashes)
 	p.sig.lede = make([]uint32, ledeHashes)
 	minhashBody(p.sig.body, p.body.set)
-	minhash(p.sig.lede, p.body.prefixSet(ledeWords))
+	minhash(p.sig.lede, p.body.ledeSet())
 	return p
 }
 
-// shingleBody cleans and shingles a body, without signing it: all that
-// verification needs. It also returns the cleaned words.
-func (e *Engine) shingleBody(feed, title, text string) (prepared, []uint64) {
-	c := cleanBody(text, title, func(h uint64) bool {
-		return e.learned.has(feed, h) || e.tx.learned.has(feed, h)
-	})
-	var p prepared
-	if len(c.words) < minBodyWords {
-		return p, c.words
+// prepareTitle fills in what the title rule compares (its trigrams when
+// first asked for: see titleGrams).
+func (e *Engine) prepareTitle(p *prepared, feed, title string) {
+	ti := e.titleOf(feed, title)
+	p.title, p.source, p.tails = ti.key, ti.source, ti.tails
+	p.grams = nil
+}
+
+// titleGrams returns the trigrams of the prepared title, computed once:
+// most stored items prepared for verification are never compared by
+// title.
+func (p *prepared) titleGrams() []uint64 {
+	if p.grams == nil && p.title != "" {
+		p.grams = titleGrams(p.title)
 	}
-	p.words = len(c.words)
+	return p.grams
+}
+
+// shingleBody cleans and shingles a body and prepares the title, without
+// signing them: all that verification needs. It also returns the cleaned
+// body.
+func (e *Engine) shingleBody(feed, title, text string, trace *bodyTrace) (prepared, cleaned) {
+	var p prepared
+	e.prepareTitle(&p, feed, title)
+	c := cleanBodyKeyed(text, title, p.title, func(h uint64) bool {
+		return e.learned.has(feed, h) || e.tx.learned.has(feed, h)
+	}, trace)
+	words := wordsOf(c.bodyUnits())
+	if words < minBodyWords {
+		return p, c
+	}
+	p.words = words
 	p.fresh = c.fresh
-	p.body = shingle(c.words)
-	return p, c.words
+	p.body = shingle(c.words, c.units)
+	return p, c
 }
 
 // prepareStored prepares a stored item's body for verification, as its
@@ -319,7 +361,7 @@ func (e *Engine) prepareStored(it wirefeed.StoredItem, cache map[int64]*prepared
 	if p := cache[it.ID]; p != nil {
 		return p
 	}
-	p, _ := e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary))
+	p, _ := e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary), nil)
 	cache[it.ID] = &p
 	return &p
 }
@@ -334,11 +376,20 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 		e.tx = txState{lk: l, learned: learnedSet{}}
 	}
 	p := e.prepare(c.Feed, c.Item.Title, bodyText(c.Item.Text, c.Item.Summary))
-	dec := wirefeed.Decision{BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
+	dec := wirefeed.Decision{BodyHash: p.bodyHash, Words: p.words}
 	if err := e.identity(ctx, l, c, &dec); err != nil {
 		return dec, err
 	}
 	if dec.ClusterID == "" {
+		// An exact copy of a stored item (a feed that changes its GUIDs
+		// republishes its items this way) says nothing new about the
+		// feed's boilerplate; counting it would teach the feed its own
+		// stories. Anything else is counted before it is compared, so
+		// that the item that makes a title tail a learned source suffix
+		// is already compared without it.
+		if err := e.learn(ctx, l, c.Feed, c.Item.Title, &p, &dec); err != nil {
+			return dec, err
+		}
 		v, err := e.near(ctx, l, c, &p)
 		if err != nil {
 			return dec, err
@@ -348,15 +399,7 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 	if dec.ClusterID == "" {
 		dec.Reason = "new"
 	}
-	if dec.Reason != "url" && dec.Reason != "body" {
-		// An exact copy of a stored item (a feed that changes its GUIDs
-		// republishes its items this way) says nothing new about the
-		// feed's boilerplate; counting it would teach the feed its own
-		// stories.
-		if err := e.learn(ctx, l, c.Feed, &p, &dec); err != nil {
-			return dec, err
-		}
-	}
+	dec.Signature = p.sig.encode()
 	e.tx.items = append(e.tx.items, pendingItem{feed: c.Feed, guid: c.Item.GUID, sig: p.sig})
 	return dec, nil
 }
@@ -385,28 +428,46 @@ func (e *Engine) identity(ctx context.Context, l wirefeed.Lookup, c wirefeed.Can
 	return nil
 }
 
-// learn fills in the sentences a new item records for its feed, and those
-// that thereby become the feed's boilerplate: sentences now found in
-// BoilerplateStories of the feed's items. Items are counted whatever story
-// they join, so a footer that made a feed's items look alike is learned
-// all the same.
-func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed string, p *prepared, dec *wirefeed.Decision) error {
-	if len(p.fresh) == 0 {
+// learn fills in the sentences and title tails a new item records for its
+// feed, and those that thereby become the feed's boilerplate or source
+// suffixes: sentences now found in BoilerplateStories of the feed's items,
+// tails in sourceItems. Items are counted whatever story they join, so a
+// footer that made a feed's items look alike is learned all the same.
+func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed, title string, p *prepared, dec *wirefeed.Decision) error {
+	if len(p.fresh)+len(p.tails) == 0 {
 		return nil
 	}
-	hs := make([]int64, len(p.fresh))
-	for i, h := range p.fresh {
-		hs[i] = int64(h)
+	hs := make([]int64, 0, len(p.fresh)+len(p.tails))
+	for _, h := range p.fresh {
+		hs = append(hs, int64(h))
+	}
+	for _, h := range p.tails {
+		if !slices.Contains(hs, int64(h)) {
+			hs = append(hs, int64(h))
+		}
 	}
 	counts, err := l.SentenceCounts(ctx, feed, hs)
 	if err != nil {
 		return fmt.Errorf("dedupe: sentence counts: %w", err)
 	}
 	dec.Sentences = hs
-	for _, h := range hs {
-		if counts[h]+1 >= e.opt.BoilerplateStories {
+	tails := false
+	for i, h := range hs {
+		need := e.opt.BoilerplateStories
+		if i >= len(p.fresh) {
+			need = min(need, sourceItems)
+		}
+		if counts[h]+1 >= need {
 			dec.Learned = append(dec.Learned, h)
 			e.tx.learned.add(feed, uint64(h))
+			tails = tails || i >= len(p.fresh)
+		}
+	}
+	if tails { // the title loses a tail it has just taught its feed
+		old := p.title
+		e.prepareTitle(p, feed, title)
+		if g := p.titleGrams(); p.title != old && g != nil && p.sig.title != nil {
+			minhash(p.sig.title, g)
 		}
 	}
 	return nil
@@ -552,9 +613,10 @@ func (e *Engine) Representative(ms []wirefeed.Member) int {
 			words[i] = m.Words
 			continue
 		}
-		words[i] = len(cleanBody(bodyText(m.Text, m.Summary), m.Title, func(h uint64) bool {
+		c := cleanBody(bodyText(m.Text, m.Summary), m.Title, func(h uint64) bool {
 			return e.learned.has(m.FeedName, h)
-		}).words)
+		}, nil)
+		words[i] = wordsOf(c.bodyUnits())
 	}
 	best := 0
 	for i := 1; i < len(ms); i++ {

@@ -241,10 +241,18 @@ func TestCommonFooterDoesNotCollapseFeed(t *testing.T) {
 	}
 }
 
+// TestDecisionsAfterRestartEqualDecisionsWithout records both evaluation
+// sets with a restart at several points: the learned boilerplate and
+// source suffixes, the signatures (titles stripped of learned tails) and
+// the stories must come back from the store as they were, so that every
+// later decision is the same.
 func TestDecisionsAfterRestartEqualDecisionsWithout(t *testing.T) {
-	bs := batches(evalSet(t))
+	if raceEnabled {
+		t.Skip("decisions, not concurrency: seven recordings of the evaluation sets run without -race")
+	}
+	bs := batches(append(evalSet(t), intlSet(t)...))
 	want := runStore(t, bs, Options{}, -1)
-	for _, at := range []int{1, len(bs) / 3, len(bs) / 2, len(bs) - 1} {
+	for _, at := range []int{1, len(bs) / 5, len(bs) / 3, len(bs) / 2, 2 * len(bs) / 3, len(bs) - 1} {
 		t.Run(fmt.Sprint("restart after batch ", at), func(t *testing.T) {
 			got := runStore(t, bs, Options{}, at)
 			if !maps.Equal(got, want) {

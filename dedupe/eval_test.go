@@ -207,16 +207,31 @@ func measure(items []evalItem, got map[itemKey]string) metrics {
 	return m
 }
 
-// TestEvaluation records the evaluation set through the store and checks
-// pairwise precision and recall against the truth.
+// TestEvaluation records the evaluation sets through the store, in one run,
+// and checks pairwise precision and recall against the truth: overall, on
+// the original (English) set alone, and on the multilingual set per
+// language and per class of real-feed shape.
 func TestEvaluation(t *testing.T) {
-	items := evalSet(t)
-	checkEvalSetShape(t, items)
-	got := runStore(t, batches(items), Options{}, -1)
-	m := measure(items, got)
+	old := evalSet(t)
+	checkEvalSetShape(t, old)
+	intl := intlSet(t)
+	intlShape(t, intl)
+	items := append(slices.Clone(old), intl...)
+	st := recordAll(t, batches(items), Options{}, -1)
+	got := storedClusters(t, st)
+	for _, it := range items {
+		if got[itemKey{it.feed, it.item.GUID}] == "" {
+			// The store takes a new GUID with a body its feed already has
+			// for the same item reissued: one outlet, one copy per story.
+			t.Errorf("item %s not stored as an item of its own", describe(it))
+		}
+	}
 
-	t.Logf("evaluation: %d items, %d true pairs", len(items), m.tp+m.fn)
-	t.Logf("pairwise precision %.4f  recall %.4f  F1 %.4f  (tp %d, fp %d, fn %d)", m.precision(), m.recall(), m.f1(), m.tp, m.fp, m.fn)
+	all := measure(items, got)
+	t.Logf("evaluation: %d items, %d true pairs", len(items), all.tp+all.fn)
+	t.Logf("overall         precision %.4f  recall %.4f  F1 %.4f  (tp %d, fp %d, fn %d)", all.precision(), all.recall(), all.f1(), all.tp, all.fp, all.fn)
+	m := measure(old, got)
+	t.Logf("original set    precision %.4f  recall %.4f  F1 %.4f  (tp %d, fp %d, fn %d; %d items)", m.precision(), m.recall(), m.f1(), m.tp, m.fp, m.fn, len(old))
 	edits := append(slices.Clone(requiredEdits), editTitleOnly)
 	for _, e := range edits {
 		c, n := m.perEdit[e], m.copiesPerEdit[e]
@@ -226,27 +241,169 @@ func TestEvaluation(t *testing.T) {
 		t.Logf("  %-16s recall alone %.4f (%3d copies, %4d pairs)  combined %.4f (%3d copies, %4d pairs)",
 			e, c[0].rate(), n[0], c[0].total, c[1].rate(), n[1], c[1].total)
 	}
-	logMargins(t, items)
-	for i, s := range m.falsePos {
-		if i == 20 {
-			t.Logf("  ... %d more false positives", len(m.falsePos)-i)
+	logMargins(t, old)
+	mi := measure(intl, got)
+	t.Logf("multilingual    precision %.4f  recall %.4f  F1 %.4f  (tp %d, fp %d, fn %d; %d items)", mi.precision(), mi.recall(), mi.f1(), mi.tp, mi.fp, mi.fn, len(intl))
+	byLang := measureBy(intl, got, func(it evalItem) []string { return []string{it.lang} })
+	for _, l := range sortedKeys(byLang) {
+		g := byLang[l]
+		t.Logf("  language %-4s precision %.4f  recall %.4f  (tp %4d, fp %3d, fn %3d)", l, g.precision(), g.recall(), g.tp, g.fp, g.fn)
+		if r := g.recall(); r < 0.9 {
+			t.Errorf("language %s: recall %.4f, want at least 0.9", l, r)
+		}
+	}
+	byClass := measureBy(intl, got, func(it evalItem) []string { return []string{it.kind} })
+	for _, c := range intlClasses {
+		g := byClass[c]
+		t.Logf("  class %-9s precision %.4f  recall %.4f  (tp %4d, fp %3d, fn %3d)", c, g.precision(), g.recall(), g.tp, g.fp, g.fn)
+		if r := g.recall(); r < 0.9 {
+			t.Errorf("class %s: recall %.4f, want at least 0.9", c, r)
+		}
+	}
+	logTitleMargins(t, intl)
+	logRepresentatives(t, st, intl)
+	for i, s := range all.falsePos {
+		if i == 30 {
+			t.Logf("  ... %d more false positives", len(all.falsePos)-i)
 			break
 		}
 		t.Logf("  false positive: %s", s)
 	}
-	for i, s := range m.falseNeg {
-		if i == 30 {
-			t.Logf("  ... %d more false negatives", len(m.falseNeg)-i)
+	for i, s := range all.falseNeg {
+		if i == 40 {
+			t.Logf("  ... %d more false negatives", len(all.falseNeg)-i)
 			break
 		}
 		t.Logf("  false negative: %s", s)
 	}
-	if p := m.precision(); p < 0.99 {
-		t.Errorf("precision %.4f, want at least 0.99", p)
+	for name, m := range map[string]metrics{"overall": all, "original set": m} {
+		if p := m.precision(); p < 0.99 {
+			t.Errorf("%s: precision %.4f, want at least 0.99", name, p)
+		}
+		if r := m.recall(); r < 0.95 {
+			t.Errorf("%s: recall %.4f, want at least 0.95", name, r)
+		}
 	}
-	if r := m.recall(); r < 0.95 {
-		t.Errorf("recall %.4f, want at least 0.95", r)
+}
+
+// group counts the pairs of one language or class.
+type group struct{ tp, fp, fn int }
+
+func (g group) precision() float64 { return float64(g.tp) / float64(max(1, g.tp+g.fp)) }
+func (g group) recall() float64    { return float64(g.tp) / float64(max(1, g.tp+g.fn)) }
+
+// measureBy counts pairs per group: a pair belongs to every group either
+// of its items is in.
+func measureBy(items []evalItem, got map[itemKey]string, groups func(evalItem) []string) map[string]*group {
+	out := map[string]*group{}
+	cluster := make([]string, len(items))
+	for i, it := range items {
+		cluster[i] = got[itemKey{it.feed, it.item.GUID}]
 	}
+	for i := range items {
+		for j := i + 1; j < len(items); j++ {
+			same := items[i].label == items[j].label
+			pred := cluster[i] != "" && cluster[i] == cluster[j]
+			if !same && !pred {
+				continue
+			}
+			gs := groups(items[i])
+			for _, g := range groups(items[j]) {
+				if !slices.Contains(gs, g) {
+					gs = append(gs, g)
+				}
+			}
+			for _, g := range gs {
+				if out[g] == nil {
+					out[g] = &group{}
+				}
+				switch {
+				case same && pred:
+					out[g].tp++
+				case pred:
+					out[g].fp++
+				default:
+					out[g].fn++
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// logRepresentatives logs the stories of the multilingual set that carry
+// the agency's original but are represented by another copy, with the
+// words each counts: the fullest clean text represents a story, so a copy
+// wins only on words the cleaning left in it (a dateline form it does not
+// know), never on furniture (TestForeignFurnitureNeverWins).
+func logRepresentatives(t *testing.T, st *store.Store, items []evalItem) {
+	stories, err := st.Stories(context.Background(), wirefeed.StoryQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := map[itemKey]string{}
+	for _, it := range items {
+		kind[itemKey{it.feed, it.item.GUID}] = it.kind
+	}
+	n, other := 0, 0
+	for _, s := range stories {
+		orig := -1
+		for _, m := range s.Members {
+			if kind[itemKey{m.FeedName, m.GUID}] == classOriginal {
+				orig = m.Words
+			}
+		}
+		if orig < 0 {
+			continue
+		}
+		n++
+		if rk := kind[itemKey{s.Representative.FeedName, s.Representative.GUID}]; rk != classOriginal {
+			other++
+			t.Logf("  represented by a %s copy: %q (%s, %d words; the original %d)", rk, s.Representative.Title, s.Representative.FeedName, s.Representative.Words, orig)
+		}
+	}
+	t.Logf("representatives: %d of %d stories with the agency's original are represented by another copy", other, n)
+}
+
+// logTitleMargins logs, per language, how close the hard negatives' titles
+// are to their base story's title: the same-event pairs are at
+// 0.6-0.87, under the title rule's threshold.
+func logTitleMargins(t *testing.T, items []evalItem) {
+	titles := map[string]string{}
+	for _, it := range items {
+		if it.kind == classOriginal {
+			titles[it.label] = it.item.Title
+		}
+	}
+	lo, hi := map[string]float64{}, map[string]float64{}
+	for _, it := range items {
+		if it.kind != classNegative || it.item.Text == "" {
+			continue
+		}
+		base := titles[it.of]
+		if base == "" {
+			continue
+		}
+		sim := titleSimilarity(titleGrams(titleKey(it.item.Title)), titleGrams(titleKey(base)))
+		if l, ok := lo[it.lang]; !ok || sim < l {
+			lo[it.lang] = sim
+		}
+		hi[it.lang] = max(hi[it.lang], sim)
+	}
+	var parts []string
+	for _, l := range sortedKeys(lo) {
+		parts = append(parts, fmt.Sprintf("%s %.2f-%.2f", l, lo[l], hi[l]))
+	}
+	t.Logf("hard negatives' title similarity to their story: %s", strings.Join(parts, ", "))
 }
 
 // checkEvalSetShape checks the evaluation set meets the spec.

@@ -135,6 +135,7 @@ type evalItem struct {
 	kind  string   // original, copy, negative, negative-title, unrelated
 	of    string   // for negatives: the base story of the same event
 	edits []string // for copies
+	lang  string   // the multilingual set's items: their language ("" for the original set)
 	fetch time.Time
 }
 

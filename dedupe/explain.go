@@ -12,15 +12,22 @@ import (
 )
 
 // Explanation says how two stored items compare under the Engine's rules
-// and what it concludes, for `wirefeed explain`.
+// and what it concludes, for `wirefeed explain`: the text each was compared
+// by (after the page around the article, furniture and boilerplate were
+// taken out, with what was left out and why), the figures, and every rule
+// with whether it held.
 type Explanation struct {
 	A, B ItemFacts
-	// Overlap of the cleaned bodies (word 5-shingles); zero when either is
-	// title-only.
+	// Overlap of the cleaned bodies (token 5-shingles); zero when either
+	// is title-only.
 	Shared      int
 	Jaccard     float64
 	Containment float64
 	Lede        float64
+	// Opening is how many shingles of the shorter body, from its start,
+	// the longer has; RestN how many it has beyond, RestShared how many of
+	// those the longer has too (the rest rule).
+	Opening, RestN, RestShared int
 	// Bands the items share in the index: a candidate needs one.
 	BodyBands, LedeBands, TitleBands int
 	Candidate                        bool
@@ -29,10 +36,15 @@ type Explanation struct {
 	TitleGap        time.Duration
 	// SameStory reports whether the store has them in one story now.
 	SameStory bool
-	// RootLoose is whether A is loosely like the root of B's story, which
-	// joining that story needs; RootID is that root (0: none).
-	RootID    int64
-	RootLoose bool
+	// RootID is the root of B's story (0: none), which A must be loosely
+	// like to join it (RootLoose) and must not contradict unless B holds
+	// them both (RootContradicts).
+	RootID          int64
+	RootLoose       bool
+	RootContradicts bool
+	// Rules are the rules in the order the Engine applies them, each with
+	// whether it held and the figures it read.
+	Rules []Rule
 	// Same is the Engine's verdict on the pair, and Why its reason.
 	Same bool
 	Why  string
@@ -40,13 +52,25 @@ type Explanation struct {
 	opt Options
 }
 
+// Rule is one rule of an Explanation.
+type Rule struct {
+	Name   string
+	Held   bool
+	Detail string
+}
+
 // ItemFacts describes one item of an Explanation.
 type ItemFacts struct {
 	Item     wirefeed.StoredItem
 	RawWords int // words of the body as stored
-	Words    int // words left after boilerplate removal; 0 = title-only
+	Words    int // words left after extraction and boilerplate removal; 0 = title-only
 	Shingles int
 	TitleKey string // the title as compared
+	Source   string // the learned source suffixes its title names ("" when none)
+	// Compared is the text the body was compared by, one line per kept
+	// paragraph; Dropped what was left out of it, and why.
+	Compared []string
+	Dropped  []DroppedLine
 }
 
 // Explain compares two stored items as Match would compare b as a
@@ -56,46 +80,81 @@ func (e *Engine) Explain(ctx context.Context, l wirefeed.Lookup, a, b wirefeed.S
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	x := Explanation{opt: e.opt}
-	pa := e.prepare(a.Feed, a.Title, bodyText(a.Text, a.Summary))
-	pb := e.prepare(b.Feed, b.Title, bodyText(b.Text, b.Summary))
-	fill := func(it wirefeed.StoredItem, p *prepared) ItemFacts {
-		return ItemFacts{Item: it, RawWords: len(Words(bodyText(it.Text, it.Summary))), Words: p.words, Shingles: len(p.body.set), TitleKey: p.title}
+	facts := func(it wirefeed.StoredItem) (prepared, ItemFacts) {
+		var tr bodyTrace
+		text := bodyText(it.Text, it.Summary)
+		e.shingleBody(it.Feed, it.Title, text, &tr)
+		p := e.prepare(it.Feed, it.Title, text)
+		return p, ItemFacts{Item: it, RawWords: wordsOf(countUnits(text, 1<<30)), Words: p.words, Shingles: len(p.body.set),
+			TitleKey: p.title, Source: strings.ReplaceAll(p.source, "\x1f", " / "), Compared: tr.Kept, Dropped: tr.Dropped}
 	}
-	x.A, x.B = fill(a, &pa), fill(b, &pb)
+	pa, fa := facts(a)
+	pb, fb := facts(b)
+	x.A, x.B = fa, fb
 	x.SameStory = a.ClusterID != "" && a.ClusterID == b.ClusterID
 	x.BodyBands = sharedBands(pa.sig.body, pb.sig.body, bodyRows)
 	x.LedeBands = sharedBands(pa.sig.lede, pb.sig.lede, bodyRows)
 	x.TitleBands = sharedBands(pa.sig.title, pb.sig.title, titleRows)
-	x.TitleSimilarity = titleSimilarity(pa.grams, pb.grams)
+	x.TitleSimilarity = titleSimilarity(pa.titleGrams(), pb.titleGrams())
 	x.TitleGap = a.Published.Sub(b.Published).Abs()
+
+	rule := func(name string, held bool, format string, args ...any) {
+		x.Rules = append(x.Rules, Rule{name, held, fmt.Sprintf(format, args...)})
+	}
+	sameURL := a.URL != "" && a.URL == b.URL
+	rule("same item", sameURL, "canonical URLs %s", map[bool]string{true: "equal", false: "differ"}[sameURL])
+	sameBody := pa.bodyHash != 0 && pa.bodyHash == pb.bodyHash
+	rule("same copy", sameBody, "identical bodies once boilerplate is removed: %s", yesNo(sameBody))
 
 	bodies := pa.words > 0 && pb.words > 0
 	var o overlap
 	if bodies {
 		o = compare(pa.body, pb.body)
 		x.Shared, x.Jaccard, x.Containment, x.Lede = o.Shared, o.Jaccard, o.Containment, o.Lede
+		x.Opening, x.RestN, x.RestShared = o.Opening, o.RestN, o.RestShared
+		rule("shared shingles", o.Shared >= minShared, "%d (at least %d)", o.Shared, minShared)
+		rule("Jaccard", o.Jaccard >= e.opt.Jaccard, "%.3f (same copy at %.2f)", o.Jaccard, e.opt.Jaccard)
+		rule("containment", o.Containment >= e.opt.Containment, "%.3f (same copy at %.2f: one body holds the other)", o.Containment, e.opt.Containment)
+		rule("lede", o.Lede >= minLede, "%.2f (at least %.2f: the shorter body's opening is in the longer one's first part)", o.Lede, minLede)
+		rule("rest", o.restAlike(), "%s", restDetail(o))
+		rule("no contradiction", !o.contradicts(), "%s", map[bool]string{
+			true:  "they open alike, then differ: two stories that share an opening (unless a fuller copy in the story holds both)",
+			false: "they do not open alike and then differ"}[o.contradicts()])
 	}
 	switch {
-	case a.URL != "" && a.URL == b.URL:
+	case sameURL:
 		x.Same, x.Why, x.Candidate = true, "the same item: same canonical URL", true
-	case pa.bodyHash != 0 && pa.bodyHash == pb.bodyHash:
+	case sameBody:
 		x.Same, x.Why, x.Candidate = true, "the same copy: identical bodies once boilerplate is removed", true
 	case bodies:
 		x.Candidate = x.BodyBands+x.LedeBands > 0
 		x.Same, x.Why = e.explainBodies(o)
 		if x.Same {
-			if err := e.explainRoot(ctx, l, &x, &pa, b); err != nil {
+			if err := e.explainRoot(ctx, l, &x, &pa, &pb, b); err != nil {
 				return x, err
 			}
 		}
 	default:
 		x.Candidate = x.TitleBands > 0 && (pa.words == 0 || pb.words == 0)
-		x.Same, x.Why = e.explainTitles(a, b, &pa, &pb)
+		x.Same, x.Why = e.explainTitles(a, b, &pa, &pb, rule)
 	}
 	if x.Same && !x.Candidate {
 		x.Why += "; but they share no band in the index, so Match would not have compared them"
 	}
 	return x, nil
+}
+
+func restDetail(o overlap) string {
+	switch {
+	case o.RestN == 0:
+		return fmt.Sprintf("the shorter body is all in the opening of %d shingles they share", o.Opening)
+	case o.Opening == 0:
+		return fmt.Sprintf("no shared opening; %d of the shorter body's %d shingles are in the longer", o.RestShared, o.RestN)
+	case o.RestN < restMinShingles:
+		return fmt.Sprintf("they share an opening of %d shingles, and the shorter has only %d after it (fewer than %d: a summary)", o.Opening, o.RestN, restMinShingles)
+	}
+	return fmt.Sprintf("after an opening of %d shingles they share %d of the shorter body's %d further shingles (%.2f; at least %.2f)",
+		o.Opening, o.RestShared, o.RestN, float64(o.RestShared)/float64(o.RestN), restMin)
 }
 
 func (e *Engine) explainBodies(o overlap) (bool, string) {
@@ -112,13 +171,16 @@ func (e *Engine) explainBodies(o overlap) (bool, string) {
 	if o.Lede < minLede {
 		why = append(why, fmt.Sprintf("they do not open alike (lede %.2f < %.2f)", o.Lede, minLede))
 	}
+	if !o.restAlike() {
+		why = append(why, fmt.Sprintf("they share an opening, then differ (%d of %d further shingles shared)", o.RestShared, o.RestN))
+	}
 	if o.Shared < minShared {
 		why = append(why, fmt.Sprintf("only %d shared shingles (< %d)", o.Shared, minShared))
 	}
 	return false, "not the same copy: " + strings.Join(why, "; ")
 }
 
-func (e *Engine) explainRoot(ctx context.Context, l wirefeed.Lookup, x *Explanation, pa *prepared, b wirefeed.StoredItem) error {
+func (e *Engine) explainRoot(ctx context.Context, l wirefeed.Lookup, x *Explanation, pa, pb *prepared, b wirefeed.StoredItem) error {
 	if b.ClusterID == "" {
 		return nil
 	}
@@ -132,37 +194,35 @@ func (e *Engine) explainRoot(ctx context.Context, l wirefeed.Lookup, x *Explanat
 		return err
 	}
 	rp := e.prepareStored(its[0], map[int64]*prepared{})
-	x.RootLoose = rp.words > 0 && e.loose(compare(pa.body, rp.body))
-	if !x.RootLoose {
+	o := compare(pa.body, rp.body)
+	x.RootLoose = rp.words > 0 && e.loose(o)
+	x.RootContradicts = rp.words > 0 && o.contradicts() && !e.resolved(pa, rp, []*prepared{pb})
+	x.Rules = append(x.Rules, Rule{"root", x.RootLoose && !x.RootContradicts,
+		fmt.Sprintf("item %d, the root of B's story: Jaccard %.3f, containment %.3f (loosely alike at half the thresholds: %s; contradicts A: %s)",
+			root, o.Jaccard, o.Containment, yesNo(x.RootLoose), yesNo(x.RootContradicts))})
+	switch {
+	case !x.RootLoose:
 		x.Same = false
 		x.Why = fmt.Sprintf("the bodies are the same copy, but A is not even loosely like the root of B's story (item %d), so A would not join it: weak links are never chained", root)
+	case x.RootContradicts:
+		x.Same = false
+		x.Why = fmt.Sprintf("the bodies are the same copy, but A contradicts the root of B's story (item %d): they open alike, then differ, and B does not hold both", root)
 	}
 	return nil
 }
 
-func (e *Engine) explainTitles(a, b wirefeed.StoredItem, pa, pb *prepared) (bool, string) {
-	sim, ok := e.titleMatch(a.Feed, a.Published, pa, b)
-	if ok {
-		return true, fmt.Sprintf("title rule: near-identical titles (similarity %.3f) from different feeds, %s apart", sim, short(a.Published.Sub(b.Published).Abs()))
-	}
-	var why []string
-	switch {
-	case a.Feed == b.Feed:
-		why = append(why, "same feed")
-	case countWords(pa.title, titleMinWords) < titleMinWords:
-		why = append(why, fmt.Sprintf("title shorter than %d words", titleMinWords))
-	}
-	if gap := a.Published.Sub(b.Published).Abs(); gap > e.opt.TitleWindow {
-		why = append(why, fmt.Sprintf("published %s apart (> %s)", short(gap), short(e.opt.TitleWindow)))
-	}
-	if pa.words == 0 && pb.words == 0 {
-		if pa.title != pb.title {
-			why = append(why, "both title-only and the titles differ")
+func (e *Engine) explainTitles(a, b wirefeed.StoredItem, pa, pb *prepared, rule func(string, bool, string, ...any)) (bool, string) {
+	sim, fail := e.titleMatch(a.Feed, a.Published, pa, b, pb)
+	rule("title", fail == "", "similarity %.3f of %q and %q (title rule at %.2f, within %s, titles of %d words or more; one feed only when they name different learned sources)%s",
+		sim, pa.title, pb.title, e.opt.TitleSimilarity, short(e.opt.TitleWindow), titleMinWords, map[bool]string{true: "", false: ": " + fail}[fail == ""])
+	if fail == "" {
+		from := "from different feeds"
+		if a.Feed == b.Feed {
+			from = fmt.Sprintf("from one aggregator naming different sources (%q, %q)", pa.source, pb.source)
 		}
-	} else if sim < e.opt.TitleSimilarity {
-		why = append(why, fmt.Sprintf("title similarity %.3f < %.2f", sim, e.opt.TitleSimilarity))
+		return true, fmt.Sprintf("title rule: near-identical titles (similarity %.3f) %s, %s apart", sim, from, short(a.Published.Sub(b.Published).Abs()))
 	}
-	return false, "not the same story: one is title-only and the title rule fails: " + strings.Join(why, "; ")
+	return false, "not the same story: one is title-only and the title rule fails: " + fail
 }
 
 // Write prints the explanation for an operator.
@@ -172,24 +232,27 @@ func (x Explanation) Write(w io.Writer) error {
 		it := f.Item
 		fmt.Fprintf(tw, "%s\titem %d in %q, story %s\n", name, it.ID, it.Feed, it.ClusterID)
 		fmt.Fprintf(tw, "\ttitle %q\n", it.Title)
+		src := ""
+		if f.Source != "" {
+			src = fmt.Sprintf(", naming the source %q", f.Source)
+		}
+		fmt.Fprintf(tw, "\tcompared as %q%s\n", f.TitleKey, src)
 		if it.URL != "" {
 			fmt.Fprintf(tw, "\t%s\n", it.URL)
 		}
 		fmt.Fprintf(tw, "\tpublished %s\n", it.Published.UTC().Format(time.RFC3339))
 		if f.Words == 0 {
-			fmt.Fprintf(tw, "\tbody: %d words, %s\n", f.RawWords, "title-only once boilerplate is removed")
+			fmt.Fprintf(tw, "\tbody: %d words, %s\n", f.RawWords, "title-only once the page and boilerplate are removed")
 		} else {
-			fmt.Fprintf(tw, "\tbody: %d words, %d after boilerplate removal, %d shingles\n", f.RawWords, f.Words, f.Shingles)
+			fmt.Fprintf(tw, "\tbody: %d words, %d after extraction and boilerplate removal, %d shingles\n", f.RawWords, f.Words, f.Shingles)
 		}
 	}
 	item("A", x.A)
 	item("B", x.B)
 	fmt.Fprintln(tw)
-	if x.A.Words > 0 && x.B.Words > 0 {
-		fmt.Fprintf(tw, "body\tshared shingles\t%d\t(at least %d)\n", x.Shared, minShared)
-		fmt.Fprintf(tw, "\tJaccard\t%.3f\t(same copy at %.2f)\n", x.Jaccard, x.opt.Jaccard)
-		fmt.Fprintf(tw, "\tcontainment\t%.3f\t(same copy at %.2f)\n", x.Containment, x.opt.Containment)
-		fmt.Fprintf(tw, "\tlede\t%.3f\t(at least %.2f: they open alike)\n", x.Lede, minLede)
+	fmt.Fprintf(tw, "rules\t\n")
+	for _, r := range x.Rules {
+		fmt.Fprintf(tw, "\t%s\t%s\t%s\n", r.Name, map[bool]string{true: "holds", false: "FAILS"}[r.Held], r.Detail)
 	}
 	fmt.Fprintf(tw, "title\tsimilarity\t%.3f\t(title rule at %.2f, within %s)\n", x.TitleSimilarity, x.opt.TitleSimilarity, short(x.opt.TitleWindow))
 	fmt.Fprintf(tw, "\tpublished apart\t%s\t\n", short(x.TitleGap))
@@ -205,7 +268,44 @@ func (x Explanation) Write(w io.Writer) error {
 		verdict = "the SAME story"
 	}
 	fmt.Fprintf(tw, "decision\t%s: %s\n", verdict, x.Why)
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		f    ItemFacts
+	}{{"A", x.A}, {"B", x.B}} {
+		fmt.Fprintf(w, "\ncompared text of %s (after extraction):\n", f.name)
+		if len(f.f.Compared) == 0 {
+			fmt.Fprintln(w, "  (none)")
+		}
+		for _, line := range f.f.Compared {
+			fmt.Fprintf(w, "  | %s\n", line)
+		}
+		if len(f.f.Dropped) > 0 {
+			fmt.Fprintf(w, "left out of %s:\n", f.name)
+		}
+		for i, d := range f.f.Dropped {
+			if i == maxDroppedShown {
+				fmt.Fprintf(w, "  ... and %d more\n", len(f.f.Dropped)-i)
+				break
+			}
+			fmt.Fprintf(w, "  - %q: %s\n", clip(d.Line, 100), d.Why)
+		}
+	}
+	return nil
+}
+
+// maxDroppedShown bounds the left-out lines printed per item.
+const maxDroppedShown = 40
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // short formats a duration to the minute without zero units: "24h",

@@ -3,6 +3,8 @@ package dedupe
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +60,7 @@ func TestExplainMatchesDecisions(t *testing.T) {
 		{itemKey{"Headlines", "t"}, itemKey{"AP", "full"}, true, "title rule", true},
 		{itemKey{"Headlines", "late"}, itemKey{"AP", "full"}, false, "apart", false},
 		{itemKey{"Brief", "sx"}, itemKey{"AP", "full"}, true, "containment", true},
-		{itemKey{"Brief", "sy"}, itemKey{"Digest", "digest"}, false, "root of B's story", false},
+		{itemKey{"Brief", "sy"}, itemKey{"Digest", "digest"}, false, "do not open alike", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.a.guid+"~"+tc.b.guid, func(t *testing.T) {
@@ -71,5 +73,63 @@ func TestExplainMatchesDecisions(t *testing.T) {
 				t.Errorf("Write: %v\n%s", err, b.String())
 			}
 		})
+	}
+}
+
+// TestExplainShowsComparedText checks that an explanation shows the text
+// each item was compared by, after the page around the article was taken
+// out, what was left out and why, and each rule with its outcome.
+func TestExplainShowsComparedText(t *testing.T) {
+	s := intlStory(t, "en", "en-S1")
+	page := fullPage(t, s, "Kenya, Ethiopia to reopen Moyale border post")
+	r := newRecorder(t, Options{})
+	r.add("Reuters", t0, body("wire", s.get("title"), text(wire(s.body, s.get("dateline"), s.get("credit"))...)))
+	r.add("CNA", t0.Add(time.Hour), body("page", s.get("title"), page))
+	x := r.explain(itemKey{"CNA", "page"}, itemKey{"Reuters", "wire"})
+	if !x.Same || !x.SameStory {
+		t.Fatalf("Same %v, SameStory %v: %s", x.Same, x.SameStory, x.Why)
+	}
+	if !slices.Equal(x.A.Compared, s.body) {
+		t.Errorf("compared text of the page:\n%s", strings.Join(x.A.Compared, "\n"))
+	}
+	var b bytes.Buffer
+	if err := x.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"compared text of A (after extraction):\n  | " + s.body[0],
+		`"Set CNA as your preferred source on Google": site furniture`,
+		`"` + s.get("standfirst") + `": outside the article`,
+		"lede", "rest", "no contradiction", "holds",
+		"the SAME story",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// A pool: two sources' copies of a story in one feed.
+	p := newRecorder(t, Options{})
+	for i, src := range []string{"Reuters", "CNA", "Reuters", "CNA", "Reuters", "CNA"} {
+		p.add("Pool", t0.Add(time.Duration(i)*time.Minute), poolItem(fmt.Sprint("bg", i), fmt.Sprintf("Background headline number %d about something else", i), src))
+	}
+	p.add("Pool", t0.Add(time.Hour), poolItem("a", s.get("title"), "Reuters"))
+	p.add("Pool", t0.Add(2*time.Hour), poolItem("b", s.get("title"), "CNA"))
+	find := func(guid string) wirefeed.StoredItem {
+		it, err := p.st.FindItem(context.Background(), guid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it
+	}
+	var px Explanation
+	err := p.st.ReadLookup(context.Background(), func(l wirefeed.Lookup) error {
+		var err error
+		px, err = p.e.Explain(context.Background(), l, find("b"), find("a"))
+		return err
+	})
+	if err != nil || !px.Same || !strings.Contains(px.Why, "naming different sources") || px.A.Source != "cna" {
+		t.Errorf("pool: Same %v, Why %q, source %q (%v)", px.Same, px.Why, px.A.Source, err)
 	}
 }

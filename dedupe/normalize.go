@@ -9,77 +9,36 @@ import (
 	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
-	"golang.org/x/text/unicode/norm"
 )
 
-// Words returns the words of text for comparison: NFKC-normalised, case
-// folded, with typography (curly quotes, dashes, NBSP) and punctuation
-// reduced so that the same copy set in different type yields the same words.
+// Words returns the tokens of text for comparison (see script.go): the
+// words of spaced scripts and the character bigrams of unspaced ones,
+// NFKC-normalised, case folded and with the variants copy desks change
+// folded, typography (curly quotes, dashes, NBSP) and punctuation reduced
+// so that the same copy set in different type yields the same tokens.
 // Apostrophes inside words are dropped ("Xi’s" and "Xi's" both become
 // "xis"); numbers are kept with their inner separators ("1,200", "3.5").
 func Words(text string) []string {
 	var out []string
-	scanWords(text, func(w []byte) { out = append(out, string(w)) })
+	scanTokens(text, func(w []byte, _ int) { out = append(out, string(w)) })
 	return out
 }
 
-// appendWordHashes appends the hashes of the words of text (see Words) to
-// dst. Bodies are compared by word hashes only, so no word is allocated.
+// appendTokens appends the hashes of the tokens of text (see Words) to dst
+// and their word units to units. Bodies are compared by token hashes only,
+// so no token is allocated.
+func appendTokens(dst []uint64, units []uint8, text string) ([]uint64, []uint8) {
+	scanTokens(text, func(w []byte, u int) {
+		dst = append(dst, xxhash.Sum64(w))
+		units = append(units, uint8(u))
+	})
+	return dst, units
+}
+
+// appendWordHashes appends the hashes of the tokens of text to dst.
 func appendWordHashes(dst []uint64, text string) []uint64 {
-	scanWords(text, func(w []byte) { dst = append(dst, xxhash.Sum64(w)) })
+	scanTokens(text, func(w []byte, _ int) { dst = append(dst, xxhash.Sum64(w)) })
 	return dst
-}
-
-// scanWords calls fn with each word of text (see Words), in a buffer that
-// fn must not keep.
-func scanWords(text string, fn func(word []byte)) {
-	if !isASCII(text) {
-		text = norm.NFKC.String(text)
-	}
-	var arr [64]byte
-	buf := arr[:0]
-	prev := rune(0)
-	for i := 0; i < len(text); {
-		r, size := rune(text[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(text[i:])
-		}
-		i += size
-		switch {
-		case 'a' <= r && r <= 'z' || '0' <= r && r <= '9':
-			buf = append(buf, byte(r))
-		case 'A' <= r && r <= 'Z':
-			buf = append(buf, byte(r)+'a'-'A')
-		case r < utf8.RuneSelf && r != '\'' && r != ',' && r != '.' && r != '`':
-			if len(buf) > 0 {
-				fn(buf)
-				buf = buf[:0]
-			}
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
-			buf = utf8.AppendRune(buf, unicode.ToLower(r))
-		case isApostrophe(r) && len(buf) > 0 && i < len(text) && unicode.IsLetter(nextRune(text[i:])):
-			// inside a word: drop it
-		case (r == ',' || r == '.') && len(buf) > 0 && unicode.IsDigit(prev) && i < len(text) && unicode.IsDigit(nextRune(text[i:])):
-			buf = append(buf, byte(r))
-		default:
-			if len(buf) > 0 {
-				fn(buf)
-				buf = buf[:0]
-			}
-		}
-		prev = r
-	}
-	if len(buf) > 0 {
-		fn(buf)
-	}
-}
-
-func nextRune(s string) rune {
-	if s[0] < utf8.RuneSelf {
-		return rune(s[0])
-	}
-	r, _ := utf8.DecodeRuneInString(s)
-	return r
 }
 
 func isASCII(s string) bool {
@@ -101,45 +60,65 @@ func isApostrophe(r rune) bool {
 
 // cleaned is a body as the comparison sees it.
 type cleaned struct {
-	// words are the hashes of the body's words, in order, after
-	// boilerplate, datelines, credits and URLs are removed.
+	// words are the hashes of the body's tokens, in order, after the
+	// page around the article, boilerplate, datelines, credits and URLs
+	// are removed; units are their lengths in word units.
 	words []uint64
+	units []uint8
 	// fresh are the distinct hashes of the kept sentences: what the feed's
 	// boilerplate learning counts.
 	fresh []uint64
 }
 
-// cleanBody turns an item's body into the words that are compared. It
-// removes residual markup and entities, the title repeated as the first
-// line, known site furniture (see furniture.go), short label lines, a
-// leading dateline and byline, agency credits, URLs and every sentence that
-// learned reports as the feed's boilerplate.
-func cleanBody(text, title string, learned func(uint64) bool) cleaned {
-	text = stripMarkup(text)
-	out := cleaned{words: make([]uint64, 0, len(text)/5)}
-	var titleWords []uint64
-	if title != "" {
-		titleWords = appendWordHashes(nil, title)
+// bodyTrace records, for `wirefeed explain`, the text a body is compared
+// by and what was left out of it and why.
+type bodyTrace struct {
+	Kept    []string // the kept lines, as compared (dateline and URLs removed)
+	Dropped []DroppedLine
+}
+
+// DroppedLine is a line of a body that the comparison leaves out.
+type DroppedLine struct {
+	Line, Why string
+}
+
+func (t *bodyTrace) drop(line, why string) {
+	if t != nil {
+		t.Dropped = append(t.Dropped, DroppedLine{line, why})
 	}
-	first := true // no line kept yet
+}
+
+// cleanBody turns an item's body into the tokens that are compared. It
+// removes residual markup and entities, then takes the article out of the
+// page around it (see extract.go): the title repeated, known site
+// furniture, photo captions, headline-like lines, and the blocks that a
+// page puts before and after the article (standfirst, share bars,
+// related stories). In what is left it removes a leading dateline and
+// byline, agency credits, URLs and every sentence that learned reports as
+// the feed's boilerplate. trace, when not nil, records the result for
+// explanations.
+func cleanBody(text, title string, learned func(uint64) bool, trace *bodyTrace) cleaned {
+	var key string
+	if title != "" {
+		key = parseTitle(title, learned).key
+	}
+	return cleanBodyKeyed(text, title, key, learned, trace)
+}
+
+// cleanBodyKeyed is cleanBody for a title whose key (see parseTitle) the
+// caller has.
+func cleanBodyKeyed(text, title, key string, learned func(uint64) bool, trace *bodyTrace) cleaned {
+	text = stripMarkup(text)
+	out := cleaned{words: make([]uint64, 0, len(text)/5), units: make([]uint8, 0, len(text)/5)}
+	lines := extract(text, title, key, trace)
 	kept := 0
 	dated := false
 	var sentences []string
-	for line := range strings.SplitSeq(text, "\n") {
-		line = foldSpaces(line)
-		if line == "" {
+	for _, line := range lines {
+		if kept == 0 && isByline(line) {
+			trace.drop(line, "byline")
 			continue
 		}
-		if first && titleWords != nil && slices.Equal(appendWordHashes(nil, line), titleWords) {
-			continue // the headline repeated as the body's first line
-		}
-		if isFurniture(line) {
-			continue
-		}
-		if first && isByline(line) {
-			continue
-		}
-		first = false
 		// The dateline opens the lede, which unknown furniture may precede.
 		if !dated && kept < datelineLines {
 			var ok bool
@@ -149,26 +128,47 @@ func cleanBody(text, title string, learned func(uint64) bool) cleaned {
 		kept++
 		line = stripURLs(line)
 		sentences = splitSentences(sentences[:0], line)
+		var b strings.Builder
 		for _, s := range sentences {
 			if isCredit(s) {
+				trace.drop(s, "credit")
 				continue
 			}
 			n := len(out.words)
-			out.words = appendWordHashes(out.words, s)
+			out.words, out.units = appendTokens(out.words, out.units, s)
 			if len(out.words) == n {
 				continue
 			}
 			h := sequenceHash(out.words[n:])
 			if learned != nil && learned(h) {
-				out.words = out.words[:n]
+				out.words, out.units = out.words[:n], out.units[:n]
+				trace.drop(s, "the feed's learned boilerplate")
 				continue
 			}
 			if !slices.Contains(out.fresh, h) {
 				out.fresh = append(out.fresh, h)
 			}
+			if trace != nil {
+				if r, _ := utf8.DecodeLastRuneInString(b.String()); b.Len() > 0 && !isWide(r) {
+					b.WriteByte(' ')
+				}
+				b.WriteString(s)
+			}
+		}
+		if trace != nil && b.Len() > 0 {
+			trace.Kept = append(trace.Kept, b.String())
 		}
 	}
 	return out
+}
+
+// bodyUnits returns the length of a cleaned body in word units.
+func (c *cleaned) bodyUnits() int {
+	n := 0
+	for _, u := range c.units {
+		n += int(u)
+	}
+	return n
 }
 
 // sequenceHash is the identity of a run of words (a sentence, a body),
@@ -188,12 +188,40 @@ func foldSpaces(line string) string {
 	clean := len(line) > 0 && line[0] != ' ' && line[len(line)-1] != ' '
 	for i := 0; clean && i < len(line); i++ {
 		c := line[i]
-		clean = c < utf8.RuneSelf && c != '\t' && c != '\r' && c != '\v' && c != '\f' && !(c == ' ' && line[i+1] == ' ')
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(line[i:])
+			clean = !unicode.IsSpace(r)
+			i += size - 1
+			continue
+		}
+		clean = c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f' && !(c == ' ' && line[i+1] == ' ')
 	}
 	if clean {
 		return line
 	}
-	return strings.Join(strings.Fields(line), " ")
+	var b strings.Builder
+	b.Grow(len(line))
+	pending := false
+	for i := 0; i < len(line); {
+		c := line[i]
+		size, space := 1, c == ' ' || c >= '\t' && c <= '\r'
+		if c >= utf8.RuneSelf {
+			var r rune
+			r, size = utf8.DecodeRuneInString(line[i:])
+			space = unicode.IsSpace(r)
+		}
+		if space {
+			pending = true
+		} else {
+			if pending && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			pending = false
+			b.WriteString(line[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 // blockTags end a line when markup is left in a body.
@@ -283,13 +311,42 @@ const (
 	dlDash   = `\s*[-–—:|]+\s+`
 )
 
-var datelineREs = []*regexp.Regexp{
+// datelines are the dateline patterns, each with a cheap test that a line
+// must pass before the pattern is tried: most lines open no dateline, and
+// the patterns are the costliest part of cleaning a body.
+var datelines = []struct {
+	may func(line string) bool
+	re  *regexp.Regexp
+}{
 	// An upper-case place, optionally a region, a date and an agency.
-	regexp.MustCompile(`^\p{Lu}[\p{Lu}.'’ ]{1,30}(?:,\s*\p{Lu}[\p{L}.'’ ]{1,30}?)?(?:,\s*(?i:` + dlDate + `))?\s*(?:` + dlAgency + `)?` + dlDash),
+	{hasDash, regexp.MustCompile(`^\p{Lu}[\p{Lu}.'’ ]{1,30}(?:,\s*\p{Lu}[\p{L}.'’ ]{1,30}?)?(?:,\s*(?i:` + dlDate + `))?\s*(?:` + dlAgency + `)?` + dlDash)},
 	// A capitalised place of up to three words with a date or an agency.
-	regexp.MustCompile(`^\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){0,2}(?:,\s*(?i:` + dlDate + `)\s*(?:` + dlAgency + `)?|\s*` + dlAgency + `)` + dlDash),
+	{hasDash, regexp.MustCompile(`^\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){0,2}(?:,\s*(?i:` + dlDate + `)\s*(?:` + dlAgency + `)?|\s*` + dlAgency + `)` + dlDash)},
 	// An agency alone.
-	regexp.MustCompile(`^` + dlAgency + dlDash),
+	{opensBracket, regexp.MustCompile(`^` + dlAgency + dlDash)},
+	// A place and a day and month in any language, then the agency in
+	// slashes, after a dash, after a full stop, or in brackets:
+	// "МОСКВА, 17 августа. /ТАСС/.", "МОСКВА, 17 авг — РИА Новости.",
+	// "Москва. 18 августа. INTERFAX.RU -", "Київ, 17 серпня (Укрінформ) –".
+	{hasEarlyDigit, regexp.MustCompile(`^\p{Lu}[\p{L}'’. -]{1,30}[,.]\s*\d{1,2}\s+\p{L}{3,12}\.?(?:\s*/[^/]{1,20}/\.?|\s*[-–—]+\s*[^.\s][^.]{0,30}\.|\.\s*\S{1,20}\s*[-–—]+|\s*\([^()]{1,40}\)\s*\.?[-–—:]+|\s*[-–—:]+)\s+`)},
+	// EFE and Europa Press: "Bogotá, 17 ago (EFE).-", "MADRID, 17 (EUROPA PRESS)".
+	{hasEarlyDigit, regexp.MustCompile(`^\p{Lu}[\p{L}'’. -]{1,30},\s*\d{1,2}(?:\s+\p{L}{3,12}\.?)?\s*\([^()]{1,40}\)\s*\.?[-–—:]*\s+`)},
+	// Scripts without case: a place (and a date) and an agency in
+	// brackets: "القاهرة (رويترز) -", "กรุงเทพฯ 17 ส.ค. (สำนักข่าวไทย) -".
+	{opensCaseless, regexp.MustCompile(`^[\p{Arabic}\p{Thai}\p{Hebrew}]{2,20}(?:\s+[\p{Arabic}\p{Thai}\p{Hebrew}\p{Nd}.]{1,20}){0,3}\s*\([^()]{1,40}\)\s*[-–—:]+\s*`)},
+	// Persian agencies: "به گزارش ایرنا،".
+	{opensPersian, regexp.MustCompile(`^به گزارش [^،,]{2,40}[،,]\s*`)},
+	// Chinese agencies: "新华社北京8月17日电（记者王晓明）", "据新华社报道，".
+	{hasXinhua, regexp.MustCompile(`^\p{Han}{2,12}\d{1,2}月\d{1,2}日电(?:[（(][^）)]{0,30}[）)])?\s*`)},
+	{opensJu, regexp.MustCompile(`^据[^，,。]{1,16}报道[，,]\s*`)},
+	// Japanese agencies: "【北京共同】", "［東京　１７日　ロイター］ -".
+	{opensJaBracket, regexp.MustCompile(`^【[^】]{1,20}】\s*`)},
+	{opensJaBracket, regexp.MustCompile(`^[［\[][^］\]]{1,30}[］\]]\s*[-–—－]*\s*`)},
+	// A place alone before a dash ("Ankara - ", "القاهرة - ") or a full
+	// stop ("Berlin. ", "Київ. "): a copy desk's dateline.
+	{opensPlace, regexp.MustCompile(`^(?:\p{Lu}\p{Ll}{2,20}(?:[ -]\p{Lu}\p{Ll}{2,20})?\s+[-–—]|\p{Lu}\p{Ll}{2,20}\.|\p{Arabic}{2,20}(?:\s\p{Arabic}{2,20})?\s+[-–—])\s+`)},
+	// Korean agencies: "(서울=연합뉴스) 김지훈 기자 =".
+	{opensKorean, regexp.MustCompile(`^\([^()=]{1,12}=[^()]{1,12}\)\s*(?:\S{1,8}\s+){0,3}(?:기자|특파원)\s*=\s*`)},
 }
 
 // datelineLines is how many kept lines at the top of a body are searched
@@ -299,12 +356,63 @@ const datelineLines = 3
 // stripDateline removes a leading dateline from a line, and reports
 // whether it found one.
 func stripDateline(line string) (string, bool) {
-	for _, re := range datelineREs {
-		if loc := re.FindStringIndex(line); loc != nil && loc[1] < len(line) {
+	head := line[:min(len(line), datelineBytes)]
+	for _, d := range datelines {
+		if !d.may(head) {
+			continue
+		}
+		if loc := d.re.FindStringIndex(line); loc != nil && loc[1] < len(line) {
 			return line[loc[1]:], true
 		}
 	}
 	return line, false
+}
+
+// datelineBytes is how far into a line a dateline may reach.
+const datelineBytes = 160
+
+// Tests that a line's head may open a dateline of some pattern.
+func hasDash(h string) bool {
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case c == '-' || c == ':' || c == '|':
+			return true
+		case c == 0xe2 && i+2 < len(h) && h[i+1] == 0x80 && (h[i+2] == 0x93 || h[i+2] == 0x94): // – —
+			return true
+		}
+	}
+	return false
+}
+func opensBracket(h string) bool { return strings.HasPrefix(h, "(") }
+func hasEarlyDigit(h string) bool {
+	for i := 0; i < min(len(h), 80); i++ {
+		if h[i] >= '0' && h[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+func opensCaseless(h string) bool {
+	r, _ := utf8.DecodeRuneInString(h)
+	return r >= 0x0590 && r <= 0x06ff || r >= 0x0e00 && r <= 0x0e7f
+}
+func opensPersian(h string) bool { return strings.HasPrefix(h, "به گزارش") }
+func hasXinhua(h string) bool    { return strings.Contains(h, "日电") }
+func opensJu(h string) bool      { return strings.HasPrefix(h, "据") }
+func opensJaBracket(h string) bool {
+	return strings.HasPrefix(h, "【") || strings.HasPrefix(h, "［") || strings.HasPrefix(h, "[")
+}
+func opensKorean(h string) bool { return strings.HasPrefix(h, "(") && strings.Contains(h, "=") }
+
+// opensPlace reports whether a line may open with a place alone: its first
+// word is followed by a dash or a full stop, and is not an abbreviation
+// ("Mr. Lee").
+func opensPlace(h string) bool {
+	i := strings.IndexAny(h, " .")
+	if i <= 0 || i > 60 {
+		return false
+	}
+	return (h[i] == '.' || strings.ContainsAny(h[i:min(len(h), i+40)], "-–—")) && !isAbbreviation(h[:i])
 }
 
 // bylineRE matches a line that only names the writer: "By Jane Doe",
@@ -316,9 +424,11 @@ func isByline(line string) bool {
 }
 
 // splitSentences appends the sentences of line to dst. A sentence ends at
-// '.', '!', '?' or '…' (after any closing quotes or brackets) followed by
-// a space and then an upper-case letter, a digit or an opening quote;
-// initials ("U.S.", "J. Doe") and common abbreviations ("Mr.", "Gen.",
+// a full stop, question or exclamation mark of any script (see
+// isSentenceEnd), after any closing quotes or brackets, followed by a space
+// and then an upper-case letter, a letter of a script without case, a digit
+// or an opening quote; or at a CJK stop (。！？), which needs no space after
+// it. Initials ("U.S.", "J. Doe") and common abbreviations ("Mr.", "Gen.",
 // "Jan.") do not end one. The rule only needs to be the same for every
 // copy, so straight and curly quotes split alike.
 func splitSentences(dst []string, line string) []string {
@@ -326,7 +436,7 @@ func splitSentences(dst []string, line string) []string {
 	for i := 0; i < len(line); {
 		r, size := utf8.DecodeRuneInString(line[i:])
 		i += size
-		if r != '.' && r != '!' && r != '?' && r != '…' {
+		if !isSentenceEnd(r) {
 			continue
 		}
 		if r == '.' && isAbbreviation(line[start:i-1]) {
@@ -340,11 +450,15 @@ func splitSentences(dst []string, line string) []string {
 			}
 			j += n
 		}
+		wide := r == '。' || r == '！' || r == '？' || r == '｡'
 		c, n := utf8.DecodeRuneInString(line[j:])
-		if !unicode.IsSpace(c) {
+		if !wide && !unicode.IsSpace(c) {
 			continue
 		}
-		k := j + n
+		k := j
+		if !wide || unicode.IsSpace(c) {
+			k += n
+		}
 		for k < len(line) {
 			c, n = utf8.DecodeRuneInString(line[k:])
 			if !unicode.IsSpace(c) {
@@ -352,8 +466,11 @@ func splitSentences(dst []string, line string) []string {
 			}
 			k += n
 		}
+		if k >= len(line) {
+			break
+		}
 		next, _ := utf8.DecodeRuneInString(line[k:])
-		if k < len(line) && !unicode.IsUpper(next) && !unicode.IsDigit(next) && !isOpening(next) {
+		if !wide && !unicode.IsUpper(next) && !unicode.IsDigit(next) && !isOpening(next) && !isCaseless(next) {
 			continue
 		}
 		dst = append(dst, line[start:j])
@@ -365,9 +482,15 @@ func splitSentences(dst []string, line string) []string {
 	return dst
 }
 
+// isCaseless reports whether r is a letter of a script without case
+// (Arabic, Hebrew, CJK, Thai...), after which a sentence may begin.
+func isCaseless(r rune) bool {
+	return r >= utf8.RuneSelf && unicode.IsLetter(r) && !unicode.IsUpper(r) && !unicode.IsLower(r) && !unicode.IsTitle(r)
+}
+
 func isClosing(r rune) bool {
 	switch r {
-	case '"', '\'', '’', '”', '»', ')', ']':
+	case '"', '\'', '’', '”', '»', ')', ']', '」', '』', '）', '】', '》', '〉', '›':
 		return true
 	}
 	return false
@@ -375,7 +498,7 @@ func isClosing(r rune) bool {
 
 func isOpening(r rune) bool {
 	switch r {
-	case '"', '\'', '‘', '“', '«', '(', '[':
+	case '"', '\'', '‘', '“', '«', '(', '[', '「', '『', '（', '【', '《', '〈', '‹', '„':
 		return true
 	}
 	return false
@@ -409,27 +532,4 @@ func isAbbreviation(before string) bool {
 		return true // an initial: "U.S.", "J. Doe"
 	}
 	return abbreviations[strings.ToLower(word)]
-}
-
-// titlePrefixRE matches wire slugs and labels in front of a headline.
-var titlePrefixRE = regexp.MustCompile(`^(?i:(?:update|wrapup|refile|corrected|exclusive|breaking|watch|live|video|analysis|factbox|explainer|insight|opinion)(?:\s+\d+)?\s*[-:|–—]\s*)+`)
-
-// titleSeparators split a site name off a headline ("... - Reuters",
-// "... | DW").
-var titleSeparators = []string{" - ", " | ", " – ", " — ", " :: ", " · "}
-
-// titleKey returns a headline normalised for comparison: wire slugs and a
-// trailing site name of at most four words removed, then reduced to its
-// words.
-func titleKey(title string) string {
-	t := strings.TrimSpace(stripMarkup(title))
-	t = titlePrefixRE.ReplaceAllString(t, "")
-	for _, sep := range titleSeparators {
-		if i := strings.LastIndex(t, sep); i > 0 {
-			if tail := strings.Fields(t[i+len(sep):]); len(tail) > 0 && len(tail) <= 4 && len(strings.Fields(t[:i])) >= 3 {
-				t = t[:i]
-			}
-		}
-	}
-	return strings.Join(Words(t), " ")
 }

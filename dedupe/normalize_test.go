@@ -18,8 +18,8 @@ func TestWords(t *testing.T) {
 		{"Xi's visit -- \"a new chapter\"", "xis visit a new chapter"},
 		{"1,200 troops and 3.5 percent", "1,200 troops and 3.5 percent"},
 		{"U.S.-China talks", "u s china talks"},
-		{"ﬁnal ＡＢＣ", "final abc"}, // NFKC: ligature, full-width letters
-		{"São Paulo, Đà Nẵng", "são paulo đà nẵng"},
+		{"ﬁnal ＡＢＣ", "final abc"},                   // NFKC: ligature, full-width letters
+		{"São Paulo, Đà Nẵng", "sao paulo đa nang"}, // accents folded; đ is a letter of its own
 		{"end.", "end"},
 		{"", ""},
 	}
@@ -155,9 +155,9 @@ func TestCleanBodyDropsTitleLineAndMarkup(t *testing.T) {
 		"By Aino Virtanen\n\n" + plain + "\n\nhttps://example.com/story?utm_source=x",
 		"Advertisement\n\n" + strings.ReplaceAll(plain, "'", "’") + "\n\nShare this article",
 	}
-	want := cleanBody(plain, title, nil).words
+	want := cleanBody(plain, title, nil, nil).words
 	for _, v := range variants {
-		if got := cleanBody(v, title, nil).words; !slices.Equal(got, want) {
+		if got := cleanBody(v, title, nil, nil).words; !slices.Equal(got, want) {
 			t.Errorf("cleanBody(%q) differs from the plain copy: %d words, want %d", v, len(got), len(want))
 		}
 	}
@@ -214,7 +214,7 @@ func TestRealRepublication(t *testing.T) {
 	if !e.strong(o) || o.Jaccard < 0.8 {
 		t.Errorf("the republication is not recognised as the agency copy: %+v", o)
 	}
-	cleanedFarm := cleanBody(farm, "China blames US for “new problems”.", nil)
+	cleanedFarm := cleanBody(farm, "China blames US for “new problems”.", nil, nil)
 	for _, junk := range []string{"more important news", "prince harry seems completely enamored with canada", "updated on", "international relations"} {
 		if containsRun(cleanedFarm.words, appendWordHashes(nil, junk)) {
 			t.Errorf("cleaned farm copy still holds %q", junk)
@@ -272,12 +272,17 @@ func FuzzCleanBody(f *testing.F) {
 		"<p>Xi&#8217;s visit &amp; “talks”</p><br>See also: a headline",
 		"U.S. envoy met Mr. Lee. They talked.\u00a0\u00a0Then 3.5 percent…",
 		"<", "&", "(", "\n\n\n", "ＡＢＣ ﬁnal",
+		"新华社北京8月17日电（记者王晓明）中国与东盟国家。\n\n相关新闻\n\n责任编辑：李娜",
+		"القاهرة (رويترز) - قالت وزارة الخارجية إن الـمفاوضاتُ ستستأنف.\n\nاقرأ أيضا: عنوان",
+		"กรุงเทพฯ 17 ส.ค. (สำนักข่าวไทย) - รัฐมนตรี ไทย ๑.๖ กิโลเมตร",
+		"МОСКВА, 17 августа. /ТАСС/. Пётр сказал.\n\nЧитайте также: заголовок",
+		"Bookmark\n\nShare\n\nWhatsApp\n\nSet X as your preferred source on Google\n\nThe text.",
 	} {
 		f.Add(s, "A title - Site")
 	}
 	f.Fuzz(func(t *testing.T, body, title string) {
-		c := cleanBody(body, title, nil)
-		again := cleanBody(body, title, nil)
+		c := cleanBody(body, title, nil, nil)
+		again := cleanBody(body, title, nil, nil)
 		if !slices.Equal(c.words, again.words) || !slices.Equal(c.fresh, again.fresh) {
 			t.Fatalf("cleanBody is not deterministic")
 		}
@@ -287,7 +292,7 @@ func FuzzCleanBody(f *testing.F) {
 			}
 		}
 		if len(c.words) > 0 {
-			s := shingle(c.words)
+			s := shingle(c.words, c.units)
 			if len(s.set) == 0 || len(s.set) > len(c.words) {
 				t.Fatalf("%d shingles from %d words", len(s.set), len(c.words))
 			}

@@ -1,13 +1,9 @@
 package feedout
 
 // CacheBytes returns the bytes held by cached renderings, both encodings
-// of each, for the daemon's metrics.
+// of each with their keys, for the daemon's metrics; it never exceeds
+// HandlerOptions.CacheBytes.
 func (h *Handler) CacheBytes() int64 {
-	h.cacheMu.RLock()
-	defer h.cacheMu.RUnlock()
-	var n int64
-	for _, rd := range h.cache {
-		n += int64(len(rd.identity.body) + len(rd.gzip.body))
-	}
+	_, n := h.cache.stats()
 	return n
 }

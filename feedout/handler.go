@@ -34,9 +34,6 @@ type Source interface {
 const (
 	DefaultLimit = 50
 	MaxLimit     = 1000
-	// maxCached bounds the rendering cache; distinct queries beyond it
-	// flush the cache rather than grow it.
-	maxCached = 256
 )
 
 // nowFunc is the clock; tests override it.
@@ -69,7 +66,19 @@ type HandlerOptions struct {
 	// trusted before it is read again. Zero reads it on every request.
 	// Invalidate forgets it at once.
 	GenerationTTL time.Duration
-	Logger        *slog.Logger
+	// Ready, when not nil, is asked by /readyz after the database was read:
+	// the daemon checks there that a write commits and that fetch cycles
+	// run. Without it /readyz answers as /healthz does.
+	Ready func(context.Context) error
+	// CacheBytes bounds the rendering cache (both encodings of every kept
+	// response); 0 means DefaultCacheBytes, a negative value keeps
+	// nothing.
+	CacheBytes int64
+	// MaxResponseBytes bounds one feed response: a fuller one is cut to
+	// fewer entries, with a next link to the rest (static files just hold
+	// fewer). 0 means DefaultMaxResponseBytes.
+	MaxResponseBytes int
+	Logger           *slog.Logger
 }
 
 // Handler serves the merged feed and the named outputs in every format,
@@ -85,11 +94,10 @@ type Handler struct {
 	sources map[string]string // lower-cased feed name -> configured name
 	opml    *rendering
 
-	gen     atomic.Pointer[genStamp]
-	next    atomic.Pointer[nextStamp]
-	genMu   sync.Mutex // one generation query at a time
-	cacheMu sync.RWMutex
-	cache   map[string]*rendering
+	gen   atomic.Pointer[genStamp]
+	next  atomic.Pointer[nextStamp]
+	genMu sync.Mutex // one generation query at a time
+	cache *renderCache
 	// Concurrent misses for one key wait for the first one's rendering
 	// (flights) instead of piling up queries; renderings of different keys
 	// run in parallel, at most maxRenders at a time, so a burst of
@@ -156,6 +164,7 @@ type rendering struct {
 	etag         string // of the identity body
 	modified     time.Time
 	lastModified []string // the Last-Modified header, or nil
+	next         string   // the cursor of the next page it links to, or ""
 }
 
 // variant is one encoding of a rendering with its ready-made headers.
@@ -176,7 +185,13 @@ func NewHandler(src Source, opts HandlerOptions) *Handler {
 	if opts.Meta.Path == "" {
 		opts.Meta.Path = "feed"
 	}
-	h := &Handler{src: src, opts: opts, logger: opts.Logger, cache: map[string]*rendering{},
+	if opts.CacheBytes == 0 {
+		opts.CacheBytes = DefaultCacheBytes
+	}
+	if opts.MaxResponseBytes <= 0 {
+		opts.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	h := &Handler{src: src, opts: opts, logger: opts.Logger, cache: newRenderCache(opts.CacheBytes),
 		outputs: map[string]*output{}, sources: map[string]string{},
 		flights: map[string]*flight{}, renders: make(chan struct{}, maxRenders), searches: make(chan struct{}, maxSearches)}
 	h.main = &output{Output: Output{Title: opts.Meta.Title, Description: opts.Meta.Description}}
@@ -187,7 +202,7 @@ func NewHandler(src Source, opts HandlerOptions) *Handler {
 	for _, f := range opts.Feeds {
 		h.sources[strings.ToLower(f.Name)] = f.Name
 	}
-	h.opml = newRendering(0, renderOPML(opts.Meta.Title, opts.Feeds), time.Time{})
+	h.opml = newRendering(0, renderOPML(opts.Meta.Title, opts.Feeds, opts.Meta.Redact), time.Time{})
 
 	mux := http.NewServeMux()
 	for _, f := range Formats {
@@ -198,6 +213,7 @@ func NewHandler(src Source, opts HandlerOptions) *Handler {
 	mux.HandleFunc("GET /feeds/{file}", h.serveOutput)
 	mux.HandleFunc("GET /sources.opml", h.serveOPML)
 	mux.HandleFunc("GET /healthz", h.health)
+	mux.HandleFunc("GET /readyz", h.ready)
 	mux.HandleFunc("GET /{$}", h.status)
 	h.mux = mux
 	return h
@@ -395,10 +411,7 @@ func (h *Handler) rendering(ctx context.Context, out *output, f Format, req feed
 		return nil, err
 	}
 	key := string(f) + "\x00" + out.Name + "\x00" + req.key + "\x00" + strconv.FormatBool(paginate)
-	h.cacheMu.RLock()
-	rd := h.cache[key]
-	h.cacheMu.RUnlock()
-	if rd != nil && rd.gen == gen {
+	if rd := h.cache.get(key); rd != nil && rd.gen == gen {
 		return rd, nil
 	}
 
@@ -459,17 +472,16 @@ func (h *Handler) renderKey(ctx context.Context, key string, gen int64, out *out
 // renderCached renders the response for key unless a rendering at gen is
 // cached already, and caches it.
 func (h *Handler) renderCached(ctx context.Context, key string, gen int64, out *output, f Format, req feedRequest, paginate bool) (*rendering, error) {
-	h.cacheMu.RLock()
-	prev := h.cache[key]
-	h.cacheMu.RUnlock()
+	prev := h.cache.peek(key)
 	if prev != nil && prev.gen == gen {
 		return prev, nil
 	}
-	body, stories, err := h.render(ctx, out, f, req, paginate)
+	body, stories, next, err := h.render(ctx, out, f, req, paginate)
 	if err != nil {
 		return nil, err
 	}
 	rd := newRendering(gen, body, lastUpdated(stories))
+	rd.next = next
 	if prev != nil {
 		switch {
 		case prev.etag == rd.etag:
@@ -482,18 +494,20 @@ func (h *Handler) renderCached(ctx context.Context, key string, gen int64, out *
 			rd.setModified(nowFunc().UTC().Truncate(time.Second))
 		}
 	}
-	h.cacheMu.Lock()
-	if len(h.cache) >= maxCached {
-		clear(h.cache)
+	// Only what many readers ask for is kept: a made-up cursor or a
+	// since= instant of one reader's own is answered and forgotten, so
+	// junk queries cannot push the main feed out of the cache.
+	if req.cacheable && (req.before == "" || h.cache.linked(req.before)) {
+		h.cache.put(key, rd)
 	}
-	h.cache[key] = rd
-	h.cacheMu.Unlock()
 	return rd, nil
 }
 
 // render queries and renders one response body. With paginate, a full
-// page links to the next one.
-func (h *Handler) render(ctx context.Context, out *output, f Format, req feedRequest, paginate bool) ([]byte, []wirefeed.Story, error) {
+// page links to the next one, whose cursor it also returns. A body over
+// MaxResponseBytes is rendered again with fewer stories (and, paginated,
+// a next link to the rest).
+func (h *Handler) render(ctx context.Context, out *output, f Format, req feedRequest, paginate bool) ([]byte, []wirefeed.Story, string, error) {
 	q := req.query
 	q.Keep = out.sel.keepFunc()
 	if paginate {
@@ -501,20 +515,37 @@ func (h *Handler) render(ctx context.Context, out *output, f Format, req feedReq
 	}
 	stories, err := h.src.Stories(ctx, q)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	meta := h.outputMeta(out)
 	meta.Home = req.base
-	if paginate && len(stories) > req.query.Limit {
+	more := paginate && len(stories) > req.query.Limit
+	if more {
 		stories = stories[:req.query.Limit]
-		last := stories[len(stories)-1]
-		meta.NextURL = h.nextURL(meta, f, req, last)
 	}
-	var buf bytes.Buffer
-	if err := Render(&buf, f, meta, stories); err != nil {
-		return nil, nil, err
+	for {
+		next := ""
+		meta.NextURL = ""
+		if more {
+			last := stories[len(stories)-1]
+			next = encodeCursor(wirefeed.StoryCursor{FirstSeen: last.FirstSeen, ID: last.ID})
+			meta.NextURL = h.nextURL(meta, f, req, next)
+		}
+		var buf bytes.Buffer
+		if err := Render(&buf, f, meta, stories); err != nil {
+			return nil, nil, "", err
+		}
+		if buf.Len() <= h.opts.MaxResponseBytes || len(stories) == 1 {
+			return buf.Bytes(), stories, next, nil
+		}
+		// Keep the share of the stories that fits, with a margin, and
+		// link to the rest.
+		n := min(len(stories)-1, max(1, int(int64(len(stories))*int64(h.opts.MaxResponseBytes)*9/10/int64(buf.Len()))))
+		h.logger.Warn("feed response over the size limit; serving fewer entries",
+			slog.String("output", outputLabel(out)), slog.String("format", string(f)), slog.Int("bytes", buf.Len()),
+			slog.Int("limit_bytes", h.opts.MaxResponseBytes), slog.Int("entries", len(stories)), slog.Int("kept", n))
+		stories, more = stories[:n], paginate
 	}
-	return buf.Bytes(), stories, nil
 }
 
 func (h *Handler) outputMeta(out *output) Meta {
@@ -531,15 +562,15 @@ func (h *Handler) outputMeta(out *output) Meta {
 	return meta
 }
 
-// nextURL is the link to the page after the story last: the same request
-// with before= set. It is absolute when the base URL is known, and
-// otherwise relative to the feed's own URL.
-func (h *Handler) nextURL(meta Meta, f Format, req feedRequest, last wirefeed.Story) string {
+// nextURL is the link to the page after cursor: the same request with
+// before= set. It is absolute when the base URL is known, and otherwise
+// relative to the feed's own URL.
+func (h *Handler) nextURL(meta Meta, f Format, req feedRequest, cursor string) string {
 	v := url.Values{}
 	for k, vs := range req.params {
 		v[k] = vs
 	}
-	v.Set("before", encodeCursor(wirefeed.StoryCursor{FirstSeen: last.FirstSeen, ID: last.ID}))
+	v.Set("before", cursor)
 	file := path.Base(meta.Path) + "." + string(f)
 	if self := selfURL(meta, string(f)); self != "" {
 		file = self
@@ -603,4 +634,28 @@ func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	fmt.Fprintln(w, "ok")
+}
+
+// readyTimeout bounds a readiness check; Docker's health check gives up
+// after 5 s.
+const readyTimeout = 3 * time.Second
+
+// ready answers /readyz: 200 "ready" when the database can be read and
+// HandlerOptions.Ready finds nothing wrong (a write commits, cycles run),
+// else 503 with the reason. /healthz only says the process answers and
+// its database reads, which stays true while the disk is full.
+func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	_, err := h.src.Generation(ctx)
+	if err == nil && h.opts.Ready != nil {
+		err = h.opts.Ready(ctx)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if err != nil {
+		http.Error(w, "not ready: "+h.opts.Meta.Redact.Text(err.Error()), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
 }

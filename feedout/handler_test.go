@@ -520,7 +520,7 @@ func TestStatusPage(t *testing.T) {
 	page := w.Body.String()
 	for _, want := range []string{
 		`<table id="feeds">`,
-		`<td dir="auto"><a href="https://agency.example/rss">Agency</a></td>`,
+		`<td dir="auto"><a href="https://agency.example/rss"><bdi>Agency</bdi></a></td>`,
 		`class="feed failing"`,
 		"failing ×1 · HTTP 503",
 		"HTTP 503 &lt;Service Unavailable&gt;", // escaped
@@ -531,8 +531,8 @@ func TestStatusPage(t *testing.T) {
 		`<td class="next">2023-06-14 13:02:17 UTC</td>`, // from NextAttempt
 		`id="unconfigured">1 feed in the database no longer configured`,
 		`<span class="rule" title="joined on the same canonical URL as a member">same link</span>`,
-		`<li class="member rep" title="representative"><span class="outlet">Agency</span>: <a href="https://news.example/a1">Summit in Geneva on Ukraine</a>`,
-		`<li class="member"><span class="outlet">The Paper</span>: <a href="https://news.example/a1">Geneva summit opens</a>`,
+		`<li class="member rep" title="representative"><span class="outlet"><bdi>Agency</bdi></span>: <a href="https://news.example/a1"><bdi>Summit in Geneva on Ukraine</bdi></a>`,
+		`<li class="member"><span class="outlet"><bdi>The Paper</bdi></span>: <a href="https://news.example/a1"><bdi>Geneva summit opens</bdi></a>`,
 		`2 outlets`,
 		`href="feeds/europe.atom"`, "Europe desk",
 		`href="sources.opml"`,

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/htmlsafe"
+	"github.com/wirefeed/wirefeed/internal/redact"
 )
 
 // OPML 2.0 (https://opml.org/spec2.opml): the configured sources as a
@@ -27,15 +29,18 @@ type opmlEntry struct {
 }
 
 // renderOPML lists feeds in config order. Tags become OPML categories
-// ("/tag" each, comma-separated).
-func renderOPML(title string, feeds []wirefeed.Feed) []byte {
+// ("/tag" each, comma-separated). Feed URLs are shown without their
+// credentials and secret parameters, so a list meant for subscribing may
+// need them added back.
+func renderOPML(title string, feeds []wirefeed.Feed, r *redact.Redactor) []byte {
 	doc := opmlDoc{Version: "2.0", Title: xmlSafe(title + " sources")}
 	for _, f := range feeds {
 		var cats []string
 		for _, t := range f.Tags {
 			cats = append(cats, "/"+strings.ReplaceAll(t, ",", " "))
 		}
-		doc.Outline = append(doc.Outline, opmlEntry{Type: "rss", Text: xmlSafe(f.Name), Title: xmlSafe(f.Name), XMLURL: xmlSafe(f.URL), Category: xmlSafe(strings.Join(cats, ","))})
+		name := xmlSafe(htmlsafe.Label(f.Name))
+		doc.Outline = append(doc.Outline, opmlEntry{Type: "rss", Text: name, Title: name, XMLURL: xmlSafe(r.URL(f.URL)), Category: xmlSafe(strings.Join(cats, ","))})
 	}
 	var buf bytes.Buffer
 	_ = writeXML(&buf, doc) // the document is all strings: encoding cannot fail

@@ -24,6 +24,12 @@ type feedRequest struct {
 	query  wirefeed.StoryQuery // Keep is the output's and is set later
 	params url.Values          // limit, since, q and source as given, for next links
 	key    string              // the resolved values, for the rendering cache
+	// cacheable is false for a request worth answering but not keeping:
+	// a since= instant (one reader's own), a before= cursor in another
+	// form than the one next links carry. before is the cursor in that
+	// form, kept only when a cached page links to it.
+	cacheable bool
+	before    string
 	// base is the server's URL as the request reached it (Meta.Home), set
 	// for RSS when server.base_url is not.
 	base string
@@ -34,7 +40,7 @@ type feedRequest struct {
 // what would be accepted. Unknown parameters are ignored (readers add
 // cache busters).
 func (h *Handler) parseRequest(v url.Values, out *output) (feedRequest, error) {
-	req := feedRequest{params: url.Values{}}
+	req := feedRequest{params: url.Values{}, cacheable: true}
 	q := &req.query
 	// An output's MaxItems is its default and its ceiling; without one,
 	// DefaultLimit is the default and MaxLimit the ceiling.
@@ -58,6 +64,9 @@ func (h *Handler) parseRequest(v url.Values, out *output) (feedRequest, error) {
 		}
 		q.Since = t
 		req.params.Set("since", s)
+		if _, err := time.Parse(time.RFC3339, s); err == nil {
+			req.cacheable = false
+		}
 	}
 	if s := v.Get("q"); strings.TrimSpace(s) != "" {
 		if utf8.RuneCountInString(s) > maxQueryRunes {
@@ -88,6 +97,9 @@ func (h *Handler) parseRequest(v url.Values, out *output) (feedRequest, error) {
 			return req, err
 		}
 		q.Before = &c
+		if req.before = encodeCursor(c); c.ID == "" || req.before != s {
+			req.cacheable = false // an RFC 3339 time, or a cursor in a form no next link carries
+		}
 	}
 	key := url.Values{"limit": {strconv.Itoa(q.Limit)}, "terms": q.Terms, "source": q.Sources}
 	if !q.Since.IsZero() {

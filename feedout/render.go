@@ -24,6 +24,7 @@ import (
 	"github.com/gorilla/feeds"
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/internal/htmlsafe"
+	"github.com/wirefeed/wirefeed/internal/redact"
 )
 
 // Format is an output format of the merged feed.
@@ -73,6 +74,9 @@ type Meta struct {
 	// NextURL, when not empty, is the next (older) page of this feed; it may
 	// be relative to the feed's own URL.
 	NextURL string
+	// Redact hides credentials and secret parameters of feed URLs; nil
+	// redacts userinfo and redact.DefaultParams.
+	Redact *redact.Redactor
 	// Home is the server's URL as a request reached it, the RSS channel
 	// link when BaseURL is empty (RSS 2.0 requires one). Other links are
 	// not made from it: a self link from a Host header is not ours to
@@ -90,6 +94,7 @@ func Render(w io.Writer, f Format, meta Meta, stories []wirefeed.Story) error {
 	if meta.Path == "" {
 		meta.Path = "feed"
 	}
+	stories = forReaders(meta.Redact, stories)
 	switch f {
 	case RSS:
 		return renderRSS(w, meta, stories)
@@ -190,7 +195,7 @@ func entryTitle(st wirefeed.Story) string {
 	if st.Representative.Title != "" {
 		return st.Representative.Title
 	}
-	t := []rune(st.Representative.Summary)
+	t := []rune(htmlsafe.Label(st.Representative.Summary))
 	if len(t) > 80 {
 		return string(t[:80]) + "…"
 	}

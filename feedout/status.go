@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/htmlsafe"
 )
 
 //go:embed templates/*.html
@@ -91,6 +92,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	}
 	page := statusPage{Title: h.opts.Meta.Title, Stories: stories, Totals: totals, Outputs: h.opts.Outputs}
 	page.NextCycle = h.nextChange()
+	red := h.opts.Meta.Redact
 	configured := map[string]bool{}
 	for _, f := range h.opts.Feeds {
 		st, ok := states[f.Name]
@@ -101,7 +103,14 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		if h.opts.NextAttempt != nil {
 			row.NextAttempt = h.opts.NextAttempt(st)
 		}
-		row.ShortError = st.LastError
+		// The page shows text from sources and from the operator: URLs
+		// lose their secrets, names and errors the characters that spoof
+		// what they look like (and the template isolates each in <bdi>).
+		row.Name, row.Title = htmlsafe.Label(st.Name), htmlsafe.Label(st.Title)
+		row.URL, row.ConfigURL = red.URL(st.URL), red.URL(st.ConfigURL)
+		row.LastError = htmlsafe.Label(red.Text(st.LastError))
+		row.LastWarning = htmlsafe.Label(red.Text(st.LastWarning))
+		row.ShortError = row.LastError
 		if utf8.RuneCountInString(row.ShortError) > maxShownError {
 			row.ShortError = string([]rune(row.ShortError)[:maxShownError]) + "…"
 		}
@@ -113,7 +122,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	}
 	for name := range states {
 		if !configured[name] {
-			page.Unconfigured = append(page.Unconfigured, name)
+			page.Unconfigured = append(page.Unconfigured, htmlsafe.Label(name))
 		}
 	}
 	sort.Strings(page.Unconfigured)
@@ -129,6 +138,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		}
 		return a.ConsecutiveErrors > b.ConsecutiveErrors
 	})
+	page.Stories = forReaders(red, page.Stories)
 	var buf bytes.Buffer
 	if err := statusTemplate.Execute(&buf, page); err != nil {
 		fail("template", err)

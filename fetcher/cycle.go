@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/redact"
 )
 
 // Store is what a Runner needs from storage: the remembered state of every
@@ -138,6 +140,7 @@ type Runner struct {
 	maxRetryAfter    time.Duration
 	jitter           time.Duration
 	logger           *slog.Logger
+	redactor         atomic.Pointer[redact.Redactor]
 	now              func() time.Time
 	rand             func() float64
 	observe          func(Result)
@@ -163,7 +166,11 @@ type RunnerOptions struct {
 	// Jitter is the window over which a scheduled cycle spreads the start
 	// of its feeds (see CycleOptions.Spread); zero spreads nothing.
 	Jitter time.Duration
-	Logger *slog.Logger     // default slog.Default()
+	Logger *slog.Logger // default slog.Default()
+	// Redact hides the secrets of feed URLs in errors (and so in the
+	// feed's recorded last error), in skip reasons and in log lines; nil
+	// redacts userinfo and redact.DefaultParams.
+	Redact *redact.Redactor
 	Now    func() time.Time // default time.Now; tests override it
 	// Rand returns numbers in [0, 1) for backoff jitter; default
 	// math/rand/v2's Float64.
@@ -198,7 +205,7 @@ func NewRunner(client *Client, store Store, opts RunnerOptions) *Runner {
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
-	return &Runner{
+	r := &Runner{
 		client:           client,
 		store:            store,
 		limits:           opts.Limits,
@@ -213,7 +220,16 @@ func NewRunner(client *Client, store Store, opts RunnerOptions) *Runner {
 		rand:             opts.Rand,
 		observe:          opts.Observe,
 	}
+	r.redactor.Store(opts.Redact)
+	return r
 }
+
+// SetRedactor replaces what hides the secrets of feed URLs in the Runner's
+// errors and log lines (a config reload that adds feeds).
+func (r *Runner) SetRedactor(red *redact.Redactor) { r.redactor.Store(red) }
+
+// redact returns the current Redactor; nil redacts the default parameters.
+func (r *Runner) redact() *redact.Redactor { return r.redactor.Load() }
 
 // recordBuffer is how many fetched and parsed feeds may wait for the
 // store's writer; about 60 KB each for a 30-item feed.
@@ -383,7 +399,7 @@ func (r *Runner) skipReason(st wirefeed.FeedState, host string, now time.Time) s
 		default:
 			s := fmt.Sprintf("backing off after %d consecutive failures until %s", st.ConsecutiveErrors, until)
 			if st.LastError != "" {
-				s += "; last error: " + st.LastError
+				s += "; last error: " + r.redact().Text(st.LastError)
 			}
 			return s
 		}
@@ -552,6 +568,9 @@ func (r *Runner) finish(j *job, o *wirefeed.Outcome, resp *Response, err error) 
 		o.Warnings = append(o.Warnings, fmt.Sprintf("%s redirected from https to plain http (%s): followed for this fetch only, the stored URL stays https",
 			warnRedirectDowngrade, resp.FinalURL))
 	}
+	for i, w := range o.Warnings {
+		o.Warnings[i] = r.redact().Text(w) // stored, shown and logged like errors
+	}
 
 	if o.Err == nil {
 		o.MinInterval = ttl
@@ -575,8 +594,13 @@ func (r *Runner) finish(j *job, o *wirefeed.Outcome, resp *Response, err error) 
 	if o.PauseHost != "" && o.PauseUntil.After(o.Attempted.Add(delay)) {
 		delay, o.NextDueReason = o.PauseUntil.Sub(o.Attempted), wirefeed.NextDueRetryAfter
 	}
+	if isStatus && se.RetryAfter > 0 {
+		se.Pause = delay // the message tells the pause applied, not the one asked
+	}
 	o.NextDue = o.Attempted.Add(delay)
-	o.Err = fmt.Errorf("feed %q: %w", j.feed.Name, o.Err)
+	// Errors from net/http quote the URL, credentials and all: the error
+	// is stored as the feed's last error, logged and printed.
+	o.Err = r.redact().Error(fmt.Errorf("feed %q: %w", j.feed.Name, o.Err))
 }
 
 // BatchRecorder is a Store that records several outcomes in one
@@ -647,7 +671,7 @@ func (r *Runner) record(ctx context.Context, f *fetched, stored storedOutcome, n
 		// off instead of looking healthy and being refetched every cycle;
 		// its validators are kept, so the items come again next time.
 		failed := &wirefeed.Outcome{Feed: o.Feed, Attempted: o.Attempted, Status: o.Status,
-			Err: fmt.Errorf("feed %q: storing the fetched items: %w", j.feed.Name, recErr), NextDueReason: wirefeed.NextDueBackoff}
+			Err: r.redact().Error(fmt.Errorf("feed %q: storing the fetched items: %w", j.feed.Name, recErr)), NextDueReason: wirefeed.NextDueBackoff}
 		if o.Err != nil {
 			failed.Err, failed.NextDue, failed.NextDueReason, failed.Gone = o.Err, o.NextDue, o.NextDueReason, o.Gone
 		} else {
@@ -674,9 +698,9 @@ func (r *Runner) record(ctx context.Context, f *fetched, stored storedOutcome, n
 		res.Status = Failed
 		if o.Gone {
 			r.logger.Error("feed is gone (HTTP 410); not fetched again until its URL changes or fetch --force",
-				slog.String("feed", j.feed.Name), slog.String("url", j.url))
+				slog.String("feed", j.feed.Name), slog.String("url", r.redact().URL(j.url)))
 		} else {
-			r.logger.Warn("feed failed", slog.String("feed", j.feed.Name), slog.String("url", j.url),
+			r.logger.Warn("feed failed", slog.String("feed", j.feed.Name), slog.String("url", r.redact().URL(j.url)),
 				slog.Int("consecutive", j.st.ConsecutiveErrors+1), slog.String("next_attempt", next.UTC().Format(time.RFC3339)),
 				slog.String("err", failureCause(o.Err, j.feed.Name, j.url)))
 		}
@@ -702,11 +726,11 @@ func (r *Runner) record(ctx context.Context, f *fetched, stored storedOutcome, n
 				// A downgrade happens on every fetch it is followed in,
 				// and each is worth a line.
 				r.logger.Warn("feed redirected from https to plain http; followed for this fetch only", slog.String("feed", j.feed.Name),
-					slog.String("url", j.url), slog.String("warning", w))
+					slog.String("url", r.redact().URL(j.url)), slog.String("warning", w))
 				continue
 			}
 			r.warnOnce(j.feed.Name, kind, "feed read with a warning", slog.String("feed", j.feed.Name),
-				slog.String("url", j.url), slog.String("warning", w))
+				slog.String("url", r.redact().URL(j.url)), slog.String("warning", w))
 		}
 		if rec.Reissued > 0 {
 			r.warnOnce(j.feed.Name, "reissued", "feed gave new GUIDs to items it had already (same link or body); updating those items instead of adding them again",
@@ -715,7 +739,7 @@ func (r *Runner) record(ctx context.Context, f *fetched, stored storedOutcome, n
 	}
 	if o.MovedTo != "" && o.Err == nil {
 		r.logger.Info("feed moved permanently; following", slog.String("feed", j.feed.Name),
-			slog.String("from", j.url), slog.String("to", o.MovedTo))
+			slog.String("from", r.redact().URL(j.url)), slog.String("to", r.redact().URL(o.MovedTo)))
 	}
 	return res
 }
@@ -735,5 +759,12 @@ func (r *Runner) interrupted(res Result, err error) Result {
 func failureCause(err error, feed, url string) string {
 	msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("feed %q: ", feed))
 	msg = strings.TrimPrefix(msg, "fetcher: "+url+": ")
+	// The URL in the message may be redacted (credentials, secret
+	// parameters): any URL there is the feed's. A URL holds no ": ".
+	if rest, ok := strings.CutPrefix(msg, "fetcher: "); ok && (strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://")) {
+		if _, cause, ok := strings.Cut(rest, ": "); ok {
+			return cause
+		}
+	}
 	return strings.TrimPrefix(msg, "fetcher: ")
 }

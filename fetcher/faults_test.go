@@ -105,13 +105,21 @@ func waitUntil(ctx context.Context, d time.Duration) {
 func faults(t *testing.T) []fault {
 	feedBody := rssDoc("Faulty", "faulty", 2)
 	bomb := compress(t, "gzip", make([]byte, 64<<20))
-	var huge strings.Builder
+	var huge, flood strings.Builder
 	huge.WriteString(`<rss version="2.0"><channel><title>Huge</title>`)
-	for i := range 50000 {
-		fmt.Fprintf(&huge, "<item><title>t%d</title><guid>g%d</guid></item>", i, i)
+	for i := range 5000 {
+		fmt.Fprintf(&huge, "<item><title>Talks in Geneva, day %d</title><guid>https://huge.example/story/%d</guid><description>Delegates met again.</description></item>", i, i)
 	}
 	huge.WriteString(`</channel></rss>`)
 	hugeBody := []byte(huge.String())
+	// Items as small as they can be: far more elements than the
+	// document's size accounts for.
+	flood.WriteString(`<rss version="2.0"><channel><title>Flood</title>`)
+	for i := range 12000 {
+		fmt.Fprintf(&flood, "<item><title>t%d</title><guid>g%d</guid></item>", i, i)
+	}
+	flood.WriteString(`</channel></rss>`)
+	floodBody := []byte(flood.String())
 
 	return []fault{
 		{name: "slow headers", handler: func(w http.ResponseWriter, r *http.Request) {
@@ -206,8 +214,10 @@ func faults(t *testing.T) []fault {
 			want: wantFailed(200, wirefeed.NextDueBackoff, mentions("parsing feed"), "a parse error")},
 		{name: "JSON Feed that panics the parser", handler: serveBytes([]byte(`{"version":"https://jsonfeed.org/version/1.1","title":"x","items":[null]}`)),
 			want: wantFailed(200, wirefeed.NextDueBackoff, is(ErrParserPanic), "ErrParserPanic")},
-		{name: "50,000 items", handler: serveBytes(hugeBody),
+		{name: "5,000 items", handler: serveBytes(hugeBody),
 			want: wantFetched(DefaultMaxItems)},
+		{name: "12,000 tiny items", handler: serveBytes(floodBody),
+			want: wantFailed(200, wirefeed.NextDueBackoff, is(ErrTooManyElements), "ErrTooManyElements")},
 	}
 }
 

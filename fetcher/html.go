@@ -320,9 +320,11 @@ func foldParagraphs(s string) string {
 }
 
 // PlainLine returns s as a single line of plain text: markup removed,
-// entities decoded, all white space folded to single spaces. Titles, author
-// names and categories go through it.
+// entities decoded, all white space folded to single spaces, and the
+// characters that spoof what a reader sees (bidirectional overrides,
+// noncharacters; see htmlsafe.Label) dropped. Titles, author names and
+// categories go through it.
 func PlainLine(s string) string {
 	t := HTMLToText(s)
-	return strings.Join(strings.Fields(t), " ")
+	return htmlsafe.Label(strings.Join(strings.Fields(t), " "))
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -54,20 +55,46 @@ type Response struct {
 }
 
 // StatusError is returned for a response whose status is neither 2xx nor
-// 304. RetryAfter is the server's Retry-After, when it gave a usable one.
+// 304. RetryAfter is the server's Retry-After, when it gave a usable one
+// (at most maxRetryAfterAsked).
 type StatusError struct {
 	URL        string
 	StatusCode int
 	RetryAfter time.Duration
+	// Pause, when set, is how long the Runner actually waits before the
+	// feed's next attempt: the Retry-After capped by its limit, or the
+	// feed's backoff when that is longer. The message tells this one.
+	Pause time.Duration
 }
 
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("fetcher: %s: HTTP %d %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode))
-	if e.RetryAfter > 0 {
-		s += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+	switch {
+	case e.RetryAfter <= 0:
+	case e.Pause <= 0 || e.Pause == e.RetryAfter:
+		s += fmt.Sprintf(" (retry after %s)", shortDuration(e.RetryAfter))
+	default:
+		s += fmt.Sprintf(" (retry after %s; the server asked for %s)", shortDuration(e.Pause), shortDuration(e.RetryAfter))
 	}
 	return s
 }
+
+// shortDuration writes d to the second without zero units: "24h", "1h30m",
+// "90s" rather than "24h0m0s".
+func shortDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// maxRetryAfterAsked bounds a Retry-After as read, before the Runner's own
+// cap: a date in the year 9999 must not overflow into "2562047h47m".
+const maxRetryAfterAsked = 30 * 24 * time.Hour
 
 // Get performs a conditional GET. Non-2xx answers other than 304 come back
 // as a *StatusError. The body is read completely, decompressed and capped
@@ -171,7 +198,9 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
-	body, err := io.ReadAll(io.LimitReader(r, c.maxBodyBytes+1))
+	// One byte more than the cap tells a body over it; the config refuses
+	// absurd caps, and this keeps 2^63-1 from overflowing all the same.
+	body, err := io.ReadAll(io.LimitReader(r, min(c.maxBodyBytes, math.MaxInt64-1)+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading body: %w", err)
 	}
@@ -191,11 +220,11 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if secs <= 0 {
 			return 0
 		}
-		return time.Duration(min(secs, int64(30*24*3600))) * time.Second
+		return time.Duration(min(secs, int64(maxRetryAfterAsked/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfterAsked).Round(time.Second)
 		}
 	}
 	return 0

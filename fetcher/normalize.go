@@ -25,6 +25,10 @@ type Limits struct {
 	// FutureSkew is how far in the future a date may be before it is
 	// clamped to the time the item was seen.
 	FutureSkew time.Duration
+	// MaxDepth and MaxElements bound a document's structure before it is
+	// parsed (see bounds.go); zero takes the defaults.
+	MaxDepth    int
+	MaxElements int
 }
 
 // Default limits.

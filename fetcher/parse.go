@@ -75,6 +75,11 @@ func Parse(body []byte, contentType, feedURL string, now time.Time, lim Limits) 
 	if err != nil {
 		return nil, err
 	}
+	// Before gofeed sees the bytes: it can die of a stack overflow (which
+	// no recover catches) or take far more memory than the document's size.
+	if err := checkBounds(utf8Body, lim); err != nil {
+		return nil, err
+	}
 	defer func() {
 		// gofeed has nil dereferences on some hostile inputs. A panic in
 		// one feed's parse must not take the daemon down.

@@ -38,6 +38,7 @@ type Scheduler struct {
 	feeds      []wirefeed.Feed
 	groups     map[string]*group // by feed name
 	entries    []cron.EntryID
+	live       liveness // when a cycle last started or ended, for readiness
 }
 
 // group is the feeds of one schedule: one cron entry.
@@ -64,6 +65,7 @@ func NewScheduler(runner *Runner, feeds []wirefeed.Feed, globalSpec string, logg
 		afterCycle: afterCycle,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.live.touch(time.Now())
 	s.drain, s.stopDrain = context.WithCancel(context.Background())
 	if _, err := s.Update(feeds, globalSpec); err != nil {
 		return nil, err
@@ -186,6 +188,8 @@ func (s *Scheduler) cycle(feeds []wirefeed.Feed, spread time.Duration) {
 	if s.ctx.Err() != nil {
 		return
 	}
+	s.live.touch(time.Now())
+	defer func() { s.live.touch(time.Now()) }()
 	rep, err := s.runner.RunCycle(s.ctx, feeds, CycleOptions{Spread: spread, Drain: s.drain, NextAttempt: s.NextAttempt})
 	if err != nil {
 		s.logger.Error("fetch cycle failed", slog.Any("err", err))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/wirefeed/wirefeed/internal/htmlsafe"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -85,12 +86,13 @@ func looksLikeMarkup(s string) bool {
 
 // textLine returns a title-like value as one line of plain text, reading it
 // as markup only when kind says so (or, for kindGuess, when it looks like
-// markup).
+// markup), without the characters that spoof what a reader sees
+// (htmlsafe.Label).
 func textLine(s string, kind textKind) string {
 	if kind == kindHTML || (kind == kindGuess && looksLikeMarkup(s)) {
 		return PlainLine(s)
 	}
-	return strings.Join(strings.Fields(foldParagraphs(s)), " ")
+	return htmlsafe.Label(strings.Join(strings.Fields(foldParagraphs(s)), " "))
 }
 
 // cp1252Bytes maps the characters windows-1252 puts in 0x80-0x9F back to

@@ -72,6 +72,12 @@ type Store struct {
 	genMu   sync.Mutex // guards the generation's own connection
 	genConn *sql.Conn
 	genStmt *sql.Stmt
+
+	readOnly bool
+
+	probeMu  sync.Mutex // WriteProbe's last answer
+	probeAt  time.Time
+	probeErr error
 }
 
 // Options configures Open.
@@ -80,6 +86,11 @@ type Options struct {
 	// only read (export); Record then fails with ErrNoMatcher.
 	Matcher Matcher
 	Logger  *slog.Logger
+	// ReadOnly opens an existing database for reading only, never writing
+	// to it, not even to migrate it: for commands that only read (export,
+	// explain), which may run as a user who may only read the file. See
+	// openReadOnly.
+	ReadOnly bool
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
@@ -93,6 +104,9 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 func open(ctx context.Context, dbPath string, opts Options, upTo int) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.ReadOnly {
+		return openReadOnly(ctx, dbPath, opts)
 	}
 	// Pragmas in the DSN run on every new pooled connection; a plain Exec
 	// would set only one of them. _txlock=immediate makes every write
@@ -168,7 +182,9 @@ func createWithPageSize(ctx context.Context, dbPath string) error {
 func (s *Store) Close() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	if !s.readOnly {
+		_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 	s.stmts.close()
 	s.genMu.Lock()
 	if s.genConn != nil {

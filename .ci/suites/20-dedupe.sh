@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Near-duplicate detection: the labelled evaluation set (pairwise precision,
-# recall and F1, recall per edit type, margins to the thresholds), the
-# decisions-after-restart test, a short fuzz of the body normaliser, and the
-# per-item cost and index memory at 10k and 100k items in the window (the 1M
-# case takes a minute to build and runs by hand: see dedupe/bench_test.go).
+# Near-duplicate detection: the labelled evaluation sets (pairwise precision,
+# recall and F1; recall per edit type and margins to the thresholds on the
+# original set; precision and recall per language and per real-feed shape
+# on the multilingual set), the decisions-after-restart test, a short fuzz
+# of the body normaliser, and the per-item cost and index memory at 10k and
+# 100k items in the window and per script (the 1M case takes a minute to
+# build and runs by hand: see dedupe/bench_test.go).
 # Needs only Go.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

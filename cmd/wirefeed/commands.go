@@ -5,8 +5,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/wirefeed/wirefeed/feedout"
 	"github.com/wirefeed/wirefeed/fetcher"
+	"github.com/wirefeed/wirefeed/internal/redact"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -52,7 +55,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		prog = &progress{w: stderr, total: len(cfg.Feeds)}
 		logTo = prog
 	}
-	logger := newLogger(logTo, level, cfg.LogFormat)
+	logger := newLogger(logTo, level, cfg.LogFormat, cfg.Redactor())
 	var observe func(fetcher.Result)
 	if prog != nil {
 		observe = prog.observe
@@ -137,6 +140,9 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitUsage
 	}
 	src := fs.Arg(0)
+	// What inspect prints may be pasted into an issue: the secrets of the
+	// URL it was given stay out of its output and its errors.
+	red := redact.New(nil, src)
 	var body []byte
 	var contentType, base string
 	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
@@ -144,7 +150,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		defer c.CloseIdleConnections()
 		resp, err := c.Get(ctx, fetcher.Request{URL: src})
 		if err != nil {
-			fmt.Fprintf(stderr, "wirefeed inspect: %v\n", err)
+			fmt.Fprintf(stderr, "wirefeed inspect: %s\n", red.Text(err.Error()))
 			return exitFailure
 		}
 		body, contentType, base = resp.Body, resp.ContentType, resp.FinalURL
@@ -158,18 +164,24 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	doc, err := fetcher.Parse(body, contentType, base, time.Now(), fetcher.Limits{})
 	if err != nil {
-		fmt.Fprintf(stderr, "wirefeed inspect: %s: %v\n", src, err)
+		fmt.Fprintf(stderr, "wirefeed inspect: %s: %s\n", red.URL(src), red.Text(err.Error()))
 		return exitFailure
 	}
 	out := inspectOutput{
-		Feed:     inspectFeed{Title: doc.Meta.Title, Link: doc.Meta.Link, Language: doc.Meta.Language, Updated: rfc3339(doc.Meta.Updated)},
+		Feed:     inspectFeed{Title: doc.Meta.Title, Link: red.Link(doc.Meta.Link), Language: doc.Meta.Language, Updated: rfc3339(doc.Meta.Updated)},
 		Items:    make([]inspectItem, 0, len(doc.Items)),
 		Skipped:  append([]fetcher.SkippedItem{}, doc.Skipped...),
 		Warnings: nonNil(doc.Warnings),
 	}
+	for i, sk := range out.Skipped {
+		out.Skipped[i].GUID, out.Skipped[i].Reason = red.Link(sk.GUID), red.Text(sk.Reason)
+	}
+	for i, w := range out.Warnings {
+		out.Warnings[i] = red.Text(w)
+	}
 	for _, it := range doc.Items {
 		out.Items = append(out.Items, inspectItem{
-			GUID: it.GUID, URL: it.URL, Title: it.Title, Summary: it.Summary, Text: it.Text, ContentHTML: it.ContentHTML,
+			GUID: red.Link(it.GUID), URL: red.Link(it.URL), Title: it.Title, Summary: it.Summary, Text: it.Text, ContentHTML: it.ContentHTML,
 			Published: rfc3339(it.Published), Updated: rfc3339(it.Updated),
 			Authors: nonNil(it.Authors), Categories: nonNil(it.Categories),
 		})
@@ -232,7 +244,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFailure
 	}
 	defer st.Close()
-	a := &app{cfg: cfg, store: st, logger: newLogger(stderr, cfg.LogLevel, cfg.LogFormat)}
+	a := &app{cfg: cfg, store: st, logger: newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.Redactor())}
 	bw := bufio.NewWriter(stdout)
 	// The handler's own path: the bytes GET /feed.<format>?limit=N serves.
 	if err := a.feedHandler().Export(ctx, bw, *output, f, *limit); err != nil {
@@ -247,10 +259,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("healthcheck", "healthcheck [-config FILE] [-url URL]",
-		"Ask a running daemon whether it is healthy (for Docker's HEALTHCHECK).\n"+
-			"Exit status: 0 when healthy, 1 when not.", stdout, stderr)
+		"Ask a running daemon whether it is ready (for Docker's HEALTHCHECK): its\n"+
+			"/readyz answers when a write to its database commits and its fetch cycles\n"+
+			"run as scheduled.\n"+
+			"Exit status: 0 when ready, 1 when not.", stdout, stderr)
 	path := fs.String("config", "", "config file; the daemon's server.listen address is probed")
-	target := fs.String("url", "", "health URL to probe (default http://<server.listen>/healthz, or http://127.0.0.1:8080/healthz)")
+	target := fs.String("url", "", "URL to probe (default http://<server.listen>/readyz, or http://127.0.0.1:8080/readyz; /healthz asks only whether it answers)")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
@@ -265,7 +279,7 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 			}
 			listen = cfg.Server.Listen
 		}
-		u = "http://" + probeAddress(listen) + "/healthz"
+		u = "http://" + probeAddress(listen) + "/readyz"
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -303,16 +317,22 @@ func probeAddress(listen string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// openExisting opens the database for a command that only reads it, without
-// creating one where there is none; problems are printed to stderr.
+// openExisting opens the database for a command that only reads it,
+// read-only (it may belong to the daemon's user) and without creating one
+// where there is none; problems are printed to stderr.
 func openExisting(ctx context.Context, cfg *Config, cmd string, stderr io.Writer) (*store.Store, error) {
 	if _, err := os.Stat(cfg.DBPath()); err != nil {
-		err = fmt.Errorf("no database at %s (run wirefeed fetch or serve first)", cfg.DBPath())
+		if errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("no database at %s (run wirefeed fetch or serve first)", cfg.DBPath())
+		} else {
+			err = readError(cfg.DBPath(), err)
+		}
 		fmt.Fprintf(stderr, "wirefeed %s: %v\n", cmd, err)
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{})
+	st, err := store.Open(ctx, cfg.DBPath(), store.Options{ReadOnly: true})
 	if err != nil {
+		err = readError(cfg.DBPath(), err)
 		fmt.Fprintf(stderr, "wirefeed %s: %v\n", cmd, err)
 	}
 	return st, err

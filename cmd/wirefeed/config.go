@@ -17,7 +17,9 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/dedupe"
+	"github.com/wirefeed/wirefeed/feedout"
 	"github.com/wirefeed/wirefeed/fetcher"
+	"github.com/wirefeed/wirefeed/internal/redact"
 )
 
 // Config is the TOML configuration file. Durations are Go duration strings
@@ -29,6 +31,10 @@ type Config struct {
 	AllowPrivateAddresses bool   `toml:"allow_private_addresses"`
 	LogLevel              string `toml:"log_level"`
 	LogFormat             string `toml:"log_format"`
+	// SecretQueryParams are query parameter names, besides
+	// redact.DefaultParams, whose values in feed URLs are secret: they are
+	// used to fetch and shown nowhere.
+	SecretQueryParams []string `toml:"secret_query_params"`
 
 	Server ServerConfig `toml:"server"`
 	Fetch  FetchConfig  `toml:"fetch"`
@@ -44,6 +50,8 @@ type Config struct {
 
 	path  string
 	lines keyLines
+
+	redact *redact.Redactor // built from SecretQueryParams and the feeds' URLs
 }
 
 // ServerConfig is the [server] table.
@@ -56,6 +64,12 @@ type ServerConfig struct {
 	MaxAge       string `toml:"max_age"`
 	// Metrics serves Prometheus metrics at /metrics.
 	Metrics bool `toml:"metrics"`
+
+	// CacheBytes bounds the rendering cache; 0 keeps nothing.
+	CacheBytes int64 `toml:"cache_bytes"`
+	// MaxResponseBytes bounds one feed response: a fuller one is served
+	// with fewer entries and a next link.
+	MaxResponseBytes int `toml:"max_response_bytes"`
 }
 
 // FetchConfig is the [fetch] table.
@@ -78,6 +92,11 @@ type FetchConfig struct {
 	// MaxCacheInterval caps how long Cache-Control max-age, Expires or RSS
 	// <ttl> may hold back a feed's next fetch; "0s" ignores them.
 	MaxCacheInterval string `toml:"max_cache_interval"`
+
+	// MaxDepth and MaxElements bound a document's nesting and its elements
+	// and attributes (JSON: values and keys) before it is parsed.
+	MaxDepth    int `toml:"max_depth"`
+	MaxElements int `toml:"max_elements"`
 }
 
 // DedupeConfig is the [dedupe] table.
@@ -136,6 +155,9 @@ type FeedConfig struct {
 	Schedule string   `toml:"schedule"`
 }
 
+// maxBodyBytesLimit is the largest fetch.max_body_bytes accepted.
+const maxBodyBytesLimit = 256 << 20
+
 // defaults are applied before the file is decoded, so a key left out keeps
 // its default.
 func defaultConfig() Config {
@@ -151,12 +173,17 @@ func defaultConfig() Config {
 			DefaultLimit: 50,
 			MaxAge:       "5m",
 			Metrics:      true,
+
+			CacheBytes:       feedout.DefaultCacheBytes,
+			MaxResponseBytes: feedout.DefaultMaxResponseBytes,
 		},
 		Fetch: FetchConfig{
 			Timeout:          "30s",
 			Concurrency:      fetcher.DefaultConcurrency,
 			MaxBodyBytes:     fetcher.DefaultMaxBodyBytes,
 			MaxItemsPerFeed:  fetcher.DefaultMaxItems,
+			MaxDepth:         fetcher.DefaultMaxDepth,
+			MaxElements:      fetcher.DefaultMaxElements,
 			BackoffMin:       fetcher.DefaultBackoffMin.String(),
 			BackoffMax:       fetcher.DefaultBackoffMax.String(),
 			PerHost:          fetcher.DefaultPerHost,
@@ -203,12 +230,30 @@ func LoadConfig(path string) (*Config, error) {
 // ParseConfig decodes and validates config data read from path. Every
 // problem names the file, the line and the key: unknown keys (all of them),
 // a syntax or type error (the first), and every value validate rejects.
+// A problem may quote a feed URL: its credentials and secret parameters
+// are redacted, to keep them off the terminal and out of cron's mail.
 func ParseConfig(path string, data []byte) (*Config, error) {
 	cfg := defaultConfig()
+	err := parseConfig(&cfg, path, data)
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		red := redact.New(cfg.SecretQueryParams, cfg.feedURLs()...)
+		for i, p := range ce.Problems {
+			ce.Problems[i] = red.Text(p)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg.redact = redact.New(cfg.SecretQueryParams, cfg.feedURLs()...)
+	return &cfg, nil
+}
+
+func parseConfig(cfg *Config, path string, data []byte) error {
 	cfg.path = path
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(&cfg)
+	err := dec.Decode(cfg)
 	var strict *toml.StrictMissingError
 	var de *toml.DecodeError
 	switch {
@@ -222,22 +267,22 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			key, line := cfg.lines.locate(e.Key(), row)
 			problems = append(problems, cfg.problem(line, key, "unknown key"))
 		}
-		return nil, &ConfigError{Problems: append(problems, cfg.validate()...)}
+		return &ConfigError{Problems: append(problems, cfg.validate()...)}
 	case errors.As(err, &de):
 		row, _ := de.Position()
 		if len(de.Key()) == 0 {
-			return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%d: %s", path, row, strings.TrimPrefix(de.Error(), "toml: "))}}
+			return &ConfigError{Problems: []string{fmt.Sprintf("%s:%d: %s", path, row, strings.TrimPrefix(de.Error(), "toml: "))}}
 		}
 		key, line := scanKeyLines(data).locate(de.Key(), row)
-		return nil, &ConfigError{Problems: []string{cfg.problem(line, key, decodeProblem(de.Error()))}}
+		return &ConfigError{Problems: []string{cfg.problem(line, key, decodeProblem(de.Error()))}}
 	default:
-		return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s: %v", path, err)}}
+		return &ConfigError{Problems: []string{fmt.Sprintf("%s: %v", path, err)}}
 	}
 	cfg.lines = scanKeyLines(data)
 	if problems := cfg.validate(); len(problems) > 0 {
-		return nil, &ConfigError{Problems: problems}
+		return &ConfigError{Problems: problems}
 	}
-	return &cfg, nil
+	return nil
 }
 
 // typeErrRE matches go-toml's type errors ("toml: cannot decode TOML
@@ -293,6 +338,11 @@ func (c *Config) validate() []string {
 	default:
 		add(c.at("log_format", "must be text or json, not %q", c.LogFormat))
 	}
+	for i, p := range c.SecretQueryParams {
+		if p == "" || strings.ContainsAny(p, "&=;#? \t") || len(p) > 100 {
+			add(c.at("secret_query_params", "bad parameter name %q (entry %d): want a query parameter name, without & = ; # ? or spaces", p, i+1))
+		}
+	}
 
 	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
 		add(c.at("server.listen", "bad address %q: want host:port", c.Server.Listen))
@@ -306,6 +356,12 @@ func (c *Config) validate() []string {
 		add(c.at("server.default_limit", "must be between 1 and 1000, not %d", c.Server.DefaultLimit))
 	}
 	c.checkDuration(&ps, "server.max_age", c.Server.MaxAge, 0)
+	if c.Server.CacheBytes < 0 || c.Server.CacheBytes > 4<<30 {
+		add(c.at("server.cache_bytes", "must be between 0 (no cache) and 4294967296 (4 GiB), not %d", c.Server.CacheBytes))
+	}
+	if c.Server.MaxResponseBytes < 64<<10 || c.Server.MaxResponseBytes > 256<<20 {
+		add(c.at("server.max_response_bytes", "must be between 65536 (64 KiB) and 268435456 (256 MiB), not %d", c.Server.MaxResponseBytes))
+	}
 
 	c.checkDuration(&ps, "fetch.timeout", c.Fetch.Timeout, time.Second)
 	c.checkDuration(&ps, "fetch.backoff_min", c.Fetch.BackoffMin, time.Second)
@@ -313,11 +369,20 @@ func (c *Config) validate() []string {
 	if c.Fetch.Concurrency < 1 || c.Fetch.Concurrency > 256 {
 		add(c.at("fetch.concurrency", "must be between 1 and 256, not %d", c.Fetch.Concurrency))
 	}
-	if c.Fetch.MaxBodyBytes < 1024 {
-		add(c.at("fetch.max_body_bytes", "must be at least 1024, not %d", c.Fetch.MaxBodyBytes))
+	// Upper bounds too: a document is held in memory and parsed at a few
+	// times its size, and an absurd value would overflow (9223372036854775807
+	// made every feed fail as an empty document).
+	if c.Fetch.MaxBodyBytes < 1024 || c.Fetch.MaxBodyBytes > maxBodyBytesLimit {
+		add(c.at("fetch.max_body_bytes", "must be between 1024 and %d (256 MiB), not %d", maxBodyBytesLimit, c.Fetch.MaxBodyBytes))
 	}
-	if c.Fetch.MaxItemsPerFeed < 1 {
-		add(c.at("fetch.max_items_per_feed", "must be at least 1, not %d", c.Fetch.MaxItemsPerFeed))
+	if c.Fetch.MaxItemsPerFeed < 1 || c.Fetch.MaxItemsPerFeed > 100_000 {
+		add(c.at("fetch.max_items_per_feed", "must be between 1 and 100000, not %d", c.Fetch.MaxItemsPerFeed))
+	}
+	if c.Fetch.MaxDepth < 32 || c.Fetch.MaxDepth > 4096 {
+		add(c.at("fetch.max_depth", "must be between 32 and 4096, not %d", c.Fetch.MaxDepth))
+	}
+	if c.Fetch.MaxElements < fetcher.MinElements || c.Fetch.MaxElements > 5_000_000 {
+		add(c.at("fetch.max_elements", "must be between %d and 5000000, not %d", fetcher.MinElements, c.Fetch.MaxElements))
 	}
 	if c.Fetch.PerHost < 1 || c.Fetch.PerHost > 64 {
 		add(c.at("fetch.per_host_concurrency", "must be between 1 and 64, not %d", c.Fetch.PerHost))
@@ -409,6 +474,20 @@ func checkSchedule(spec string) string {
 	if _, err := fetcher.CronParser.Parse(spec); err != nil {
 		return fmt.Sprintf("bad cron spec %q: %v", spec, err)
 	}
+	// cron turns an @every shorter than a second (zero, negative, 1ns)
+	// into every second, silently; read the duration as cron does (after
+	// an optional TZ= or CRON_TZ= prefix) and refuse it.
+	rest := spec
+	if strings.HasPrefix(rest, "TZ=") || strings.HasPrefix(rest, "CRON_TZ=") {
+		if i := strings.Index(rest, " "); i > 0 {
+			rest = strings.TrimSpace(rest[i:])
+		}
+	}
+	if v, ok := strings.CutPrefix(rest, "@every "); ok {
+		if d, err := time.ParseDuration(v); err == nil && d < time.Second {
+			return fmt.Sprintf("bad cron spec %q: @every needs a duration of at least 1s, not %s", spec, v)
+		}
+	}
 	return ""
 }
 
@@ -437,13 +516,32 @@ func (c *Config) runnerOptions(logger *slog.Logger) fetcher.RunnerOptions {
 	return fetcher.RunnerOptions{
 		Concurrency:      c.Fetch.Concurrency,
 		PerHost:          c.Fetch.PerHost,
-		Limits:           fetcher.Limits{MaxItems: c.Fetch.MaxItemsPerFeed},
+		Limits:           fetcher.Limits{MaxItems: c.Fetch.MaxItemsPerFeed, MaxDepth: c.Fetch.MaxDepth, MaxElements: c.Fetch.MaxElements},
 		Backoff:          fetcher.Backoff{Min: duration(c.Fetch.BackoffMin), Max: duration(c.Fetch.BackoffMax)},
 		MaxCacheInterval: maxCache,
 		MaxRetryAfter:    duration(c.Fetch.MaxRetryAfter),
 		Jitter:           duration(c.Fetch.Jitter),
 		Logger:           logger,
+		Redact:           c.Redactor(),
 	}
+}
+
+// feedURLs returns the configured feed URLs.
+func (c *Config) feedURLs() []string {
+	urls := make([]string, len(c.Feeds))
+	for i, f := range c.Feeds {
+		urls[i] = f.URL
+	}
+	return urls
+}
+
+// Redactor returns what hides the secrets of the configured feed URLs
+// (userinfo, secret query parameters) wherever text leaves the process.
+func (c *Config) Redactor() *redact.Redactor {
+	if c.redact == nil {
+		c.redact = redact.New(c.SecretQueryParams, c.feedURLs()...)
+	}
+	return c.redact
 }
 
 // DBPath is the database file inside the data directory.

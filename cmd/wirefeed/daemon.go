@@ -21,6 +21,7 @@ import (
 type daemon struct {
 	logger  *slog.Logger
 	level   *slog.LevelVar
+	redact  *redactorVar // the log's; may be nil
 	app     *app
 	sched   *fetcher.Scheduler
 	metrics *metrics
@@ -31,7 +32,17 @@ type daemon struct {
 
 // newHandler builds the HTTP handler for cfg.
 func (d *daemon) newHandler(cfg *Config) *feedout.Handler {
-	return newFeedHandler(d.app.store, cfg, d.logger, d.sched.Next, d.nextAttempt)
+	return newFeedHandler(d.app.store, cfg, d.logger, d.sched.Next, d.nextAttempt, d.ready)
+}
+
+// ready is the daemon's readiness (/readyz): fetch cycles run as scheduled
+// and a write to the database commits (the disk is not full, the file not
+// read-only).
+func (d *daemon) ready(ctx context.Context) error {
+	if err := d.sched.CheckCycles(time.Now()); err != nil {
+		return err
+	}
+	return d.app.store.WriteProbe(ctx)
 }
 
 // nextAttempt is when the daemon will next fetch a feed in state st (zero
@@ -102,6 +113,11 @@ func (d *daemon) reload(ctx context.Context, load func() (*Config, error)) {
 	if d.level != nil {
 		_ = d.level.UnmarshalText([]byte(cfg.LogLevel))
 	}
+	// The secrets of feeds added by the reload are hidden from now on.
+	if d.redact != nil {
+		d.redact.Store(cfg.Redactor())
+	}
+	d.app.runner.SetRedactor(cfg.Redactor())
 	d.metrics.reloads.WithLabelValues("ok").Inc()
 
 	removed := 0

@@ -54,7 +54,7 @@ func startTestDaemon(t *testing.T, cfgPath string) *testDaemon {
 	d := &testDaemon{logs: &lockedBuffer{}, reload: make(chan struct{}, 1), done: make(chan error, 1), cancel: cancel}
 	ready := make(chan string, 1)
 	go func() {
-		d.done <- serveWith(ctx, cfg, serveOptions{logger: newLogger(d.logs, "info", "text"), ready: ready, reload: d.reload,
+		d.done <- serveWith(ctx, cfg, serveOptions{logger: newLogger(d.logs, "info", "text", cfg.Redactor()), ready: ready, reload: d.reload,
 			load: func() (*Config, error) { return LoadConfig(cfgPath) }})
 	}()
 	select {
@@ -229,12 +229,12 @@ func TestReloadOnSignal(t *testing.T) {
 	})
 
 	page, _ := d.get(t, "/")
-	for _, want := range []string{">Outlet A</a>", ">Outlet Bee</a>", ">Outlet D</a>", `id="unconfigured">1 feed in the database no longer configured`} {
+	for _, want := range []string{">Outlet A</bdi></a>", ">Outlet Bee</bdi></a>", ">Outlet D</bdi></a>", `id="unconfigured">1 feed in the database no longer configured`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("status page lacks %q", want)
 		}
 	}
-	if strings.Contains(page, ">Outlet C</a>") || strings.Contains(page, ">Outlet B</a>") {
+	if strings.Contains(page, ">Outlet C</bdi></a>") || strings.Contains(page, ">Outlet B</bdi></a>") {
 		t.Error("status page still lists a removed or renamed feed")
 	}
 	if _, code := d.get(t, "/feed.json?source=Outlet%20C"); code != http.StatusBadRequest {
@@ -282,7 +282,7 @@ func TestReloadOnSignal(t *testing.T) {
 	if !strings.Contains(d.logs.String(), "bogus: unknown key") {
 		t.Errorf("the refusal does not name the problem:\n%s", d.logs)
 	}
-	if page, _ := d.get(t, "/"); !strings.Contains(page, ">Outlet Bee</a>") {
+	if page, _ := d.get(t, "/"); !strings.Contains(page, ">Outlet Bee</bdi></a>") {
 		t.Error("the running config was dropped after a refused reload")
 	}
 	m, _ := d.get(t, "/metrics")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		items[i] = it
 	}
-	engine := dedupe.New(cfg.dedupeOptions(newLogger(stderr, cfg.LogLevel, cfg.LogFormat)))
+	engine := dedupe.New(cfg.dedupeOptions(newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.Redactor())))
 	if err := engine.LoadBoilerplate(ctx, st); err != nil {
 		fmt.Fprintln(stderr, "wirefeed explain:", err)
 		return exitFailure
@@ -62,7 +63,12 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "wirefeed explain:", err)
 		return exitFailure
 	}
-	if err := x.Write(stdout); err != nil {
+	// The items' links may carry the secrets of their feeds' URLs.
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		return exitFailure
+	}
+	if _, err := io.WriteString(stdout, cfg.Redactor().Text(buf.String())); err != nil {
 		return exitFailure
 	}
 	return exitOK

@@ -69,7 +69,8 @@ func TestExplain(t *testing.T) {
 		code  int
 		wants []string
 	}{
-		{"copy", "https://one.example/wire", "https://two.example/farm", 0, []string{"the SAME story", "Jaccard", "candidate: yes", "in one story now  yes"}},
+		{"copy", "https://one.example/wire", "https://two.example/farm", 0, []string{"the SAME story", "Jaccard", "candidate: yes", "in one story now  yes",
+			"compared text of B (after extraction):\n  | Finland will reopen", `"See also: Markets rally as oil slips": site furniture`}},
 		{"summary by GUID", "wire", "sum", 0, []string{"the SAME story", "containment", "one body holds the other"}},
 		{"unrelated", "https://one.example/wire", "other", 0, []string{"DIFFERENT stories", "not the same copy", "in one story now  no"}},
 		{"missing", "https://one.example/wire", "https://nowhere.example/", 1, nil},

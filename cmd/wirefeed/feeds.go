@@ -262,7 +262,7 @@ func runFeedsPrune(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "wirefeed feeds prune: no database at %s\n", cfg.DBPath())
 		return exitFailure
 	}
-	logger := newLogger(stderr, "warn", cfg.LogFormat)
+	logger := newLogger(stderr, "warn", cfg.LogFormat, cfg.Redactor())
 	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: dedupe.New(cfg.dedupeOptions(logger)), Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "wirefeed feeds prune:", err)

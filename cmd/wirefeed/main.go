@@ -23,7 +23,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -135,22 +134,6 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, do
 		return exitUsage, true
 	}
 	return 0, false
-}
-
-// newLogger builds the process's logger from the config.
-func newLogger(w io.Writer, level, format string) *slog.Logger {
-	return newLeveledLogger(w, new(slog.LevelVar), level, format)
-}
-
-// newLeveledLogger builds a logger whose level lv can change later (a
-// config reload); it starts at level.
-func newLeveledLogger(w io.Writer, lv *slog.LevelVar, level, format string) *slog.Logger {
-	_ = lv.UnmarshalText([]byte(level))
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // configFlags are the flags every command that reads the config takes.

@@ -103,8 +103,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		return exitUsage
 	}
-	level := new(slog.LevelVar)
-	logger := newLeveledLogger(stderr, level, cfg.LogLevel, cfg.LogFormat)
+	level, red := new(slog.LevelVar), new(redactorVar)
+	red.Store(cfg.Redactor())
+	logger := newLeveledLogger(stderr, level, cfg.LogLevel, cfg.LogFormat, red)
 	reload := make(chan struct{}, 1)
 	go func() {
 		for {
@@ -119,7 +120,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			}
 		}
 	}()
-	err := serveWith(ctx, cfg, serveOptions{logger: logger, level: level, reload: reload, load: func() (*Config, error) {
+	err := serveWith(ctx, cfg, serveOptions{logger: logger, level: level, redact: red, reload: reload, load: func() (*Config, error) {
 		return cf.loadErr()
 	}})
 	if err != nil {
@@ -142,6 +143,7 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, ready chan<- s
 type serveOptions struct {
 	logger *slog.Logger
 	level  *slog.LevelVar // set on reload; may be nil
+	redact *redactorVar   // the log's redactor, set on reload; may be nil
 	ready  chan<- string
 	// reload receives a value when the config should be read again with
 	// load (SIGHUP).
@@ -151,7 +153,7 @@ type serveOptions struct {
 
 func serveWith(ctx context.Context, cfg *Config, opts serveOptions) error {
 	logger := opts.logger
-	d := &daemon{logger: logger, level: opts.level}
+	d := &daemon{logger: logger, level: opts.level, redact: opts.redact}
 	d.cfg.Store(cfg)
 	d.metrics = newMetrics(d, logger)
 	a, err := openApp(ctx, cfg, logger, d.metrics.observe)

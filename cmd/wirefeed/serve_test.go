@@ -22,6 +22,20 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("WIREFEED_RUN_MAIN") == "1" {
 		os.Args = append([]string{"wirefeed"}, os.Args[1:]...)
+		if peak := os.Getenv("WIREFEED_PEAK_FILE"); peak != "" {
+			// As main, then leave the process's peak resident memory
+			// (VmHWM; a parent's rusage would count the memory of the
+			// process it forked from) for the test that started it.
+			code := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+			if status, err := os.ReadFile("/proc/self/status"); err == nil {
+				for _, line := range strings.Split(string(status), "\n") {
+					if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+						_ = os.WriteFile(peak, []byte(strings.TrimSpace(v)), 0o644)
+					}
+				}
+			}
+			os.Exit(code)
+		}
 		main()
 		return
 	}
@@ -39,7 +53,7 @@ func TestServeServesAndShutsDown(t *testing.T) {
 	defer cancel()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, newLogger(io.Discard, "error", "text"), ready) }()
+	go func() { done <- serve(ctx, cfg, newLogger(io.Discard, "error", "text", nil), ready) }()
 	var addr string
 	select {
 	case addr = <-ready:

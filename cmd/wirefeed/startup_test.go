@@ -40,7 +40,7 @@ func TestServeAnswersWhileTheIndexLoads(t *testing.T) {
 	defer cancel()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, newLogger(io.Discard, "error", "text"), ready) }()
+	go func() { done <- serve(ctx, cfg, newLogger(io.Discard, "error", "text", nil), ready) }()
 	var addr string
 	select {
 	case addr = <-ready:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -19,13 +20,14 @@ const generationTTL = time.Second
 // feedHandler builds the merged feed's handler over the app's store, for
 // the commands that render without a schedule (fetch, export).
 func (a *app) feedHandler() *feedout.Handler {
-	return newFeedHandler(a.store, a.cfg, a.logger, nil, nil)
+	return newFeedHandler(a.store, a.cfg, a.logger, nil, nil, nil)
 }
 
 // newFeedHandler builds the merged feed's handler for cfg. next, when not
 // nil, tells when the next scheduled cycle starts, and nextAttempt when a
-// feed will next be fetched (the status page).
-func newFeedHandler(src feedout.Source, cfg *Config, logger *slog.Logger, next func() time.Time, nextAttempt func(wirefeed.FeedState) time.Time) *feedout.Handler {
+// feed will next be fetched (the status page); ready, when not nil, is the
+// daemon's readiness check (/readyz).
+func newFeedHandler(src feedout.Source, cfg *Config, logger *slog.Logger, next func() time.Time, nextAttempt func(wirefeed.FeedState) time.Time, ready func(context.Context) error) *feedout.Handler {
 	return feedout.NewHandler(src, feedout.HandlerOptions{
 		Meta:          cfg.feedMeta(),
 		DefaultLimit:  cfg.Server.DefaultLimit,
@@ -37,11 +39,15 @@ func newFeedHandler(src feedout.Source, cfg *Config, logger *slog.Logger, next f
 		Exclude:       feedRules(cfg.Exclude),
 		GenerationTTL: generationTTL,
 		Logger:        logger,
+		Ready:         ready,
+
+		CacheBytes:       cmp.Or(cfg.Server.CacheBytes, -1), // 0 in the config: keep nothing
+		MaxResponseBytes: cfg.Server.MaxResponseBytes,
 	})
 }
 
 func (c *Config) feedMeta() feedout.Meta {
-	return feedout.Meta{Title: c.Server.Title, Description: c.Server.Description, BaseURL: c.Server.BaseURL, Path: "feed"}
+	return feedout.Meta{Title: c.Server.Title, Description: c.Server.Description, BaseURL: c.Server.BaseURL, Path: "feed", Redact: c.Redactor()}
 }
 
 // writeStatic exports every output in every format and sources.opml to dir.

@@ -1,6 +1,8 @@
 // Package htmlsafe holds the one HTML policy wirefeed applies to content
-// from sources: when an item is fetched (fetcher) and again when the merged
-// feed is written (feedout), so both agree on what a reader may receive.
+// from sources, and the one policy for the plain-text labels around it
+// (titles, names, categories: Label): when an item is fetched (fetcher) and
+// again when the merged feed is written (feedout), so both agree on what a
+// reader may receive.
 package htmlsafe
 
 import "github.com/microcosm-cc/bluemonday"
