@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -104,6 +105,9 @@ type Handler struct {
 	flightMu sync.Mutex
 	flights  map[string]*flight
 	renders  chan struct{}
+	// searches bounds renderings of uncached searches (?q=) apart from
+	// the others: a burst of them can take these slots and no more.
+	searches chan struct{}
 }
 
 // output is an Output ready to serve.
@@ -131,6 +135,19 @@ const maxRenders = 2
 // renderTimeout bounds one rendering. It runs on behalf of every request
 // waiting for it, so it does not stop when the first client goes away.
 const renderTimeout = time.Minute
+
+// Searches (requests with q=) that are not cached run at most maxSearches
+// at a time, each within searchBudget; one that finds every slot taken, or
+// runs out of time, is answered 503 with Retry-After. They never take a
+// slot of the other renderings, so a burst of them leaves the feeds, whose
+// cached responses need no database connection at all, as they were.
+const maxSearches = 2
+
+var searchBudget = 3 * time.Second // tests shorten it
+
+// ErrSearchBusy is returned (wrapped) when an uncached search finds every
+// search slot taken, or runs out of its time budget.
+var ErrSearchBusy = errors.New("feedout: too many searches at once; try again shortly")
 
 // nextStamp is a NextChange answer and when it was asked.
 type nextStamp struct {
@@ -176,7 +193,7 @@ func NewHandler(src Source, opts HandlerOptions) *Handler {
 	}
 	h := &Handler{src: src, opts: opts, logger: opts.Logger, cache: newRenderCache(opts.CacheBytes),
 		outputs: map[string]*output{}, sources: map[string]string{},
-		flights: map[string]*flight{}, renders: make(chan struct{}, maxRenders)}
+		flights: map[string]*flight{}, renders: make(chan struct{}, maxRenders), searches: make(chan struct{}, maxSearches)}
 	h.main = &output{Output: Output{Title: opts.Meta.Title, Description: opts.Meta.Description}}
 	h.main.sel = newSelector(h.main.Output, opts.Exclude, opts.Feeds)
 	for _, o := range opts.Outputs {
@@ -250,6 +267,12 @@ func (h *Handler) serveFeed(w http.ResponseWriter, r *http.Request, out *output,
 		req.key += "\x00" + req.base
 	}
 	rd, err := h.rendering(r.Context(), out, f, req, true)
+	if errors.Is(err, ErrSearchBusy) {
+		h.logger.Warn("search not answered", slog.Any("q", req.query.Terms), slog.Any("err", err))
+		w.Header().Set("Retry-After", "2")
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	if err != nil {
 		h.logger.Error("rendering feed", slog.String("output", out.Name), slog.String("format", string(f)), slog.Any("err", err))
 		http.Error(w, "internal error rendering the feed", http.StatusInternalServerError)
@@ -420,6 +443,21 @@ func (h *Handler) rendering(ctx context.Context, out *output, f Format, req feed
 // does not stop when the request that started it goes away; it is bounded
 // by renderTimeout instead.
 func (h *Handler) renderKey(ctx context.Context, key string, gen int64, out *output, f Format, req feedRequest, paginate bool) (*rendering, error) {
+	if len(req.query.Terms) > 0 {
+		select {
+		case h.searches <- struct{}{}:
+			defer func() { <-h.searches }()
+		default:
+			return nil, ErrSearchBusy
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), searchBudget)
+		defer cancel()
+		rd, err := h.renderCached(ctx, key, gen, out, f, req, paginate)
+		if err != nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (the search ran out of its %v)", ErrSearchBusy, searchBudget)
+		}
+		return rd, err
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renderTimeout)
 	defer cancel()
 	select {
@@ -428,6 +466,12 @@ func (h *Handler) renderKey(ctx context.Context, key string, gen int64, out *out
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	return h.renderCached(ctx, key, gen, out, f, req, paginate)
+}
+
+// renderCached renders the response for key unless a rendering at gen is
+// cached already, and caches it.
+func (h *Handler) renderCached(ctx context.Context, key string, gen int64, out *output, f Format, req feedRequest, paginate bool) (*rendering, error) {
 	prev := h.cache.peek(key)
 	if prev != nil && prev.gen == gen {
 		return prev, nil

@@ -49,6 +49,13 @@ type timedStore struct {
 	busy atomic.Int64
 }
 
+func (s *timedStore) RecordBatch(ctx context.Context, outs []*wirefeed.Outcome) ([]wirefeed.RecordResult, []error) {
+	start := time.Now()
+	res, errs := s.Store.RecordBatch(ctx, outs)
+	s.busy.Add(int64(time.Since(start)))
+	return res, errs
+}
+
 func (s *timedStore) Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.RecordResult, error) {
 	start := time.Now()
 	res, err := s.Store.Record(ctx, o)

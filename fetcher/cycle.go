@@ -322,8 +322,26 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 	go func() {
 		defer recorder.Done()
 		for f := range recorded {
-			results[f.job.idx] = r.record(ctx, f, opts.NextAttempt)
-			r.notify(results[f.job.idx])
+			// Whatever else waits is recorded with it, in one
+			// transaction when the store can (see BatchRecorder).
+			batch := []*fetched{f}
+		more:
+			for len(batch) < maxRecordBatch {
+				select {
+				case g, ok := <-recorded:
+					if !ok {
+						break more
+					}
+					batch = append(batch, g)
+				default:
+					break more
+				}
+			}
+			recs := r.storeBatch(ctx, batch)
+			for i, f := range batch {
+				results[f.job.idx] = r.record(ctx, f, recs[i], opts.NextAttempt)
+				r.notify(results[f.job.idx])
+			}
 		}
 	}()
 	for range workers {
@@ -585,19 +603,65 @@ func (r *Runner) finish(j *job, o *wirefeed.Outcome, resp *Response, err error) 
 	o.Err = r.redact().Error(fmt.Errorf("feed %q: %w", j.feed.Name, o.Err))
 }
 
-// record stores one outcome and logs it: one line per fetch, the error
-// once, without the feed and URL it names already. When the cycle's
+// BatchRecorder is a Store that records several outcomes in one
+// transaction (store.Store does); the Runner then records what waits for
+// the writer together. Results and errors come one per outcome, in order,
+// as Record would return them.
+type BatchRecorder interface {
+	RecordBatch(ctx context.Context, outs []*wirefeed.Outcome) ([]wirefeed.RecordResult, []error)
+}
+
+// maxRecordBatch bounds the outcomes recorded together.
+const maxRecordBatch = 16
+
+// storedOutcome is what storing one outcome gave; done is false when it
+// was not stored because the cycle's context had ended.
+type storedOutcome struct {
+	res  wirefeed.RecordResult
+	err  error
+	done bool
+}
+
+// storeBatch stores the outcomes of batch, together when the store can.
+func (r *Runner) storeBatch(ctx context.Context, batch []*fetched) []storedOutcome {
+	out := make([]storedOutcome, len(batch))
+	if ctx.Err() != nil {
+		return out
+	}
+	if br, ok := r.store.(BatchRecorder); ok && len(batch) > 1 {
+		outs := make([]*wirefeed.Outcome, len(batch))
+		for i, f := range batch {
+			outs[i] = f.outcome
+		}
+		res, errs := br.RecordBatch(ctx, outs)
+		for i := range out {
+			out[i] = storedOutcome{res: res[i], err: errs[i], done: true}
+		}
+		return out
+	}
+	for i, f := range batch {
+		if ctx.Err() != nil {
+			break
+		}
+		res, err := r.store.Record(ctx, f.outcome)
+		out[i] = storedOutcome{res: res, err: err, done: true}
+	}
+	return out
+}
+
+// record takes in one outcome storeBatch stored and logs it: one line per
+// fetch, the error once, without the feed and URL it names already. When the cycle's
 // context has ended (shutdown) nothing is stored, the feed is reported
 // interrupted, and nothing is logged above debug: the next run fetches it
 // again.
-func (r *Runner) record(ctx context.Context, f *fetched, nextAttempt func(string, time.Time) time.Time) Result {
+func (r *Runner) record(ctx context.Context, f *fetched, stored storedOutcome, nextAttempt func(string, time.Time) time.Time) Result {
 	j, o := f.job, f.outcome
 	res := Result{Feed: j.feed.Name, URL: j.url, HTTP: o.Status, Items: len(o.Items), NextDue: o.NextDue,
 		Bytes: f.bytes, Took: f.took, Before: j.st}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !stored.done {
 		return r.interrupted(res, ctx.Err())
 	}
-	rec, recErr := r.store.Record(ctx, o)
+	rec, recErr := stored.res, stored.err
 	if recErr != nil && ctx.Err() != nil {
 		return r.interrupted(res, recErr)
 	}

@@ -26,6 +26,106 @@ func SanitizeHTML(raw string, base *url.URL) string {
 	return strings.TrimSpace(resolveLinks(clean, base))
 }
 
+// sanitizeWithText returns what SanitizeHTML(raw, base) returns and its
+// text, HTMLToText of it, reading the sanitised HTML once: links are
+// resolved and text is gathered in the same pass (issue 13: the body was
+// tokenized three times, by the sanitiser, for links and for text).
+func sanitizeWithText(raw string, base *url.URL) (string, string) {
+	if strings.TrimSpace(raw) == "" {
+		return "", HTMLToText("")
+	}
+	clean := htmlsafe.Sanitize(fixC1(raw))
+	if !strings.ContainsAny(clean, "<&") {
+		clean = strings.TrimSpace(clean)
+		return clean, foldParagraphs(clean)
+	}
+	resolve := base != nil && strings.ContainsAny(clean, "=")
+	z := html.NewTokenizer(strings.NewReader(clean))
+	var out bytes.Buffer
+	if resolve {
+		out.Grow(len(clean) + 64)
+	}
+	var text strings.Builder
+	text.Grow(len(clean))
+	skip := 0
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			h := clean
+			if resolve {
+				h = out.String()
+			}
+			return strings.TrimSpace(h), foldParagraphs(text.String())
+		}
+		raw := z.Raw()
+		switch tt {
+		case html.TextToken:
+			if resolve {
+				out.Write(raw)
+			}
+			if skip == 0 {
+				text.Write(z.Text())
+			}
+			continue
+		case html.StartTagToken, html.SelfClosingTagToken:
+			if resolve {
+				t := z.Token()
+				changed := false
+				for i, a := range t.Attr {
+					if a.Key != "href" && a.Key != "src" {
+						continue
+					}
+					if abs := resolveRef(a.Val, base); abs != a.Val {
+						t.Attr[i].Val = abs
+						changed = true
+					}
+				}
+				if changed {
+					out.WriteString(t.String())
+				} else {
+					out.Write(z.Raw()) // as resolveLinks writes it
+				}
+				textBreak(&text, &skip, tt, t.DataAtom)
+				continue
+			}
+			name, _ := z.TagName()
+			textBreak(&text, &skip, tt, atom.Lookup(name))
+			continue
+		case html.EndTagToken:
+			if resolve {
+				out.Write(raw)
+			}
+			name, _ := z.TagName()
+			textBreak(&text, &skip, tt, atom.Lookup(name))
+			continue
+		}
+		if resolve {
+			out.Write(raw)
+		}
+	}
+}
+
+// textBreak does to the text what HTMLToText does for a tag: paragraph
+// breaks at block elements, nothing inside elements without readable text.
+func textBreak(b *strings.Builder, skip *int, tt html.TokenType, a atom.Atom) {
+	switch tt {
+	case html.StartTagToken, html.SelfClosingTagToken:
+		if skipElements[a] && tt == html.StartTagToken {
+			*skip++
+		} else if blockElements[a] {
+			b.WriteString("\n\n")
+		}
+	case html.EndTagToken:
+		if skipElements[a] {
+			if *skip > 0 {
+				*skip--
+			}
+		} else if blockElements[a] {
+			b.WriteString("\n\n")
+		}
+	}
+}
+
 // resolveLinks rewrites href and src attributes to absolute URLs.
 func resolveLinks(s string, base *url.URL) string {
 	z := html.NewTokenizer(strings.NewReader(s))
@@ -157,7 +257,36 @@ func foldParagraphs(s string) string {
 	b.Grow(len(s))
 	pendingSpace, pendingBreak := false, false
 	newlines := 0
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		// ASCII, nearly all of most bodies, byte by byte.
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			switch c {
+			case 0:
+			case '\n':
+				newlines++
+				if newlines >= 2 {
+					pendingBreak = true
+				}
+				pendingSpace = true
+			case ' ', '\t', '\v', '\f', '\r':
+				pendingSpace = true
+			default:
+				newlines = 0
+				if b.Len() > 0 {
+					if pendingBreak {
+						b.WriteString("\n\n")
+					} else if pendingSpace {
+						b.WriteByte(' ')
+					}
+				}
+				pendingSpace, pendingBreak = false, false
+				b.WriteByte(c)
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		if r == utf8.RuneError || r == 0 {
 			continue
 		}

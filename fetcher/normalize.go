@@ -301,8 +301,11 @@ func (c itemContext) normalizeItem(it *gofeed.Item, ef *entryFacts, base *url.UR
 	if bodyKind == kindPlain {
 		body = plainToHTML(body)
 	}
-	item.ContentHTML = truncateHTML(SanitizeHTML(body, linkBase), lim.MaxHTMLBytes)
-	item.Text = HTMLToText(item.ContentHTML)
+	item.ContentHTML, item.Text = sanitizeWithText(body, linkBase)
+	if len(item.ContentHTML) > lim.MaxHTMLBytes {
+		item.ContentHTML = truncateHTML(item.ContentHTML, lim.MaxHTMLBytes)
+		item.Text = HTMLToText(item.ContentHTML)
+	}
 	if strings.TrimSpace(content) != "" && strings.TrimSpace(description) != "" {
 		item.Summary = truncateRunes(textLine(description, descKind), 4*summaryRunes)
 	} else {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -20,7 +19,7 @@ import (
 func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) (map[string]string, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: sync feeds: %w", err)
 	}
@@ -32,7 +31,7 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) (map[strin
 	}
 	changed += int64(len(renamed))
 	for _, f := range feeds {
-		r, err := tx.ExecContext(ctx, `
+		r, err := tx.exec(ctx, `
 			INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET
 				config_url = excluded.config_url,
@@ -61,8 +60,8 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) (map[strin
 // renameFeeds gives a stored feed that is no longer configured the name
 // of a configured feed that is not stored yet, when both have the same
 // configured URL.
-func renameFeeds(ctx context.Context, tx *sql.Tx, feeds []wirefeed.Feed) (map[string]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT name, config_url FROM feeds`)
+func renameFeeds(ctx context.Context, tx *txn, feeds []wirefeed.Feed) (map[string]string, error) {
+	rows, err := tx.query(ctx, `SELECT name, config_url FROM feeds`)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +93,7 @@ func renameFeeds(ctx context.Context, tx *sql.Tx, feeds []wirefeed.Feed) (map[st
 			if configured[old] || renamed[old] != "" {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE feeds SET name = ? WHERE name = ?`, f.Name, old); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE feeds SET name = ? WHERE name = ?`, f.Name, old); err != nil {
 				return nil, fmt.Errorf("renaming feed %q to %q: %w", old, f.Name, err)
 			}
 			renamed[old] = f.Name
@@ -119,11 +118,11 @@ func (s *Store) Size(ctx context.Context) (int64, error) {
 // validators for conditional GET and the feed's health (consecutive errors,
 // last error, last success, next attempt and why).
 func (s *Store) FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.query(ctx, `
 		SELECT f.name, f.url, f.config_url, f.title, f.etag, f.last_modified, f.body_hash,
 		       f.last_status, f.last_attempt, f.last_success, f.consecutive_errors,
 		       f.last_error, f.next_due, f.gone, f.next_due_reason, f.min_interval, f.last_warning, f.suspect_not_modified,
-		       (SELECT count(*) FROM items i WHERE i.feed_id = f.id)
+		       f.item_count
 		FROM feeds f`)
 	if err != nil {
 		return nil, fmt.Errorf("store: feed states: %w", err)
@@ -151,7 +150,7 @@ func (s *Store) FeedStates(ctx context.Context) (map[string]wirefeed.FeedState, 
 // HostPauses returns the hosts that asked to be left alone (429 or 503
 // with Retry-After) and whose pause has not ended at now, by host.
 func (s *Store) HostPauses(ctx context.Context, now time.Time) (map[string]wirefeed.HostPause, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT host, until, reason FROM host_pauses WHERE until > ?`, now.Unix())
+	rows, err := s.query(ctx, `SELECT host, until, reason FROM host_pauses WHERE until > ?`, now.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: host pauses: %w", err)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -49,7 +48,7 @@ const maxReissueCandidates = 8
 
 // byURL returns the row id of the stored item of feed feedID that it
 // reissues under a new GUID, judged by its canonical link, or 0.
-func (d *docIdentity) byURL(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item) (int64, error) {
+func (d *docIdentity) byURL(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item) (int64, error) {
 	if it.URL == "" || it.URL == d.home || d.urlCount[it.URL] != 1 {
 		return 0, nil // not the item's own link
 	}
@@ -59,7 +58,7 @@ func (d *docIdentity) byURL(ctx context.Context, tx *sql.Tx, feedID int64, it *w
 // byBody returns the row id of the stored item of feed feedID with body
 // hash h (Decision.BodyHash) that the document no longer lists, or 0. A
 // zero hash (no body long enough to be an identity) matches nothing.
-func (d *docIdentity) byBody(ctx context.Context, tx *sql.Tx, feedID int64, h int64) (int64, error) {
+func (d *docIdentity) byBody(ctx context.Context, tx *txn, feedID int64, h int64) (int64, error) {
 	if h == 0 {
 		return 0, nil
 	}
@@ -68,8 +67,8 @@ func (d *docIdentity) byBody(ctx context.Context, tx *sql.Tx, feedID int64, h in
 
 // unlistedItem runs query (which selects id and key of a feed's items) and
 // returns the first item whose key the document does not list, or 0.
-func unlistedItem(ctx context.Context, tx *sql.Tx, d *docIdentity, query string, match any, feedID int64) (int64, error) {
-	rows, err := tx.QueryContext(ctx, query, match, feedID, maxReissueCandidates)
+func unlistedItem(ctx context.Context, tx *txn, d *docIdentity, query string, match any, feedID int64) (int64, error) {
+	rows, err := tx.query(ctx, query, match, feedID, maxReissueCandidates)
 	if err != nil {
 		return 0, err
 	}
@@ -89,8 +88,8 @@ func unlistedItem(ctx context.Context, tx *sql.Tx, d *docIdentity, query string,
 
 // rekeyItem gives a stored item the key and GUID of the entry that
 // reissues it.
-func rekeyItem(ctx context.Context, tx *sql.Tx, id int64, it *wirefeed.Item) error {
-	_, err := tx.ExecContext(ctx, `UPDATE items SET guid = ?, source_guid = ? WHERE id = ?`, it.IdentityKey(), sourceGUID(it), id)
+func rekeyItem(ctx context.Context, tx *txn, id int64, it *wirefeed.Item) error {
+	_, err := tx.exec(ctx, `UPDATE items SET guid = ?, source_guid = ? WHERE id = ?`, it.IdentityKey(), sourceGUID(it), id)
 	if err != nil {
 		return fmt.Errorf("re-keying item %q: %w", it.GUID, err)
 	}

@@ -24,8 +24,8 @@ func TestLookupQueriesUseIndexes(t *testing.T) {
 		{"ClusterByBodyHash", qClusterByBodyHash, []any{42}},
 		{"ItemID", qItemID, []any{"A", "guid"}},
 		{"ClusterRoot", qClusterRoot, []any{"abc"}},
-		{"Items", qStoredItems + placeholders(2) + ")", []any{1, 2}},
-		{"SentenceCounts", qSentenceRows + placeholders(2) + ") GROUP BY hash", []any{"A", 1, 2}},
+		{"Items", qStoredItems, make([]any, inBatch)},
+		{"SentenceCounts", qSentenceRows, append([]any{"A"}, make([]any, inBatch)...)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,5 +49,11 @@ func TestLookupQueriesUseIndexes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestInListHasInBatchParameters(t *testing.T) {
+	if got := strings.Count(inList, "?"); got != inBatch {
+		t.Fatalf("inList has %d parameters, want inBatch = %d", got, inBatch)
 	}
 }

@@ -26,7 +26,7 @@ func (s *Store) PruneFeeds(ctx context.Context, keep []string, dryRun bool) ([]P
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: prune feeds: %w", err)
 	}
@@ -35,7 +35,7 @@ func (s *Store) PruneFeeds(ctx context.Context, keep []string, dryRun bool) ([]P
 	for _, n := range keep {
 		kept[n] = true
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT f.id, f.name, f.config_url, (SELECT count(*) FROM items i WHERE i.feed_id = f.id) FROM feeds f ORDER BY f.name`)
+	rows, err := tx.query(ctx, `SELECT f.id, f.name, f.config_url, f.item_count FROM feeds f ORDER BY f.name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: prune feeds: %w", err)
 	}
@@ -61,8 +61,8 @@ func (s *Store) PruneFeeds(ctx context.Context, keep []string, dryRun bool) ([]P
 		return gone, nil
 	}
 	var affected []string
-	err = inBatches(ids, sqlBatch, func(args []any) error {
-		r, err := tx.QueryContext(ctx, `SELECT DISTINCT cluster_id FROM items WHERE feed_id IN (`+placeholders(len(args))+`)`, args...)
+	err = batches(ids, 0, func(args []any) error {
+		r, err := tx.query(ctx, `SELECT DISTINCT cluster_id FROM items WHERE feed_id IN (`+inList+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -81,8 +81,8 @@ func (s *Store) PruneFeeds(ctx context.Context, keep []string, dryRun bool) ([]P
 	}
 	// Items (and through them search rows and sentence counts) and learned
 	// boilerplate go with their feed: ON DELETE CASCADE.
-	err = inBatches(ids, sqlBatch, func(args []any) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM feeds WHERE id IN (`+placeholders(len(args))+`)`, args...)
+	err = batches(ids, 0, func(args []any) error {
+		_, err := tx.exec(ctx, `DELETE FROM feeds WHERE id IN (`+inList+`)`, args...)
 		return err
 	})
 	if err != nil {

@@ -22,35 +22,86 @@ const maxErrorLen = 1000
 // state, every new or changed item with its story, and the stories'
 // representatives. Either all of it is stored or none of it.
 func (s *Store) Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.RecordResult, error) {
-	var res wirefeed.RecordResult
+	res, errs := s.RecordBatch(ctx, []*wirefeed.Outcome{o})
+	return res[0], errs[0]
+}
+
+// maxBatch bounds the outcomes RecordBatch stores in one transaction.
+const maxBatch = 32
+
+// RecordBatch stores several outcomes, in one transaction when all of them
+// can be stored: each feed is then as Record would leave it, and a reader
+// sees all of them or none. If any of them cannot be stored, the
+// transaction is rolled back and each outcome is recorded on its own, so a
+// failing feed costs only itself. It returns a result and an error for
+// each outcome, in order.
+//
+// Every transaction writes the search index and the WAL once, whatever it
+// holds: recording a cycle's feeds several at a time costs less than one at
+// a time.
+func (s *Store) RecordBatch(ctx context.Context, outs []*wirefeed.Outcome) ([]wirefeed.RecordResult, []error) {
+	res := make([]wirefeed.RecordResult, len(outs))
+	errs := make([]error, len(outs))
 	if s.matcher == nil {
-		return res, ErrNoMatcher
+		for i := range errs {
+			errs[i] = ErrNoMatcher
+		}
+		return res, errs
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return res, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
-	}
-	defer tx.Rollback()
-
-	feedID, err := ensureFeed(ctx, tx, o.Feed)
-	if err != nil {
-		return res, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
-	}
-	var assigned []wirefeed.Assigned
-	if o.Err == nil && !o.NotModified && len(o.Items) > 0 {
-		assigned, res, err = s.recordItems(ctx, tx, feedID, o)
-		if err != nil {
-			return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+	for i := 0; i < len(outs); {
+		n := min(len(outs)-i, maxBatch)
+		if n > 1 {
+			if r, err := s.recordTx(ctx, outs[i:i+n]); err == nil {
+				copy(res[i:], r)
+				i += n
+				continue
+			}
+		}
+		// One at a time: an outcome that cannot be stored fails by
+		// itself.
+		for end := i + n; i < end; i++ {
+			r, err := s.recordTx(ctx, outs[i:i+1])
+			res[i], errs[i] = r[0], err
 		}
 	}
-	if err := updateFeedState(ctx, tx, feedID, o); err != nil {
-		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: %w", o.Feed.Name, err)
+	return res, errs
+}
+
+// recordTx stores outs in one transaction and tells the matcher what it
+// committed.
+func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wirefeed.RecordResult, error) {
+	res := make([]wirefeed.RecordResult, len(outs))
+	name := outs[0].Feed.Name
+	tx, err := s.begin(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("store: record %q: %w", name, err)
+	}
+	defer tx.Rollback()
+	var assigned []wirefeed.Assigned
+	for i, o := range outs {
+		name = o.Feed.Name
+		feedID, err := ensureFeed(ctx, tx, o.Feed)
+		if err != nil {
+			return res, fmt.Errorf("store: record %q: %w", name, err)
+		}
+		if o.Err == nil && !o.NotModified && len(o.Items) > 0 {
+			a, r, err := s.recordItems(ctx, tx, feedID, o)
+			if err != nil {
+				return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
+			}
+			assigned, res[i] = append(assigned, a...), r
+		}
+		if err := updateFeedState(ctx, tx, feedID, o); err != nil {
+			return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
+		}
+	}
+	if err := tx.flushSearch(ctx); err != nil {
+		return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wirefeed.RecordResult{}, fmt.Errorf("store: record %q: commit: %w", o.Feed.Name, err)
+		return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: commit: %w", name, err)
 	}
 	if len(assigned) > 0 {
 		s.matcher.Committed(assigned)
@@ -58,11 +109,11 @@ func (s *Store) Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.Recor
 	return res, nil
 }
 
-func ensureFeed(ctx context.Context, tx *sql.Tx, f wirefeed.Feed) (int64, error) {
+func ensureFeed(ctx context.Context, tx *txn, f wirefeed.Feed) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM feeds WHERE name = ?`, f.Name).Scan(&id)
+	err := tx.queryRow(ctx, `SELECT id FROM feeds WHERE name = ?`, f.Name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		r, err := tx.ExecContext(ctx, `INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?)`, f.Name, f.URL, f.URL)
+		r, err := tx.exec(ctx, `INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?)`, f.Name, f.URL, f.URL)
 		if err != nil {
 			return 0, err
 		}
@@ -71,7 +122,7 @@ func ensureFeed(ctx context.Context, tx *sql.Tx, f wirefeed.Feed) (int64, error)
 	return id, err
 }
 
-func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.Outcome) ([]wirefeed.Assigned, wirefeed.RecordResult, error) {
+func (s *Store) recordItems(ctx context.Context, tx *txn, feedID int64, o *wirefeed.Outcome) ([]wirefeed.Assigned, wirefeed.RecordResult, error) {
 	var res wirefeed.RecordResult
 	var assigned []wirefeed.Assigned
 	// touched lists the stories this record changes: nil for a story that
@@ -87,13 +138,13 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 		it := &o.Items[i]
 		key := it.IdentityKey()
 		var existingID, firstSeen, oldPub, oldUpd int64
-		var cluster, oldTitle, oldText, oldURL, oldSummary, oldHTML, oldAuthors, oldCats, oldKey string
-		var oldSig []byte
+		var cluster, oldTitle, oldURL, oldAuthors, oldCats, oldKey string
+		var old itemBody
 		load := func(where string, arg any) error {
-			return tx.QueryRowContext(ctx, `SELECT id, guid, cluster_id, title, text, url, summary, content_html, authors, categories,
-				published, updated, first_seen, signature FROM items WHERE feed_id = ? AND `+where, feedID, arg).
-				Scan(&existingID, &oldKey, &cluster, &oldTitle, &oldText, &oldURL, &oldSummary, &oldHTML, &oldAuthors, &oldCats,
-					&oldPub, &oldUpd, &firstSeen, &oldSig)
+			return tx.queryRow(ctx, `SELECT id, guid, cluster_id, title, url, body, summary, text, content_html, authors, categories,
+				published, updated, first_seen FROM items WHERE feed_id = ? AND `+where, feedID, arg).
+				Scan(&existingID, &oldKey, &cluster, &oldTitle, &oldURL, &old.body, &old.summary, &old.text, &old.html, &oldAuthors, &oldCats,
+					&oldPub, &oldUpd, &firstSeen)
 		}
 		// update stores what the source changed in the known item just
 		// loaded. An update is not a new story: the item keeps its
@@ -104,6 +155,10 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 				pub, upd = oldPub, oldUpd
 			}
 			authors, cats := jsonList(it.Authors), jsonList(it.Categories)
+			oldSummary, oldText, oldHTML, err := old.read()
+			if err != nil {
+				return fmt.Errorf("item %q: %w", it.GUID, err)
+			}
 			copyChanged := oldTitle != it.Title || oldText != it.Text || oldURL != it.URL
 			if !copyChanged && oldSummary == it.Summary && oldHTML == it.ContentHTML && oldAuthors == authors &&
 				oldCats == cats && oldPub == pub && oldUpd == upd {
@@ -113,7 +168,7 @@ func (s *Store) recordItems(ctx context.Context, tx *sql.Tx, feedID int64, o *wi
 				return err
 			}
 			if rs, ok := s.matcher.(Resigner); ok && copyChanged {
-				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen), oldSig)
+				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen))
 				if err != nil {
 					return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
 				}
@@ -243,12 +298,12 @@ var clusterIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").W
 // newCluster creates a story for an item that joins none. Its id derives
 // from the feed and GUID of that first item, so it is stable and says
 // nothing about row order; on the rare clash a counter is mixed in.
-func newCluster(ctx context.Context, tx *sql.Tx, feed string, it *wirefeed.Item, seen time.Time) (string, error) {
+func newCluster(ctx context.Context, tx *txn, feed string, it *wirefeed.Item, seen time.Time) (string, error) {
 	for n := 0; ; n++ {
 		h := sha256.New()
 		fmt.Fprintf(h, "%s\x00%s\x00%d", feed, it.GUID, n)
 		id := clusterIDEncoding.EncodeToString(h.Sum(nil)[:10])
-		r, err := tx.ExecContext(ctx, `INSERT INTO clusters (id, first_seen, published, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		r, err := tx.exec(ctx, `INSERT INTO clusters (id, first_seen, published, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 			id, seen.Unix(), it.Published.Unix(), seen.Unix())
 		if err != nil {
 			return "", err
@@ -259,13 +314,13 @@ func newCluster(ctx context.Context, tx *sql.Tx, feed string, it *wirefeed.Item,
 	}
 }
 
-func insertItem(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, cluster string) (int64, error) {
-	r, err := tx.ExecContext(ctx, `
-		INSERT INTO items (feed_id, guid, source_guid, url, title, summary, text, content_html, published, updated,
-		                   first_seen, authors, categories, body_hash, signature, cluster_id, near_words, match_reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, it.Published.Unix(), it.Updated.Unix(),
-		seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, dec.Signature, cluster, dec.Words, dec.Reason)
+func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, cluster string) (int64, error) {
+	r, err := tx.exec(ctx, `
+		INSERT INTO items (feed_id, guid, source_guid, url, title, body, published, updated,
+		                   first_seen, authors, categories, body_hash, cluster_id, near_words, match_reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML),
+		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, cluster, dec.Words, dec.Reason)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
@@ -273,21 +328,26 @@ func insertItem(ctx context.Context, tx *sql.Tx, feedID int64, it *wirefeed.Item
 	if err != nil {
 		return 0, err
 	}
-	return id, indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, false)
+	if err := putSignature(ctx, tx, id, seen.Unix(), dec.Signature); err != nil {
+		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
+	}
+	tx.indexLater(id, it.Title, it.Summary, it.Text, false)
+	return id, nil
 }
 
 // updateItem stores what the source changed in a known item; pub and upd
 // are its dates in unix seconds.
-func updateItem(ctx context.Context, tx *sql.Tx, id int64, it *wirefeed.Item, pub, upd int64) error {
-	_, err := tx.ExecContext(ctx, `
-		UPDATE items SET url = ?, title = ?, summary = ?, text = ?, content_html = ?, published = ?, updated = ?,
+func updateItem(ctx context.Context, tx *txn, id int64, it *wirefeed.Item, pub, upd int64) error {
+	_, err := tx.exec(ctx, `
+		UPDATE items SET url = ?, title = ?, body = ?, summary = '', text = '', content_html = '', published = ?, updated = ?,
 		                 authors = ?, categories = ?
 		WHERE id = ?`,
-		it.URL, it.Title, it.Summary, it.Text, it.ContentHTML, pub, upd, jsonList(it.Authors), jsonList(it.Categories), id)
+		it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML), pub, upd, jsonList(it.Authors), jsonList(it.Categories), id)
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}
-	return indexItem(ctx, tx, id, it.Title, it.Summary, it.Text, true)
+	tx.indexLater(id, it.Title, it.Summary, it.Text, true)
+	return nil
 }
 
 // jsonList is how the store keeps a list of strings: a JSON array, never
@@ -304,7 +364,7 @@ func jsonList(s []string) string {
 // after its membership or a member changed. It reads only what the
 // representative rule needs (no texts), so a story with many outlets stays
 // cheap to extend.
-func (s *Store) refreshCluster(ctx context.Context, tx *sql.Tx, cluster string, now time.Time) error {
+func (s *Store) refreshCluster(ctx context.Context, tx *txn, cluster string, now time.Time) error {
 	ms, err := memberHeads(ctx, tx, cluster)
 	if err != nil {
 		return err
@@ -319,7 +379,7 @@ func (s *Store) refreshCluster(ctx context.Context, tx *sql.Tx, cluster string, 
 			published = m.Published
 		}
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE clusters SET published = ?, updated = ?, rep_item_id = ? WHERE id = ?`,
+	_, err = tx.exec(ctx, `UPDATE clusters SET published = ?, updated = ?, rep_item_id = ? WHERE id = ?`,
 		published.Unix(), now.Unix(), rep.ItemID, cluster)
 	return err
 }
@@ -329,10 +389,10 @@ func (s *Store) refreshCluster(ctx context.Context, tx *sql.Tx, cluster string, 
 // total order, so this equals choosing among all members), and its
 // published date is the earliest of its own and theirs. The cost is one
 // row read, however many outlets the story already has.
-func (s *Store) extendCluster(ctx context.Context, tx *sql.Tx, cluster string, added []wirefeed.Member, now time.Time) error {
+func (s *Store) extendCluster(ctx context.Context, tx *txn, cluster string, added []wirefeed.Member, now time.Time) error {
 	var cur wirefeed.Member
 	var published, pub, seen int64
-	err := tx.QueryRowContext(ctx, `
+	err := tx.queryRow(ctx, `
 		SELECT c.published, coalesce(i.id, 0), coalesce(f.name, ''), coalesce(i.guid, ''), coalesce(i.url, ''),
 		       coalesce(i.title, ''), coalesce(i.published, 0), coalesce(i.first_seen, 0), coalesce(i.near_words, 0)
 		FROM clusters c LEFT JOIN items i ON i.id = c.rep_item_id LEFT JOIN feeds f ON f.id = i.feed_id
@@ -349,15 +409,15 @@ func (s *Store) extendCluster(ctx context.Context, tx *sql.Tx, cluster string, a
 	for _, m := range added {
 		published = min(published, m.Published.Unix())
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE clusters SET published = ?, updated = ?, rep_item_id = ? WHERE id = ?`,
+	_, err = tx.exec(ctx, `UPDATE clusters SET published = ?, updated = ?, rep_item_id = ? WHERE id = ?`,
 		published, now.Unix(), rep.ItemID, cluster)
 	return err
 }
 
 // memberHeads returns a story's members without their texts: item id,
 // feed, GUID, URL, title, dates and word count, earliest first.
-func memberHeads(ctx context.Context, tx *sql.Tx, cluster string) ([]wirefeed.Member, error) {
-	rows, err := tx.QueryContext(ctx, `
+func memberHeads(ctx context.Context, tx *txn, cluster string) ([]wirefeed.Member, error) {
+	rows, err := tx.query(ctx, `
 		SELECT i.id, f.name, f.url, i.guid, i.url, i.title, i.published, i.first_seen, i.near_words
 		FROM items i JOIN feeds f ON f.id = i.feed_id
 		WHERE i.cluster_id = ? ORDER BY i.published, i.id`, cluster)
@@ -381,10 +441,10 @@ func memberHeads(ctx context.Context, tx *sql.Tx, cluster string) ([]wirefeed.Me
 // updateFeedState records a fetch's effect on the feed's health and
 // validators, follows a permanent move, and remembers a host that asked to
 // be left alone (expired host pauses are dropped on the way).
-func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.Outcome) error {
+func updateFeedState(ctx context.Context, tx *txn, feedID int64, o *wirefeed.Outcome) error {
 	at := o.Attempted.Unix()
 	if o.PauseHost != "" && o.PauseUntil.After(o.Attempted) {
-		_, err := tx.ExecContext(ctx, `
+		_, err := tx.exec(ctx, `
 			INSERT INTO host_pauses (host, until, reason) VALUES (?, ?, ?)
 			ON CONFLICT (host) DO UPDATE SET until = excluded.until, reason = excluded.reason
 			WHERE excluded.until > host_pauses.until`, o.PauseHost, o.PauseUntil.Unix(), o.PauseReason)
@@ -392,7 +452,7 @@ func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM host_pauses WHERE until <= ?`, at); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM host_pauses WHERE until <= ?`, at); err != nil {
 		return err
 	}
 	if o.Err != nil {
@@ -400,7 +460,7 @@ func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.
 		if len(msg) > maxErrorLen {
 			msg = strings.ToValidUTF8(msg[:maxErrorLen], "") + "…"
 		}
-		_, err := tx.ExecContext(ctx, `
+		_, err := tx.exec(ctx, `
 			UPDATE feeds SET last_status = ?, last_attempt = ?, consecutive_errors = consecutive_errors + 1,
 			                 last_error = ?, next_due = ?, next_due_reason = ?, gone = ?
 			WHERE id = ?`, o.Status, at, msg, unix(o.NextDue), o.NextDueReason, o.Gone, feedID)
@@ -409,7 +469,7 @@ func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.
 	// A warning describes the document last read: a 304 or an unchanged
 	// body leaves it as it was, unless the fetch itself warned.
 	readDoc := !o.NotModified || len(o.Warnings) > 0
-	_, err := tx.ExecContext(ctx, `
+	_, err := tx.exec(ctx, `
 		UPDATE feeds SET last_status = ?, last_attempt = ?, last_success = ?, consecutive_errors = 0,
 		                 last_error = '', next_due = ?, next_due_reason = ?, min_interval = ?, gone = 0,
 		                 etag = ?, last_modified = ?, body_hash = ?,
@@ -423,7 +483,7 @@ func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.
 	}
 	if o.MovedTo != "" {
 		// The feed's URL is in the merged feed (JSON feed_url, RSS source).
-		if _, err = tx.ExecContext(ctx, `UPDATE feeds SET url = ? WHERE id = ?`, o.MovedTo, feedID); err == nil {
+		if _, err = tx.exec(ctx, `UPDATE feeds SET url = ? WHERE id = ?`, o.MovedTo, feedID); err == nil {
 			err = bumpGeneration(ctx, tx)
 		}
 	}
@@ -431,11 +491,11 @@ func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o *wirefeed.
 }
 
 // txLookup answers the Matcher's questions inside the recording transaction.
-type txLookup struct{ tx *sql.Tx }
+type txLookup struct{ tx *txn }
 
 func (l *txLookup) one(ctx context.Context, query string, args ...any) (string, error) {
 	var c string
-	err := l.tx.QueryRowContext(ctx, query, args...).Scan(&c)
+	err := l.tx.queryRow(ctx, query, args...).Scan(&c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -45,7 +45,7 @@ func TestExtendingAStoryChoosesAsFullRefresh(t *testing.T) {
 		if err := st.db.QueryRow(`SELECT id, rep_item_id, published FROM clusters`).Scan(&cluster, &rep, &published); err != nil {
 			t.Fatal(err)
 		}
-		tx, err := st.db.BeginTx(ctx, nil)
+		tx, err := st.begin(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -18,23 +17,31 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: prune: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT cluster_id FROM items WHERE first_seen < ?`, cutoff.Unix())
+	// The stories of the items to delete, from the (first_seen,
+	// cluster_id) index alone: the range before cutoff, however long
+	// history is. (With DISTINCT the planner preferred walking the whole
+	// cluster index.)
+	rows, err := tx.query(ctx, `SELECT cluster_id FROM items WHERE first_seen < ?`, cutoff.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("store: prune: %w", err)
 	}
 	var affected []string
+	seen := map[string]bool{}
 	for rows.Next() {
 		var c string
 		if err := rows.Scan(&c); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("store: prune: %w", err)
 		}
-		affected = append(affected, c)
+		if !seen[c] {
+			seen[c] = true
+			affected = append(affected, c)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -43,7 +50,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	if len(affected) == 0 {
 		return 0, nil
 	}
-	r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE first_seen < ?`, cutoff.Unix())
+	r, err := tx.exec(ctx, `DELETE FROM items WHERE first_seen < ?`, cutoff.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("store: prune items: %w", err)
 	}
@@ -63,17 +70,17 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 // dropOrRefresh deletes, of the given stories that lost members, those
 // left with none (and the ids merged into them), and chooses the others'
 // representatives again.
-func (s *Store) dropOrRefresh(ctx context.Context, tx *sql.Tx, stories []string) error {
+func (s *Store) dropOrRefresh(ctx context.Context, tx *txn, stories []string) error {
 	now := nowFunc().UTC()
 	for _, c := range stories {
 		var left int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM items WHERE cluster_id = ?`, c).Scan(&left); err != nil {
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM items WHERE cluster_id = ?`, c).Scan(&left); err != nil {
 			return err
 		}
 		if left == 0 {
 			// The story goes, and with it the ids merged into it.
 			for _, q := range []string{`DELETE FROM cluster_aliases WHERE target = ?`, `DELETE FROM clusters WHERE id = ?`} {
-				if _, err := tx.ExecContext(ctx, q, c); err != nil {
+				if _, err := tx.exec(ctx, q, c); err != nil {
 					return fmt.Errorf("story %s: %w", c, err)
 				}
 			}

@@ -16,24 +16,22 @@ import (
 // start, texts of candidates for verification, stories' roots, per-feed
 // sentence counts for boilerplate learning, and merges of stories.
 
-// sqlBatch bounds the parameters of one IN (...) list, well under SQLite's
-// limit.
-const sqlBatch = 500
-
 // Queries the deduplicator runs for every new item; lookup_plan_test.go
 // checks that each one searches an index.
 const (
 	qItemID       = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
 	qClusterRoot  = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
-	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (`
-	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (`
+	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.body, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (` + inList + `)`
+	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (` + inList + `) GROUP BY hash`
 )
 
 // ScanSignatures calls fn for every item first seen at or after since that
-// has a signature, in the order the items were stored. The deduplicator
-// rebuilds its index from them at start.
+// has a signature, by the UTC day it was first seen and within a day in
+// the order the items were stored. The deduplicator rebuilds its index
+// from them at start. It reads the signatures of those days and nothing
+// else.
 func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, first_seen, signature FROM items WHERE first_seen >= ? AND signature IS NOT NULL ORDER BY id`, since.Unix())
+	rows, err := s.query(ctx, qScanSignatures, since.Unix()/secondsPerDay, since.Unix())
 	if err != nil {
 		return fmt.Errorf("store: scan signatures: %w", err)
 	}
@@ -57,7 +55,7 @@ func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id 
 // ScanBoilerplate calls fn for every sentence learned as a feed's
 // boilerplate.
 func (s *Store) ScanBoilerplate(ctx context.Context, fn func(feed string, hash int64) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT f.name, b.hash FROM dedupe_boilerplate b JOIN feeds f ON f.id = b.feed_id ORDER BY f.name, b.hash`)
+	rows, err := s.query(ctx, `SELECT f.name, b.hash FROM dedupe_boilerplate b JOIN feeds f ON f.id = b.feed_id ORDER BY f.name, b.hash`)
 	if err != nil {
 		return fmt.Errorf("store: scan boilerplate: %w", err)
 	}
@@ -81,13 +79,18 @@ func (s *Store) ScanBoilerplate(ctx context.Context, fn func(feed string, hash i
 // ReadLookup calls fn with a Lookup over a read-only snapshot of the
 // database, for tools that explain decisions.
 func (s *Store) ReadLookup(ctx context.Context, fn func(l wirefeed.Lookup) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.begin(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("store: read: %w", err)
 	}
 	defer tx.Rollback()
 	return fn(&txLookup{tx: tx})
 }
+
+const (
+	qFindItemURL  = `SELECT id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`
+	qFindItemGUID = `SELECT id FROM items WHERE guid = ?1 OR source_guid = ?1 ORDER BY id DESC LIMIT 1` // a scan: explain is a one-off
+)
 
 // FindItem returns the item a reference names: a row id, else a canonical
 // URL, else a GUID (the most recent such item). It returns ErrNotFound when
@@ -98,12 +101,9 @@ func (s *Store) FindItem(ctx context.Context, ref string) (wirefeed.StoredItem, 
 	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		ids = append(ids, n)
 	}
-	for _, q := range []string{
-		`SELECT id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`,
-		`SELECT id FROM items WHERE guid = ?1 OR source_guid = ?1 ORDER BY id DESC LIMIT 1`, // a scan: explain is a one-off
-	} {
+	for _, q := range []string{qFindItemURL, qFindItemGUID} {
 		var id int64
-		err := s.db.QueryRowContext(ctx, q, ref).Scan(&id)
+		err := s.queryRow(ctx, q, ref).Scan(&id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return wirefeed.StoredItem{}, fmt.Errorf("store: item %q: %w", ref, err)
 		}
@@ -112,7 +112,7 @@ func (s *Store) FindItem(ctx context.Context, ref string) (wirefeed.StoredItem, 
 		}
 	}
 	for _, id := range ids {
-		its, err := storedItems(ctx, s.db, []int64{id})
+		its, err := storedItems(ctx, s, []int64{id})
 		if err != nil {
 			return wirefeed.StoredItem{}, fmt.Errorf("store: item %q: %w", ref, err)
 		}
@@ -127,7 +127,7 @@ func (s *Store) FindItem(ctx context.Context, ref string) (wirefeed.StoredItem, 
 // the story it was merged into.
 func (s *Store) ResolveCluster(ctx context.Context, id string) (string, error) {
 	var target string
-	err := s.db.QueryRowContext(ctx, `SELECT target FROM cluster_aliases WHERE alias = ?`, id).Scan(&target)
+	err := s.queryRow(ctx, `SELECT target FROM cluster_aliases WHERE alias = ?`, id).Scan(&target)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return id, nil
@@ -137,31 +137,11 @@ func (s *Store) ResolveCluster(ctx context.Context, id string) (string, error) {
 	return target, nil
 }
 
-// inBatches calls fn with consecutive parts of xs of at most n values, so
-// that an IN (...) list stays under SQLite's parameter limit.
-func inBatches[T any](xs []T, n int, fn func(part []any) error) error {
-	for len(xs) > 0 {
-		part := xs[:min(len(xs), n)]
-		xs = xs[len(part):]
-		args := make([]any, len(part))
-		for i, x := range part {
-			args[i] = x
-		}
-		if err := fn(args); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// placeholders returns "?" and n-1 times ",?".
-func placeholders(n int) string { return "?" + strings.Repeat(",?", n-1) }
-
 // storedItems reads items with their story by row id.
 func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.StoredItem, error) {
 	var out []wirefeed.StoredItem
-	err := inBatches(ids, sqlBatch, func(args []any) error {
-		rows, err := q.QueryContext(ctx, qStoredItems+placeholders(len(args))+`)`, args...)
+	err := batches(ids, 0, func(args []any) error {
+		rows, err := q.query(ctx, qStoredItems, args...)
 		if err != nil {
 			return err
 		}
@@ -169,9 +149,14 @@ func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.Stored
 		for rows.Next() {
 			var it wirefeed.StoredItem
 			var pub, seen, cseen int64
-			if err := rows.Scan(&it.ID, &it.Feed, &it.GUID, &it.URL, &it.Title, &it.Summary, &it.Text, &pub, &seen,
+			var b itemBody
+			if err := rows.Scan(&it.ID, &it.Feed, &it.GUID, &it.URL, &it.Title, &b.body, &b.summary, &b.text, &pub, &seen,
 				&it.ClusterID, &cseen, &it.Words); err != nil {
 				return err
+			}
+			var err error
+			if it.Summary, it.Text, _, err = b.read(); err != nil {
+				return fmt.Errorf("item %d: %w", it.ID, err)
 			}
 			it.Published, it.FirstSeen, it.ClusterFirstSeen = fromUnix(pub), fromUnix(seen), fromUnix(cseen)
 			out = append(out, it)
@@ -189,7 +174,7 @@ func (l *txLookup) Items(ctx context.Context, ids []int64) ([]wirefeed.StoredIte
 // ItemID implements wirefeed.Lookup.
 func (l *txLookup) ItemID(ctx context.Context, feed, guid string) (int64, error) {
 	var id int64
-	err := l.tx.QueryRowContext(ctx, qItemID, feed, guid).Scan(&id)
+	err := l.tx.queryRow(ctx, qItemID, feed, guid).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -199,7 +184,7 @@ func (l *txLookup) ItemID(ctx context.Context, feed, guid string) (int64, error)
 // ClusterRoot implements wirefeed.Lookup.
 func (l *txLookup) ClusterRoot(ctx context.Context, cluster string) (int64, error) {
 	var id int64
-	err := l.tx.QueryRowContext(ctx, qClusterRoot, cluster).Scan(&id)
+	err := l.tx.queryRow(ctx, qClusterRoot, cluster).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -209,8 +194,8 @@ func (l *txLookup) ClusterRoot(ctx context.Context, cluster string) (int64, erro
 // SentenceCounts implements wirefeed.Lookup.
 func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error) {
 	out := map[int64]int{}
-	err := inBatches(hashes, sqlBatch, func(args []any) error {
-		rows, err := l.tx.QueryContext(ctx, qSentenceRows+placeholders(len(args))+`) GROUP BY hash`, append([]any{feed}, args...)...)
+	err := batches(hashes, 0, func(args []any) error {
+		rows, err := l.tx.query(ctx, qSentenceRows, append([]any{feed}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -240,30 +225,73 @@ type Resigner interface {
 
 // resign stores an updated item's new signature and returns what
 // Committed is told about it.
-func resign(ctx context.Context, tx *sql.Tx, rs Resigner, feed string, id int64, it *wirefeed.Item, cluster string, firstSeen time.Time, old []byte) (wirefeed.Assigned, error) {
+func resign(ctx context.Context, tx *txn, rs Resigner, feed string, id int64, it *wirefeed.Item, cluster string, firstSeen time.Time) (wirefeed.Assigned, error) {
+	var old []byte
+	err := tx.queryRow(ctx, qSignatureOf, firstSeen.Unix()/secondsPerDay, id).Scan(&old)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return wirefeed.Assigned{}, err
+	}
 	dec := rs.Resign(feed, it)
-	_, err := tx.ExecContext(ctx, `UPDATE items SET signature = ?, near_words = ?, body_hash = ? WHERE id = ?`,
-		dec.Signature, dec.Words, dec.BodyHash, id)
-	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, ClusterID: cluster, Seen: firstSeen, Decision: dec, Replaced: old}, err
+	if _, err := tx.exec(ctx, `UPDATE items SET near_words = ?, body_hash = ? WHERE id = ?`, dec.Words, dec.BodyHash, id); err != nil {
+		return wirefeed.Assigned{}, err
+	}
+	if err := putSignature(ctx, tx, id, firstSeen.Unix(), dec.Signature); err != nil {
+		return wirefeed.Assigned{}, err
+	}
+	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, ClusterID: cluster, Seen: firstSeen, Decision: dec, Replaced: old}, nil
 }
+
+// secondsPerDay turns unix seconds into the day numbers of item_signatures.
+const secondsPerDay = 86400
+
+const (
+	qSignatureOf  = `SELECT signature FROM item_signatures WHERE day = ? AND item_id = ?`
+	qPutSignature = `INSERT INTO item_signatures (day, item_id, first_seen, signature) VALUES (?, ?, ?, ?)
+		ON CONFLICT (day, item_id) DO UPDATE SET signature = excluded.signature`
+	qDropSignature = `DELETE FROM item_signatures WHERE day = ? AND item_id = ?`
+	// qScanSignatures reads the window's days in the order the index
+	// was built: by day, then by item.
+	qScanSignatures = `SELECT item_id, first_seen, signature FROM item_signatures WHERE day >= ? AND first_seen >= ? ORDER BY day, item_id`
+)
+
+// putSignature stores (or replaces) an item's signature; an item without
+// one has no row.
+func putSignature(ctx context.Context, tx *txn, id, firstSeen int64, sig []byte) error {
+	if sig == nil {
+		_, err := tx.exec(ctx, qDropSignature, firstSeen/secondsPerDay, id)
+		return err
+	}
+	_, err := tx.exec(ctx, qPutSignature, firstSeen/secondsPerDay, id, firstSeen, sig)
+	return err
+}
+
+const qSentenceRow = `INSERT OR IGNORE INTO dedupe_sentences (feed_id, hash, item_id) VALUES (?, ?, ?)`
+
+var qSentenceBatch = qSentenceRow + strings.Repeat(", (?, ?, ?)", inBatch-1)
 
 // recordSentences stores what a decision says about the feed's sentences:
 // the sentences of a new story, and sentences now learned as boilerplate.
-func recordSentences(ctx context.Context, tx *sql.Tx, feedID, itemID int64, dec wirefeed.Decision, seen time.Time) error {
-	err := inBatches(dec.Sentences, sqlBatch/3, func(hs []any) error {
-		args := make([]any, 0, 3*len(hs))
-		for _, h := range hs {
+func recordSentences(ctx context.Context, tx *txn, feedID, itemID int64, dec wirefeed.Decision, seen time.Time) error {
+	// Full batches of inBatch rows in one statement, the rest one by one,
+	// so that both statements stay prepared.
+	hs := dec.Sentences
+	for len(hs) >= inBatch {
+		args := make([]any, 0, 3*inBatch)
+		for _, h := range hs[:inBatch] {
 			args = append(args, feedID, h, itemID)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO dedupe_sentences (feed_id, hash, item_id) VALUES (?, ?, ?)`+
-			strings.Repeat(", (?, ?, ?)", len(hs)-1), args...)
-		return err
-	})
-	if err != nil {
-		return err
+		if _, err := tx.exec(ctx, qSentenceBatch, args...); err != nil {
+			return err
+		}
+		hs = hs[inBatch:]
+	}
+	for _, h := range hs {
+		if _, err := tx.exec(ctx, qSentenceRow, feedID, h, itemID); err != nil {
+			return err
+		}
 	}
 	for _, h := range dec.Learned {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?)`,
 			feedID, h, seen.Unix()); err != nil {
 			return err
 		}
@@ -275,7 +303,7 @@ func recordSentences(ctx context.Context, tx *sql.Tx, feedID, itemID int64, dec 
 // into, each merged id becomes an alias of into (as do ids that were
 // aliases of it), and the merged stories' rows go. into's id, first-seen
 // time and entry in the merged feed stay.
-func mergeClusters(ctx context.Context, tx *sql.Tx, into string, from []string, now time.Time) error {
+func mergeClusters(ctx context.Context, tx *txn, into string, from []string, now time.Time) error {
 	for _, c := range from {
 		if c == "" || c == into {
 			continue
@@ -292,7 +320,7 @@ func mergeClusters(ctx context.Context, tx *sql.Tx, into string, from []string, 
 			{`DELETE FROM clusters WHERE id = ?`, []any{c}},
 		}
 		for _, st := range stmts {
-			if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
 				return fmt.Errorf("story %s: %w", c, err)
 			}
 		}

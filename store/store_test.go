@@ -414,3 +414,48 @@ func TestFeedURLChangesMoveTheGeneration(t *testing.T) {
 		t.Error("syncing an unchanged config moved the generation")
 	}
 }
+
+// guidFailer fails every Match of an item with this GUID.
+type guidFailer struct {
+	*dedupe.Engine
+	guid string
+}
+
+func (f *guidFailer) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	if c.Item.GUID == f.guid {
+		return wirefeed.Decision{}, errors.New("boom")
+	}
+	return f.Engine.Match(ctx, l, c)
+}
+
+// TestRecordBatchIsolatesAFailingFeed records three feeds together: all
+// of them when they can be stored, and when one cannot, the other two all
+// the same, with the error on the one alone.
+func TestRecordBatchIsolatesAFailingFeed(t *testing.T) {
+	for _, failing := range []string{"", "b2"} {
+		t.Run("failing="+failing, func(t *testing.T) {
+			st, _ := MustOpen(t, &guidFailer{Engine: dedupe.New(dedupe.Options{}), guid: failing})
+			ctx := context.Background()
+			var outs []*wirefeed.Outcome
+			for _, name := range []string{"a", "b", "c"} {
+				outs = append(outs, &wirefeed.Outcome{Feed: wirefeed.Feed{Name: name, URL: "https://" + name + ".example/feed"}, Attempted: t0, Status: 200, ETag: `"1"`,
+					Items: []wirefeed.Item{item(name+"1", "https://"+name+".example/1", "One "+name, "one "+name, t0), item(name+"2", "https://"+name+".example/2", "Two "+name, "two "+name, t0)}})
+			}
+			res, errs := st.RecordBatch(ctx, outs)
+			states, _ := st.FeedStates(ctx)
+			for i, name := range []string{"a", "b", "c"} {
+				wantFail := failing != "" && name == "b"
+				if (errs[i] != nil) != wantFail {
+					t.Errorf("feed %s: error %v, want failure %v", name, errs[i], wantFail)
+				}
+				wantItems := 2
+				if wantFail {
+					wantItems = 0
+				}
+				if res[i].NewItems != wantItems || states[name].Items != wantItems {
+					t.Errorf("feed %s: %d new items recorded, %d stored; want %d", name, res[i].NewItems, states[name].Items, wantItems)
+				}
+			}
+		})
+	}
+}

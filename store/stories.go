@@ -11,9 +11,10 @@ import (
 	"github.com/wirefeed/wirefeed"
 )
 
-// queryer is what *sql.DB and *sql.Tx have in common.
+// queryer runs the store's prepared statements: a *Store outside any
+// transaction, a *txn inside one.
 type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
 // DefaultStoryLimit is the number of stories a StoryQuery without a limit
@@ -37,7 +38,7 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 	if q.Limit <= 0 {
 		q.Limit = DefaultStoryLimit
 	}
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.begin(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("store: stories: %w", err)
 	}
@@ -74,7 +75,19 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 
 // storyPage reads up to n stories after cursor that meet q's SQL
 // conditions, with their members.
-func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) ([]wirefeed.Story, error) {
+func storyPage(ctx context.Context, tx *txn, q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) ([]wirefeed.Story, error) {
+	query, args := storyPageSQL(q, cursor, n)
+	// The text varies with the conditions asked for; a story page is
+	// read once per rendering, so it is not kept prepared.
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return readStoryPage(ctx, tx, rows)
+}
+
+// storyPageSQL returns the query of a story page and its arguments.
+func storyPageSQL(q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) (string, []any) {
 	var conds []string
 	var args []any
 	if !q.Since.IsZero() {
@@ -106,11 +119,13 @@ func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *w
 		where = "WHERE " + strings.Join(conds, " AND ")
 	}
 	args = append(args, n)
-	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.first_seen, c.published, c.updated, coalesce(c.rep_item_id, 0)
-		FROM clusters c `+where+` ORDER BY c.first_seen DESC, c.id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, err
-	}
+	return `SELECT c.id, c.first_seen, c.published, c.updated, coalesce(c.rep_item_id, 0)
+		FROM clusters c ` + where + ` ORDER BY c.first_seen DESC, c.id DESC LIMIT ?`, args
+}
+
+// readStoryPage reads the stories a story page query selects, with their
+// members.
+func readStoryPage(ctx context.Context, tx *txn, rows *sql.Rows) ([]wirefeed.Story, error) {
 	var stories []wirefeed.Story
 	var ids []string
 	var reps []int64
@@ -151,29 +166,34 @@ func storyPage(ctx context.Context, tx *sql.Tx, q wirefeed.StoryQuery, cursor *w
 	return stories, nil
 }
 
+const qTotals = `SELECT
+		(SELECT count(*) FROM clusters),
+		(SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id HAVING count(*) > 1)),
+		(SELECT count(*) FROM items)`
+
 // Totals returns counts of stories and items.
 func (s *Store) Totals(ctx context.Context) (wirefeed.Totals, error) {
 	var t wirefeed.Totals
-	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM clusters),
-		(SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id HAVING count(*) > 1)),
-		(SELECT count(*) FROM items)`).Scan(&t.Stories, &t.MergedStories, &t.Items)
+	err := s.queryRow(ctx, qTotals).Scan(&t.Stories, &t.MergedStories, &t.Items)
 	if err != nil {
 		return wirefeed.Totals{}, fmt.Errorf("store: totals: %w", err)
 	}
 	return t, nil
 }
 
+// qMembers reads the members of inBatch stories.
+const qMembers = `
+			SELECT i.cluster_id, i.id, f.name, f.url, coalesce(nullif(i.source_guid, ''), i.guid), i.url, i.title, i.body, i.summary, i.text, i.content_html,
+			       i.published, i.first_seen, i.authors, i.categories, i.near_words, i.match_reason
+			FROM items i JOIN feeds f ON f.id = i.feed_id
+			WHERE i.cluster_id IN (` + inList + `)
+			ORDER BY i.published, i.id`
+
 // loadMembers returns the members of the given stories, earliest first.
 func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string][]wirefeed.Member, error) {
 	out := make(map[string][]wirefeed.Member, len(clusters))
-	err := inBatches(clusters, sqlBatch, func(args []any) error {
-		rows, err := q.QueryContext(ctx, `
-			SELECT i.cluster_id, i.id, f.name, f.url, coalesce(nullif(i.source_guid, ''), i.guid), i.url, i.title, i.summary, i.text, i.content_html,
-			       i.published, i.first_seen, i.authors, i.categories, i.near_words, i.match_reason
-			FROM items i JOIN feeds f ON f.id = i.feed_id
-			WHERE i.cluster_id IN (`+placeholders(len(args))+`)
-			ORDER BY i.published, i.id`, args...)
+	err := batches(clusters, "", func(args []any) error {
+		rows, err := q.query(ctx, qMembers, args...)
 		if err != nil {
 			return err
 		}
@@ -182,9 +202,14 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 			var c, authors, cats string
 			var m wirefeed.Member
 			var pub, seen int64
-			if err := rows.Scan(&c, &m.ItemID, &m.FeedName, &m.FeedURL, &m.GUID, &m.URL, &m.Title, &m.Summary, &m.Text, &m.HTML,
+			var b itemBody
+			if err := rows.Scan(&c, &m.ItemID, &m.FeedName, &m.FeedURL, &m.GUID, &m.URL, &m.Title, &b.body, &b.summary, &b.text, &b.html,
 				&pub, &seen, &authors, &cats, &m.Words, &m.Rule); err != nil {
 				return err
+			}
+			var err error
+			if m.Summary, m.Text, m.HTML, err = b.read(); err != nil {
+				return fmt.Errorf("item %d: %w", m.ItemID, err)
 			}
 			m.Published, m.FirstSeen = fromUnix(pub), fromUnix(seen)
 			_ = json.Unmarshal([]byte(authors), &m.Authors)

@@ -27,7 +27,8 @@ type app struct {
 
 // openApp creates the data directory, opens the database and wires the
 // fetch pipeline; observe, when not nil, sees every feed's result. The
-// caller closes it.
+// deduplicator's index is empty until loadIndex fills it, and nothing may
+// be fetched before. The caller closes the app.
 func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func(fetcher.Result)) (*app, error) {
 	if err := checkDataDir(cfg.DataDir); err != nil {
 		return nil, err
@@ -35,10 +36,6 @@ func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func
 	engine := dedupe.New(cfg.dedupeOptions(logger))
 	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: engine, Logger: logger})
 	if err != nil {
-		return nil, err
-	}
-	if err := engine.Rebuild(ctx, st); err != nil {
-		st.Close()
 		return nil, err
 	}
 	if _, err := st.SyncFeeds(ctx, cfg.DomainFeeds()); err != nil {
@@ -60,6 +57,12 @@ func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func
 	ro.Observe = observe
 	runner := fetcher.NewRunner(client, st, ro)
 	return &app{cfg: cfg, logger: logger, store: st, engine: engine, client: client, runner: runner}, nil
+}
+
+// loadIndex rebuilds the deduplicator's index from the signatures of the
+// window; a variable so that tests can hold start-up at this point.
+var loadIndex = func(ctx context.Context, a *app) error {
+	return a.engine.Rebuild(ctx, a.store)
 }
 
 func (a *app) Close() error {

@@ -51,6 +51,11 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		observe = prog.observe
 	}
 	a, err := openApp(ctx, cfg, logger, observe)
+	if err == nil {
+		if err = loadIndex(ctx, a); err != nil {
+			a.Close()
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "wirefeed fetch:", err)
 		return exitFailure

@@ -120,14 +120,24 @@ func serveWith(ctx context.Context, cfg *Config, opts serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("server.listen: %w", err)
 	}
-	idx := a.engine.Stats()
 	logger.Info("wirefeed serving", slog.String("addr", ln.Addr().String()), slog.String("database", cfg.DBPath()),
-		slog.Int("feeds", len(cfg.Feeds)), slog.Int("dedupe_index_items", idx.Items), slog.String("version", versionString()))
+		slog.Int("feeds", len(cfg.Feeds)), slog.String("version", versionString()))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	if opts.ready != nil {
 		opts.ready <- ln.Addr().String()
 	}
+	// Requests are served while the deduplicator's index loads: the merged
+	// feed, the status page and /healthz read only the database, which is
+	// complete. Fetching needs the index, so the schedule starts after it.
+	if err := loadIndex(ctx, a); err != nil {
+		shutCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutCtx)
+		return err
+	}
+	idx := a.engine.Stats()
+	logger.Info("dedupe index loaded; fetching starts", slog.Int("items", idx.Items), slog.Int("bytes", idx.Bytes))
 	d.sched.Start()
 
 	for done := false; !done; {

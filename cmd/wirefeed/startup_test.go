@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeAnswersWhileTheIndexLoads holds start-up where the
+// deduplicator's index loads and checks what a request sees meanwhile: the
+// merged feed as stored, the status page and /healthz, all at once; and no
+// feed is fetched until the index is loaded.
+func TestServeAnswersWhileTheIndexLoads(t *testing.T) {
+	fx := newFixtureServer(t, map[string]string{"/a/feed.rss": "outlet-a.rss", "/b/feed.atom": "outlet-b.atom", "/c/feed.json": "outlet-c-1.json"})
+	cfgPath := writeTestConfig(t, fx.srv.URL, map[string]string{"Outlet A": "/a/feed.rss", "Outlet B": "/b/feed.atom", "Outlet C": "/c/feed.json"})
+	if code, out, errOut := cli(t, "fetch", "-config", cfgPath); code != exitOK {
+		t.Fatalf("fetch: exit %d\n%s\n%s", code, out, errOut)
+	}
+	fx.counts() // forget the first fetch's requests
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	loading, release := make(chan struct{}), make(chan struct{})
+	defer func(f func(context.Context, *app) error) { loadIndex = f }(loadIndex)
+	real := loadIndex
+	loadIndex = func(ctx context.Context, a *app) error {
+		close(loading)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return real(ctx, a)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, newLogger(io.Discard, "error", "text", nil), ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve returned early: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	<-loading
+	if body, code := get(t, "http://"+addr+"/healthz"); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
+		t.Errorf("/healthz while the index loads: %d %q", code, body)
+	}
+	if body, code := get(t, "http://"+addr+"/feed.json"); code != http.StatusOK || strings.Count(body, `"cluster_id"`) != 4 {
+		t.Errorf("/feed.json while the index loads: %d, %d stories, want the 4 stored:\n%.300s", code, strings.Count(body, `"cluster_id"`), body)
+	}
+	if _, code := get(t, "http://"+addr+"/"); code != http.StatusOK {
+		t.Errorf("status page while the index loads: %d", code)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if hits := fx.counts(); len(hits) != 0 {
+		t.Errorf("feeds fetched before the index loaded: %v", hits)
+	}
+	close(release)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(fx.counts()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no feed fetched after the index loaded")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+}
