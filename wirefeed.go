@@ -9,6 +9,7 @@ package wirefeed
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -79,11 +80,11 @@ type Member struct {
 	FirstSeen time.Time
 	Authors   []string
 	Category  []string
-	// Rule is the deduplicator's Decision.Reason that put the item in this
-	// story ("new" for the item that started it, "url", "body",
-	// "near-duplicate", "title", with "+merge" when it also joined two
-	// stories); empty for items stored before it was kept.
-	Rule string
+	// Rule is the deduplicator's rule that put the item in this story
+	// (Decision.Rule: RuleNew for the item that started it, RuleURL,
+	// RuleBody, RuleNearDuplicate, RuleTitle, marked with WithMerge when it
+	// also joined two stories); empty for items stored before it was kept.
+	Rule MatchRule
 }
 
 // Story is one cluster of items that carry the same copy, with the member
@@ -104,13 +105,46 @@ type Candidate struct {
 	Seen time.Time // first-seen time of this item
 }
 
+// MatchRule names the deduplicator's rule that put an item in its story.
+// The store keeps it with the item; the status page and the metrics show
+// it. A rule may carry a mark that the item also joined stories
+// (WithMerge).
+type MatchRule string
+
+// The deduplicator's rules, in the order it tries them.
+const (
+	RuleURL           MatchRule = "url"            // same canonical URL as a stored item
+	RuleBody          MatchRule = "body"           // same body as a stored item, after normalisation
+	RuleNearDuplicate MatchRule = "near-duplicate" // a verified near copy of a stored item's body
+	RuleTitle         MatchRule = "title"          // a near-identical title, close in time (title-only copies)
+	RuleNew           MatchRule = "new"            // none matched: the item starts a story
+	// RuleUpdate is the rule of an item signed again after its source
+	// changed it (store.Resigner); the item keeps its story.
+	RuleUpdate MatchRule = "update"
+)
+
+// mergeMark is the suffix of a rule whose item also showed two stories to
+// be one.
+const mergeMark = "+merge"
+
+// WithMerge returns r marked as the rule of an item that also joined
+// stories, which were merged ("title+merge").
+func (r MatchRule) WithMerge() MatchRule { return r + mergeMark }
+
+// Base returns r without its merge mark, and whether it had one.
+func (r MatchRule) Base() (base MatchRule, merged bool) {
+	b, merged := strings.CutSuffix(string(r), mergeMark)
+	return MatchRule(b), merged
+}
+
 // Decision is the deduplicator's verdict on one candidate.
 type Decision struct {
 	// ClusterID is the story the item joins. Empty means a new story.
 	ClusterID string
-	// Reason says which rule decided, for logs and `wirefeed explain`:
-	// "guid", "url", "body", "near-duplicate", "new"...
-	Reason string
+	// Rule says which rule decided: one of the Rule* constants, marked
+	// WithMerge when Merge is not empty. The store keeps it with the item
+	// (Member.Rule).
+	Rule MatchRule
 	// BodyHash is the hash of the normalised body text, or 0 when the body is
 	// too short to be used as an identity key. The store keeps it so the
 	// identical-copy rule can find the item later.
@@ -291,8 +325,9 @@ type RecordResult struct {
 	UpdatedItems int // known items whose content changed
 	NewStories   int // items that started a story of their own
 	// Merged counts the new items that joined an existing story, by the
-	// deduplicator's rule ("url", "body", "near-duplicate", "title").
-	Merged map[string]int
+	// deduplicator's rule (its Base: RuleURL, RuleBody, RuleNearDuplicate,
+	// RuleTitle).
+	Merged map[MatchRule]int
 	// StoriesMerged counts stories folded into an older one because a new
 	// item proved them the same.
 	StoriesMerged int

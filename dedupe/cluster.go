@@ -15,7 +15,7 @@ import (
 type verdict struct {
 	cluster string   // "" for a new story
 	merge   []string // stories folded into cluster
-	reason  string
+	rule    wirefeed.MatchRule
 }
 
 // link is a verified match between the item being decided and a stored
@@ -316,16 +316,16 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 		}
 	}
 
-	reason := "near-duplicate"
+	rule := wirefeed.RuleNearDuplicate
 	best := bestLink(bodyLinks)
 	if best == nil {
-		best, reason = bestLink(titleLinks), "title"
+		best, rule = bestLink(titleLinks), wirefeed.RuleTitle
 		if best == nil {
 			return verdict{}, nil
 		}
 	}
-	v := verdict{cluster: best.member.ClusterID, reason: reason}
-	if reason == "title" && p.words == 0 {
+	v := verdict{cluster: best.member.ClusterID, rule: rule}
+	if rule == wirefeed.RuleTitle && p.words == 0 {
 		return v, nil // a title-only item joins; it never merges stories
 	}
 	// Merges: other stories this item matches strongly, whose roots are
@@ -363,7 +363,7 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 	for _, lk := range group[1:] {
 		v.merge = append(v.merge, lk.member.ClusterID)
 	}
-	v.reason = reason + "+merge"
+	v.rule = rule.WithMerge()
 	return v, nil
 }
 

@@ -394,10 +394,10 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 		if err != nil {
 			return dec, err
 		}
-		dec.ClusterID, dec.Merge, dec.Reason = v.cluster, v.merge, v.reason
+		dec.ClusterID, dec.Merge, dec.Rule = v.cluster, v.merge, v.rule
 	}
 	if dec.ClusterID == "" {
-		dec.Reason = "new"
+		dec.Rule = wirefeed.RuleNew
 	}
 	dec.Signature = p.sig.encode()
 	e.tx.items = append(e.tx.items, pendingItem{feed: c.Feed, guid: c.Item.GUID, sig: p.sig})
@@ -412,7 +412,7 @@ func (e *Engine) identity(ctx context.Context, l wirefeed.Lookup, c wirefeed.Can
 			return fmt.Errorf("dedupe: url lookup: %w", err)
 		}
 		if id != "" {
-			dec.ClusterID, dec.Reason = id, "url"
+			dec.ClusterID, dec.Rule = id, wirefeed.RuleURL
 			return nil
 		}
 	}
@@ -422,7 +422,7 @@ func (e *Engine) identity(ctx context.Context, l wirefeed.Lookup, c wirefeed.Can
 			return fmt.Errorf("dedupe: body lookup: %w", err)
 		}
 		if id != "" {
-			dec.ClusterID, dec.Reason = id, "body"
+			dec.ClusterID, dec.Rule = id, wirefeed.RuleBody
 		}
 	}
 	return nil
@@ -519,7 +519,7 @@ func (e *Engine) Resign(feed string, it *wirefeed.Item) wirefeed.Decision {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p := e.prepare(feed, it.Title, bodyText(it.Text, it.Summary))
-	return wirefeed.Decision{Reason: "update", BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
+	return wirefeed.Decision{Rule: wirefeed.RuleUpdate, BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
 }
 
 // SignatureSource is what Rebuild reads: the signatures and learned

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -33,8 +32,8 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"ruleLabel": func(rule string) string { l, _ := ruleLabel(rule); return l },
-	"ruleTitle": func(rule string) string { _, t := ruleLabel(rule); return t },
+	"ruleLabel": func(rule wirefeed.MatchRule) string { l, _ := ruleLabel(rule); return l },
+	"ruleTitle": func(rule wirefeed.MatchRule) string { _, t := ruleLabel(rule); return t },
 }).ParseFS(templates, "templates/status.html"))
 
 // statusStories is how many of the latest stories the status page shows.
@@ -149,20 +148,20 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// ruleLabels shortens the deduplicator's reasons (what `wirefeed explain`
+// ruleLabels shortens the deduplicator's rules (what `wirefeed explain`
 // prints in full) for the status page: a label and a longer title.
-var ruleLabels = map[string][2]string{
-	"new":            {"first", "this copy started the story"},
-	"url":            {"same link", "joined on the same canonical URL as a member"},
-	"body":           {"same text", "joined on a body identical to a member's after normalisation"},
-	"near-duplicate": {"near-copy", "joined as a near-copy of a member: most of its shingles shared or contained, opening alike"},
-	"title":          {"same title", "joined on a near-identical title close in time (title-only copy)"},
+var ruleLabels = map[wirefeed.MatchRule][2]string{
+	wirefeed.RuleNew:           {"first", "this copy started the story"},
+	wirefeed.RuleURL:           {"same link", "joined on the same canonical URL as a member"},
+	wirefeed.RuleBody:          {"same text", "joined on a body identical to a member's after normalisation"},
+	wirefeed.RuleNearDuplicate: {"near-copy", "joined as a near-copy of a member: most of its shingles shared or contained, opening alike"},
+	wirefeed.RuleTitle:         {"same title", "joined on a near-identical title close in time (title-only copy)"},
 }
 
 // ruleLabel returns the label and title of a member's rule, or empty
 // strings for an item stored before rules were kept.
-func ruleLabel(rule string) (string, string) {
-	base, merged := strings.CutSuffix(rule, "+merge")
+func ruleLabel(rule wirefeed.MatchRule) (string, string) {
+	base, merged := rule.Base()
 	l, ok := ruleLabels[base]
 	if !ok {
 		return "", ""

@@ -48,7 +48,7 @@ type Result struct {
 	Took time.Duration
 	// Merged counts the new items that joined an existing story, by the
 	// deduplicator's rule (see wirefeed.RecordResult).
-	Merged map[string]int
+	Merged map[wirefeed.MatchRule]int
 	// StoriesMerged counts stories folded into older ones by this fetch.
 	StoriesMerged int
 	// Before is the feed's state before this cycle, for telling what

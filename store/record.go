@@ -237,9 +237,10 @@ func (s *Store) recordItems(ctx context.Context, tx *txn, feedID int64, o *wiref
 		cluster = dec.ClusterID
 		if cluster != "" {
 			if res.Merged == nil {
-				res.Merged = map[string]int{}
+				res.Merged = map[wirefeed.MatchRule]int{}
 			}
-			res.Merged[strings.TrimSuffix(dec.Reason, "+merge")]++
+			rule, _ := dec.Rule.Base()
+			res.Merged[rule]++
 			res.StoriesMerged += len(dec.Merge)
 		}
 		if cluster == "" {
@@ -320,7 +321,7 @@ func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, s
 		                   first_seen, authors, categories, body_hash, cluster_id, near_words, match_reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML),
-		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, cluster, dec.Words, dec.Reason)
+		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, cluster, dec.Words, dec.Rule)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}

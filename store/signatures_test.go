@@ -21,7 +21,7 @@ func (s *scripted) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Cand
 	if f := s.decide[c.Item.GUID]; f != nil {
 		return f(l), nil
 	}
-	return wirefeed.Decision{Reason: "new"}, nil
+	return wirefeed.Decision{Rule: "new"}, nil
 }
 func (s *scripted) Committed(a []wirefeed.Assigned)         { s.committed = append(s.committed, a...) }
 func (s *scripted) Representative(ms []wirefeed.Member) int { return 0 }
@@ -52,11 +52,11 @@ func TestMergeFoldsYoungerStoriesIntoTheOlder(t *testing.T) {
 	old, young, younger := storyOf(t, st, "old"), storyOf(t, st, "young"), storyOf(t, st, "younger")
 	// "younger" was merged into "young" earlier: its alias must follow.
 	m.decide["link"] = func(wirefeed.Lookup) wirefeed.Decision {
-		return wirefeed.Decision{ClusterID: young, Merge: []string{younger}, Reason: "merge"}
+		return wirefeed.Decision{ClusterID: young, Merge: []string{younger}, Rule: "merge"}
 	}
 	rec(t0.Add(3*time.Hour), item("link", "https://a.example/link", "Link", "x", t0.Add(3*time.Hour)))
 	m.decide["link2"] = func(wirefeed.Lookup) wirefeed.Decision {
-		return wirefeed.Decision{ClusterID: old, Merge: []string{young}, Reason: "merge"}
+		return wirefeed.Decision{ClusterID: old, Merge: []string{young}, Rule: "merge"}
 	}
 	rec(t0.Add(4*time.Hour), item("link2", "https://a.example/link2", "Link 2", "y", t0.Add(4*time.Hour)))
 	for _, g := range []string{"old", "young", "younger", "link", "link2"} {
@@ -88,9 +88,9 @@ func TestLookupForTheDeduplicator(t *testing.T) {
 	st, _ := MustOpen(t, m)
 	ctx := context.Background()
 	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
-	m.decide["t"] = func(wirefeed.Lookup) wirefeed.Decision { return wirefeed.Decision{Reason: "new", Words: 0} }
+	m.decide["t"] = func(wirefeed.Lookup) wirefeed.Decision { return wirefeed.Decision{Rule: "new", Words: 0} }
 	m.decide["b1"] = func(wirefeed.Lookup) wirefeed.Decision {
-		return wirefeed.Decision{Reason: "new", Words: 30, Sentences: []int64{11, 22, -33}, Signature: []byte{1, 2}}
+		return wirefeed.Decision{Rule: "new", Words: 30, Sentences: []int64{11, 22, -33}, Signature: []byte{1, 2}}
 	}
 	var story string
 	m.decide["b2"] = func(l wirefeed.Lookup) wirefeed.Decision {
@@ -208,7 +208,7 @@ func TestFindItem(t *testing.T) {
 func TestSentencesGoWithTheirItem(t *testing.T) {
 	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{
 		"a": func(wirefeed.Lookup) wirefeed.Decision {
-			return wirefeed.Decision{Reason: "new", Words: 20, Sentences: []int64{1, 2, 3}}
+			return wirefeed.Decision{Rule: "new", Words: 20, Sentences: []int64{1, 2, 3}}
 		},
 	}}
 	st, _ := MustOpen(t, m)
@@ -250,7 +250,7 @@ func TestPruneForgetsAliasesOfDeletedStories(t *testing.T) {
 	rec(t0.Add(time.Hour), item("young", "https://a.example/young", "Young", "other words", t0.Add(time.Hour)))
 	old, young := storyOf(t, st, "old"), storyOf(t, st, "young")
 	m.decide["link"] = func(wirefeed.Lookup) wirefeed.Decision {
-		return wirefeed.Decision{ClusterID: old, Merge: []string{young}, Reason: "merge"}
+		return wirefeed.Decision{ClusterID: old, Merge: []string{young}, Rule: "merge"}
 	}
 	rec(t0.Add(2*time.Hour), item("link", "https://a.example/link", "Link", "x", t0.Add(2*time.Hour)))
 	if got, _ := st.ResolveCluster(ctx, young); got != old {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/fetcher"
 )
 
@@ -49,8 +50,10 @@ type gaugeValues struct {
 	databaseBytes                int64
 }
 
-// mergeRules names the deduplicator's reasons in the metrics.
-var mergeRules = map[string]string{"url": "url", "body": "body", "near-duplicate": "near-copy", "title": "title"}
+// mergeRules names the deduplicator's rules in the metrics.
+var mergeRules = map[wirefeed.MatchRule]string{
+	wirefeed.RuleURL: "url", wirefeed.RuleBody: "body", wirefeed.RuleNearDuplicate: "near-copy", wirefeed.RuleTitle: "title",
+}
 
 func newMetrics(g gauges, logger *slog.Logger) *metrics {
 	m := &metrics{
@@ -102,9 +105,9 @@ func (m *metrics) observe(r fetcher.Result) {
 	m.fetchDuration.Observe(r.Took.Seconds())
 	m.fetchedBytes.Add(float64(r.Bytes))
 	m.itemsIngested.Add(float64(r.New))
-	for reason, n := range r.Merged {
-		if rule, ok := mergeRules[reason]; ok {
-			m.itemsMerged.WithLabelValues(rule).Add(float64(n))
+	for rule, n := range r.Merged {
+		if label, ok := mergeRules[rule]; ok {
+			m.itemsMerged.WithLabelValues(label).Add(float64(n))
 		}
 	}
 	m.storiesMerged.Add(float64(r.StoriesMerged))

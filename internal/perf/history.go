@@ -284,14 +284,14 @@ func (m *historyMatcher) decide(feed string, it *wirefeed.Item, inWindow bool) w
 	m.bodies++
 	if inWindow || len(m.pool) < 1000 {
 		d := m.engine.Resign(feed, it)
-		d.Reason = "new"
+		d.Rule = wirefeed.RuleNew
 		d.Sentences = sentenceHashes(it.Text)
 		if !inWindow {
 			m.pool = append(m.pool, d.Signature)
 		}
 		return d
 	}
-	d := wirefeed.Decision{Reason: "new", Signature: m.pool[m.bodies%int64(len(m.pool))],
+	d := wirefeed.Decision{Rule: wirefeed.RuleNew, Signature: m.pool[m.bodies%int64(len(m.pool))],
 		BodyHash: int64(xxhash.Sum64String(it.GUID) | 1), Words: 300 + int(m.bodies%500)}
 	d.Sentences = sentenceHashes(it.Text)
 	return d
