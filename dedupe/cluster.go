@@ -180,11 +180,58 @@ func sharedBands(a, b []uint32, rows int) int {
 // share), the one whose titles match its own wins, however long each is.
 const titleBonus = 0.5
 
-// near applies the near-duplicate and title rules.
+// near applies the near-duplicate and title rules: it gathers the stored
+// items the index proposes, links p to the stories of those it matches,
+// drops the links their stories' roots and members do not bear out, and
+// chooses the story p joins and the stories it merges.
 func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate, p *prepared) (verdict, error) {
-	hits, err := e.candidates(ctx, l, c.Seen, p)
-	if err != nil || len(hits) == 0 {
+	m := &nearMatch{e: e, l: l, c: c, p: p,
+		cache: map[int64]*prepared{}, titles: map[int64]*prepared{},
+		bodyLinks: map[string]*link{}, titleLinks: map[string]*link{},
+		contradicted: map[string][]*prepared{}, members: map[string][]*prepared{}, vetoed: map[string]bool{},
+	}
+	bodyCands, titleCands, err := m.gather(ctx)
+	if err != nil || len(bodyCands)+len(titleCands) == 0 {
 		return verdict{}, err
+	}
+	m.linkBodies(bodyCands)
+	m.linkTitles(titleCands)
+	if err := m.checkRoots(ctx); err != nil {
+		return verdict{}, err
+	}
+	m.dropVetoed()
+	if err := m.dropTitleLinksToBodies(ctx); err != nil {
+		return verdict{}, err
+	}
+	return m.choose(), nil
+}
+
+// nearMatch is one candidate's near-duplicate decision in progress: the
+// stored items it is compared with, prepared once, and the links it
+// makes to their stories.
+type nearMatch struct {
+	e *Engine
+	l wirefeed.Lookup
+	c wirefeed.Candidate
+	p *prepared
+
+	items  map[int64]wirefeed.StoredItem // the candidates read from the store
+	cache  map[int64]*prepared           // stored items prepared with their bodies
+	titles map[int64]*prepared           // stored items prepared by title alone
+
+	bodyLinks    map[string]*link       // per story, its best body link
+	titleLinks   map[string]*link       // per story, its best title link
+	contradicted map[string][]*prepared // per story, the members p's body contradicts
+	members      map[string][]*prepared // per story, the bodied members compared
+	vetoed       map[string]bool        // stories p is not the same story as (dropVetoed)
+}
+
+// gather returns the candidates worth comparing, by body and by title,
+// and reads their stored items.
+func (m *nearMatch) gather(ctx context.Context) (bodyCands, titleCands []hit, err error) {
+	hits, err := m.e.candidates(ctx, m.l, m.c.Seen, m.p)
+	if err != nil || len(hits) == 0 {
+		return nil, nil, err
 	}
 	bodyHits := func(h hit) int { return h.bodyHits }
 	titleHits := func(h hit) int { return h.titleHits }
@@ -192,65 +239,72 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 	hasBody := func(h hit) bool { return !isTitleOnly(h) }
 	all := func(hit) bool { return true }
 
-	var bodyCands, titleCands []hit
-	if p.words > 0 {
+	if m.p.words > 0 {
 		bodyCands = top(hits, maxBodyCandidates, bodyHits, hasBody)
 		titleCands = top(hits, maxTitleCandidates, titleHits, isTitleOnly)
 	} else {
 		titleCands = top(hits, maxTitleCandidates, titleHits, all)
 	}
-	items, err := e.fetch(ctx, l, append(slices.Clone(bodyCands), titleCands...))
+	m.items, err = m.e.fetch(ctx, m.l, append(slices.Clone(bodyCands), titleCands...))
 	if err != nil {
-		return verdict{}, err
+		return nil, nil, err
 	}
+	return bodyCands, titleCands, nil
+}
 
-	cache := map[int64]*prepared{}
-	titles := map[int64]*prepared{}
-	titleOf := func(it wirefeed.StoredItem) *prepared {
-		q := titles[it.ID]
-		if q == nil {
-			q = cache[it.ID] // prepared with its body
-		}
-		if q == nil {
-			q = &prepared{}
-			e.prepareTitle(q, it.Feed, it.Title)
-			titles[it.ID] = q
-		}
-		return q
+// titleOf returns a stored item prepared for comparing titles: with its
+// body when it was prepared so already.
+func (m *nearMatch) titleOf(it wirefeed.StoredItem) *prepared {
+	q := m.titles[it.ID]
+	if q == nil {
+		q = m.cache[it.ID] // prepared with its body
 	}
-	bodyLinks := map[string]*link{}
-	contradicted := map[string][]*prepared{} // per story, the members p's body contradicts
-	members := map[string][]*prepared{}      // per story, the bodied members compared
-	for _, h := range bodyCands {
-		it, ok := items[h.id]
+	if q == nil {
+		q = &prepared{}
+		m.e.prepareTitle(q, it.Feed, it.Title)
+		m.titles[it.ID] = q
+	}
+	return q
+}
+
+// linkBodies links p to the story of every body candidate that is the
+// same copy, and notes the members p's body contradicts.
+func (m *nearMatch) linkBodies(cands []hit) {
+	p := m.p
+	for _, h := range cands {
+		it, ok := m.items[h.id]
 		if !ok {
 			continue
 		}
-		q := e.prepareStored(it, cache)
+		q := m.e.prepareStored(it, m.cache)
 		if q.words == 0 {
 			continue
 		}
-		members[it.ClusterID] = append(members[it.ClusterID], q)
+		m.members[it.ClusterID] = append(m.members[it.ClusterID], q)
 		o := compare(p.body, q.body)
 		if o.contradicts() {
-			contradicted[it.ClusterID] = append(contradicted[it.ClusterID], q)
+			m.contradicted[it.ClusterID] = append(m.contradicted[it.ClusterID], q)
 			continue
 		}
-		if !e.strong(o) {
+		if !m.e.strong(o) {
 			continue
 		}
-		lk := &link{member: it, score: o.Containment + o.Jaccard/2 + titleBonus*titleSimilarity(p.titleGrams(), titleOf(it).titleGrams()), overlap: o}
-		if old := bodyLinks[it.ClusterID]; old == nil || lk.score > old.score {
-			bodyLinks[it.ClusterID] = lk
+		lk := &link{member: it, score: o.Containment + o.Jaccard/2 + titleBonus*titleSimilarity(p.titleGrams(), m.titleOf(it).titleGrams()), overlap: o}
+		if old := m.bodyLinks[it.ClusterID]; old == nil || lk.score > old.score {
+			m.bodyLinks[it.ClusterID] = lk
 		}
 	}
-	titleLinks := map[string]*link{}
-	for _, h := range titleCands {
-		it, ok := items[h.id]
+}
+
+// linkTitles links p to the story of every title candidate whose title
+// matches (titleMatch).
+func (m *nearMatch) linkTitles(cands []hit) {
+	for _, h := range cands {
+		it, ok := m.items[h.id]
 		if !ok {
 			continue
 		}
-		sim, why := e.titleMatch(c.Feed, c.Item.Published, p, it, titleOf(it))
+		sim, why := m.e.titleMatch(m.c.Feed, m.c.Item.Published, m.p, it, m.titleOf(it))
 		if why != "" {
 			continue
 		}
@@ -259,99 +313,94 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 			score++ // a member with a body is better evidence
 		}
 		lk := &link{member: it, score: score, title: sim}
-		if old := titleLinks[it.ClusterID]; old == nil || lk.score > old.score {
-			titleLinks[it.ClusterID] = lk
+		if old := m.titleLinks[it.ClusterID]; old == nil || lk.score > old.score {
+			m.titleLinks[it.ClusterID] = lk
 		}
 	}
+}
 
-	// Every body link must also hold loosely against its story's root.
-	for cl, lk := range bodyLinks {
-		root, err := e.root(ctx, l, cl, items, cache)
+// checkRoots keeps a body link only when it also holds loosely against its
+// story's root, and counts the root among the story's members.
+func (m *nearMatch) checkRoots(ctx context.Context) error {
+	for cl, lk := range m.bodyLinks {
+		root, err := m.e.root(ctx, m.l, cl, m.items, m.cache)
 		if err != nil {
-			return verdict{}, err
+			return err
 		}
 		if root == nil {
 			continue // the story has no body yet
 		}
-		o := compare(p.body, root.body)
-		if !e.loose(o) {
-			delete(bodyLinks, cl)
+		o := compare(m.p.body, root.body)
+		if !m.e.loose(o) {
+			delete(m.bodyLinks, cl)
 			continue
 		}
-		if !slices.Contains(members[cl], root) {
-			members[cl] = append(members[cl], root)
+		if !slices.Contains(m.members[cl], root) {
+			m.members[cl] = append(m.members[cl], root)
 			if o.contradicts() {
-				contradicted[cl] = append(contradicted[cl], root)
+				m.contradicted[cl] = append(m.contradicted[cl], root)
 			}
 		}
 		lk.root = root
 	}
-	// A story with a member that p contradicts, unless another member
-	// holds them both, is another story.
-	vetoed := map[string]bool{}
-	for cl, ms := range contradicted {
-		for _, m := range ms {
-			if !e.resolved(p, m, members[cl]) {
-				vetoed[cl] = true
-				delete(bodyLinks, cl)
+	return nil
+}
+
+// dropVetoed drops the links to stories with a member that p contradicts,
+// unless another member holds them both: such a story is another story.
+func (m *nearMatch) dropVetoed() {
+	for cl, ms := range m.contradicted {
+		for _, q := range ms {
+			if !m.e.resolved(m.p, q, m.members[cl]) {
+				m.vetoed[cl] = true
+				delete(m.bodyLinks, cl)
 				break
 			}
 		}
 	}
-	// A title link from an item with a body may only reach a story that
-	// has no body: where bodies exist, bodies decide.
-	if p.words > 0 {
-		for cl := range titleLinks {
-			if bodyLinks[cl] != nil || vetoed[cl] {
-				delete(titleLinks, cl)
-				continue
-			}
-			id, err := l.ClusterRoot(ctx, cl)
-			if err != nil {
-				return verdict{}, fmt.Errorf("dedupe: story root: %w", err)
-			}
-			if id != 0 {
-				delete(titleLinks, cl)
-			}
+}
+
+// dropTitleLinksToBodies keeps a title link from an item with a body only
+// to a story that has no body: where bodies exist, bodies decide.
+func (m *nearMatch) dropTitleLinksToBodies(ctx context.Context) error {
+	if m.p.words == 0 {
+		return nil
+	}
+	for cl := range m.titleLinks {
+		if m.bodyLinks[cl] != nil || m.vetoed[cl] {
+			delete(m.titleLinks, cl)
+			continue
+		}
+		id, err := m.l.ClusterRoot(ctx, cl)
+		if err != nil {
+			return fmt.Errorf("dedupe: story root: %w", err)
+		}
+		if id != 0 {
+			delete(m.titleLinks, cl)
 		}
 	}
+	return nil
+}
 
+// choose returns the verdict: the story of the best body link, else of
+// the best title link, or a new story; and the stories the item shows to
+// be the same as it (mergeGroup), which fold into the oldest of them.
+func (m *nearMatch) choose() verdict {
 	rule := wirefeed.RuleNearDuplicate
-	best := bestLink(bodyLinks)
+	best := bestLink(m.bodyLinks)
 	if best == nil {
-		best, rule = bestLink(titleLinks), wirefeed.RuleTitle
+		best, rule = bestLink(m.titleLinks), wirefeed.RuleTitle
 		if best == nil {
-			return verdict{}, nil
+			return verdict{}
 		}
 	}
 	v := verdict{cluster: best.member.ClusterID, rule: rule}
-	if rule == wirefeed.RuleTitle && p.words == 0 {
-		return v, nil // a title-only item joins; it never merges stories
+	if rule == wirefeed.RuleTitle && m.p.words == 0 {
+		return v // a title-only item joins; it never merges stories
 	}
-	// Merges: other stories this item matches strongly, whose roots are
-	// the same copy as the best one's and whose members do not contradict
-	// the best story's (unless a body among them and the item holds both),
-	// and stories with no body that its title matches.
-	group := []*link{best}
-	for cl, lk := range bodyLinks {
-		if cl == best.member.ClusterID {
-			continue
-		}
-		if best.root != nil && lk.root != nil && !e.strong(compare(best.root.body, lk.root.body)) {
-			continue
-		}
-		if e.storiesContradict(p, members[best.member.ClusterID], members[cl]) {
-			continue
-		}
-		group = append(group, lk)
-	}
-	for cl, lk := range titleLinks {
-		if cl != best.member.ClusterID {
-			group = append(group, lk)
-		}
-	}
+	group := m.mergeGroup(best)
 	if len(group) == 1 {
-		return v, nil
+		return v
 	}
 	slices.SortFunc(group, func(a, b *link) int {
 		if c := a.member.ClusterFirstSeen.Compare(b.member.ClusterFirstSeen); c != 0 {
@@ -364,7 +413,34 @@ func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candida
 		v.merge = append(v.merge, lk.member.ClusterID)
 	}
 	v.rule = rule.WithMerge()
-	return v, nil
+	return v
+}
+
+// mergeGroup returns best's link and those of the other stories this item
+// matches strongly, whose roots are the same copy as the best one's and
+// whose members do not contradict the best story's (unless a body among
+// them and the item holds both), and of the stories with no body that its
+// title matches.
+func (m *nearMatch) mergeGroup(best *link) []*link {
+	group := []*link{best}
+	for cl, lk := range m.bodyLinks {
+		if cl == best.member.ClusterID {
+			continue
+		}
+		if best.root != nil && lk.root != nil && !m.e.strong(compare(best.root.body, lk.root.body)) {
+			continue
+		}
+		if m.e.storiesContradict(m.p, m.members[best.member.ClusterID], m.members[cl]) {
+			continue
+		}
+		group = append(group, lk)
+	}
+	for cl, lk := range m.titleLinks {
+		if cl != best.member.ClusterID {
+			group = append(group, lk)
+		}
+	}
+	return group
 }
 
 // storiesContradict reports whether a body of xs contradicts a body of ys
