@@ -122,174 +122,223 @@ func ensureFeed(ctx context.Context, tx *txn, f wirefeed.Feed) (int64, error) {
 	return id, err
 }
 
+// recordItems stores the items of one outcome inside tx, and returns what
+// the matcher is told once tx commits and what changed.
 func (s *Store) recordItems(ctx context.Context, tx *txn, feedID int64, o *wirefeed.Outcome) ([]wirefeed.Assigned, wirefeed.RecordResult, error) {
-	var res wirefeed.RecordResult
-	var assigned []wirefeed.Assigned
+	r := &itemRecorder{s: s, tx: tx, feedID: feedID, o: o,
+		seen: o.Attempted.UTC().Truncate(time.Second), lk: &txLookup{tx: tx}, ids: newDocIdentity(o),
+		touched: map[string][]wirefeed.Member{}}
+	for i := range o.Items {
+		if err := r.item(ctx, &o.Items[i]); err != nil {
+			return nil, r.res, err
+		}
+	}
+	if err := r.finish(ctx); err != nil {
+		return nil, r.res, err
+	}
+	return r.assigned, r.res, nil
+}
+
+// itemRecorder records the items of one outcome: each is an update of an
+// item the feed has (by key, or reissued under a new GUID) or a new item
+// in the story the matcher decides.
+type itemRecorder struct {
+	s      *Store
+	tx     *txn
+	feedID int64
+	o      *wirefeed.Outcome
+	seen   time.Time // when the items were seen: the fetch, to the second
+	lk     *txLookup
+	ids    *docIdentity
+
+	res      wirefeed.RecordResult
+	assigned []wirefeed.Assigned
 	// touched lists the stories this record changes: nil for a story that
 	// needs its representative chosen again from all its members (a member
 	// changed, stories merged), else the members it gained.
-	touched := map[string][]wirefeed.Member{}
-	full := func(c string) { touched[c] = nil }
-	lk := &txLookup{tx: tx}
-	seen := o.Attempted.UTC().Truncate(time.Second)
+	touched map[string][]wirefeed.Member
+}
 
-	ids := newDocIdentity(o)
-	for i := range o.Items {
-		it := &o.Items[i]
-		key := it.IdentityKey()
-		var existingID, firstSeen, oldPub, oldUpd int64
-		var cluster, oldTitle, oldURL, oldAuthors, oldCats, oldKey string
-		var old itemBody
-		load := func(where string, arg any) error {
-			return tx.queryRow(ctx, `SELECT id, guid, cluster_id, title, url, body, summary, text, content_html, authors, categories,
-				published, updated, first_seen FROM items WHERE feed_id = ? AND `+where, feedID, arg).
-				Scan(&existingID, &oldKey, &cluster, &oldTitle, &oldURL, &old.body, &old.summary, &old.text, &old.html, &oldAuthors, &oldCats,
-					&oldPub, &oldUpd, &firstSeen)
-		}
-		// update stores what the source changed in the known item just
-		// loaded. An update is not a new story: the item keeps its
-		// cluster. An undated item keeps the date it was first seen with.
-		update := func() error {
-			pub, upd := it.Published.Unix(), it.Updated.Unix()
-			if it.DateMissing {
-				pub, upd = oldPub, oldUpd
-			}
-			authors, cats := jsonList(it.Authors), jsonList(it.Categories)
-			oldSummary, oldText, oldHTML, err := old.read()
-			if err != nil {
-				return fmt.Errorf("item %q: %w", it.GUID, err)
-			}
-			copyChanged := oldTitle != it.Title || oldText != it.Text || oldURL != it.URL
-			if !copyChanged && oldSummary == it.Summary && oldHTML == it.ContentHTML && oldAuthors == authors &&
-				oldCats == cats && oldPub == pub && oldUpd == upd {
-				return nil
-			}
-			if err := updateItem(ctx, tx, existingID, it, pub, upd); err != nil {
-				return err
-			}
-			if rs, ok := s.matcher.(Resigner); ok && copyChanged {
-				a, err := resign(ctx, tx, rs, o.Feed.Name, existingID, it, cluster, fromUnix(firstSeen))
-				if err != nil {
-					return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
-				}
-				assigned = append(assigned, a)
-			}
-			res.UpdatedItems++
-			full(cluster)
-			return nil
-		}
-		// reissued loads the stored item that it reissues under a new
-		// GUID, re-keys it, and updates it.
-		reissued := func(id int64) error {
-			if err := load("id = ?", id); err != nil {
-				return err
-			}
-			if err := rekeyItem(ctx, tx, existingID, it); err != nil {
-				return err
-			}
-			res.Reissued++
-			s.logger.Debug("store: item came with a new GUID; updating the item it reissues",
-				slog.String("feed", o.Feed.Name), slog.String("old_guid", oldKey), slog.String("guid", it.GUID))
-			return update()
-		}
+// knownItem is a stored item of the feed, as an update compares it with
+// what the source sends now.
+type knownItem struct {
+	id                  int64
+	key                 string // its GUID column: the identity key it was stored under
+	cluster             string
+	title, url          string
+	authors, categories string // as jsonList writes them
+	body                itemBody
+	published, updated  int64
+	firstSeen           int64
+}
 
-		err := load("guid = ?", key)
-		switch {
-		case err == nil:
-			if err := update(); err != nil {
-				return nil, res, err
-			}
-			continue
-		case !errors.Is(err, sql.ErrNoRows):
-			return nil, res, err
-		}
-		// A key not seen before may be a GUID the feed reissued for an
-		// item it has: first by the item's own link (cheap), then, once
-		// the deduplicator has hashed the body, by its body.
-		if id, err := ids.byURL(ctx, tx, feedID, it); err != nil {
-			return nil, res, err
-		} else if id != 0 {
-			if err := reissued(id); err != nil {
-				return nil, res, err
-			}
-			continue
-		}
+// loadKnown reads the feed's item that matches where (a condition on the
+// items table with one argument); sql.ErrNoRows when there is none.
+func (r *itemRecorder) loadKnown(ctx context.Context, where string, arg any) (knownItem, error) {
+	var k knownItem
+	err := r.tx.queryRow(ctx, `SELECT id, guid, cluster_id, title, url, body, summary, text, content_html, authors, categories,
+		published, updated, first_seen FROM items WHERE feed_id = ? AND `+where, r.feedID, arg).
+		Scan(&k.id, &k.key, &k.cluster, &k.title, &k.url, &k.body.body, &k.body.summary, &k.body.text, &k.body.html,
+			&k.authors, &k.categories, &k.published, &k.updated, &k.firstSeen)
+	return k, err
+}
 
-		// The deduplicator and the story id know an item by its key.
-		cand := it
-		if key != it.GUID {
-			c := *it
-			c.GUID = key
-			cand = &c
-		}
-		dec, err := s.matcher.Match(ctx, lk, wirefeed.Candidate{Feed: o.Feed.Name, Item: cand, Seen: seen})
-		if err != nil {
-			return nil, res, fmt.Errorf("matching item %q: %w", it.GUID, err)
-		}
-		if id, err := ids.byBody(ctx, tx, feedID, dec.BodyHash); err != nil {
-			return nil, res, err
-		} else if id != 0 {
-			if err := reissued(id); err != nil {
-				return nil, res, err
-			}
-			continue
-		}
-		cluster = dec.ClusterID
-		if cluster != "" {
-			if res.Merged == nil {
-				res.Merged = map[wirefeed.MatchRule]int{}
-			}
-			rule, _ := dec.Rule.Base()
-			res.Merged[rule]++
-			res.StoriesMerged += len(dec.Merge)
-		}
-		if cluster == "" {
-			cluster, err = newCluster(ctx, tx, o.Feed.Name, cand, seen)
-			if err != nil {
-				return nil, res, err
-			}
-			res.NewStories++
-		}
-		if len(dec.Merge) > 0 {
-			if err := mergeClusters(ctx, tx, cluster, dec.Merge, seen); err != nil {
-				return nil, res, fmt.Errorf("merging stories into %s: %w", cluster, err)
-			}
-			for _, m := range dec.Merge {
-				delete(touched, m)
-			}
-			full(cluster)
-		}
-		id, err := insertItem(ctx, tx, feedID, it, seen, dec, cluster)
-		if err != nil {
-			return nil, res, err
-		}
-		if err := recordSentences(ctx, tx, feedID, id, dec, seen); err != nil {
-			return nil, res, fmt.Errorf("recording sentences of item %q: %w", it.GUID, err)
-		}
-		res.NewItems++
-		if added, ok := touched[cluster]; !ok || added != nil {
-			touched[cluster] = append(added, wirefeed.Member{ItemID: id, FeedName: o.Feed.Name, GUID: key, URL: it.URL,
-				Title: it.Title, Published: it.Published, FirstSeen: seen, Words: dec.Words})
-		}
-		assigned = append(assigned, wirefeed.Assigned{ItemID: id, Feed: o.Feed.Name, GUID: key, ClusterID: cluster, Seen: seen, Decision: dec})
+// full marks a story whose representative must be chosen again from all
+// its members.
+func (r *itemRecorder) full(cluster string) { r.touched[cluster] = nil }
+
+// item records one item of the outcome.
+func (r *itemRecorder) item(ctx context.Context, it *wirefeed.Item) error {
+	key := it.IdentityKey()
+	k, err := r.loadKnown(ctx, "guid = ?", key)
+	switch {
+	case err == nil:
+		return r.update(ctx, it, k)
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
 	}
-	for c, added := range touched {
+	// A key not seen before may be a GUID the feed reissued for an item
+	// it has: first by the item's own link (cheap), then, once the
+	// deduplicator has hashed the body, by its body.
+	if id, err := r.ids.byURL(ctx, r.tx, r.feedID, it); err != nil || id != 0 {
+		if err != nil {
+			return err
+		}
+		return r.reissued(ctx, it, id)
+	}
+	// The deduplicator and the story id know an item by its key.
+	cand := it
+	if key != it.GUID {
+		c := *it
+		c.GUID = key
+		cand = &c
+	}
+	dec, err := r.s.matcher.Match(ctx, r.lk, wirefeed.Candidate{Feed: r.o.Feed.Name, Item: cand, Seen: r.seen})
+	if err != nil {
+		return fmt.Errorf("matching item %q: %w", it.GUID, err)
+	}
+	if id, err := r.ids.byBody(ctx, r.tx, r.feedID, dec.BodyHash); err != nil || id != 0 {
+		if err != nil {
+			return err
+		}
+		return r.reissued(ctx, it, id)
+	}
+	return r.add(ctx, it, cand, dec)
+}
+
+// update stores what the source changed in a known item. An update is not
+// a new story: the item keeps its story. An undated item keeps the date it
+// was first seen with.
+func (r *itemRecorder) update(ctx context.Context, it *wirefeed.Item, k knownItem) error {
+	pub, upd := it.Published.Unix(), it.Updated.Unix()
+	if it.DateMissing {
+		pub, upd = k.published, k.updated
+	}
+	authors, cats := jsonList(it.Authors), jsonList(it.Categories)
+	oldSummary, oldText, oldHTML, err := k.body.read()
+	if err != nil {
+		return fmt.Errorf("item %q: %w", it.GUID, err)
+	}
+	copyChanged := k.title != it.Title || oldText != it.Text || k.url != it.URL
+	if !copyChanged && oldSummary == it.Summary && oldHTML == it.ContentHTML && k.authors == authors &&
+		k.categories == cats && k.published == pub && k.updated == upd {
+		return nil
+	}
+	if err := updateItem(ctx, r.tx, k.id, it, pub, upd); err != nil {
+		return err
+	}
+	if rs, ok := r.s.matcher.(Resigner); ok && copyChanged {
+		a, err := resign(ctx, r.tx, rs, r.o.Feed.Name, k.id, it, k.cluster, fromUnix(k.firstSeen))
+		if err != nil {
+			return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
+		}
+		r.assigned = append(r.assigned, a)
+	}
+	r.res.UpdatedItems++
+	r.full(k.cluster)
+	return nil
+}
+
+// reissued re-keys the stored item id, which it reissues under a new GUID,
+// and updates it.
+func (r *itemRecorder) reissued(ctx context.Context, it *wirefeed.Item, id int64) error {
+	k, err := r.loadKnown(ctx, "id = ?", id)
+	if err != nil {
+		return err
+	}
+	if err := rekeyItem(ctx, r.tx, k.id, it); err != nil {
+		return err
+	}
+	r.res.Reissued++
+	r.s.logger.Debug("store: item came with a new GUID; updating the item it reissues",
+		slog.String("feed", r.o.Feed.Name), slog.String("old_guid", k.key), slog.String("guid", it.GUID))
+	return r.update(ctx, it, k)
+}
+
+// add stores a new item in the story dec gives it (a new one when dec
+// gives none), folding in the stories dec merges.
+func (r *itemRecorder) add(ctx context.Context, it, cand *wirefeed.Item, dec wirefeed.Decision) error {
+	cluster := dec.ClusterID
+	if cluster != "" {
+		if r.res.Merged == nil {
+			r.res.Merged = map[wirefeed.MatchRule]int{}
+		}
+		rule, _ := dec.Rule.Base()
+		r.res.Merged[rule]++
+		r.res.StoriesMerged += len(dec.Merge)
+	}
+	if cluster == "" {
+		var err error
+		cluster, err = newCluster(ctx, r.tx, r.o.Feed.Name, cand, r.seen)
+		if err != nil {
+			return err
+		}
+		r.res.NewStories++
+	}
+	if len(dec.Merge) > 0 {
+		if err := mergeClusters(ctx, r.tx, cluster, dec.Merge, r.seen); err != nil {
+			return fmt.Errorf("merging stories into %s: %w", cluster, err)
+		}
+		for _, m := range dec.Merge {
+			delete(r.touched, m)
+		}
+		r.full(cluster)
+	}
+	id, err := insertItem(ctx, r.tx, r.feedID, it, r.seen, dec, cluster)
+	if err != nil {
+		return err
+	}
+	if err := recordSentences(ctx, r.tx, r.feedID, id, dec, r.seen); err != nil {
+		return fmt.Errorf("recording sentences of item %q: %w", it.GUID, err)
+	}
+	r.res.NewItems++
+	key := cand.GUID
+	if added, ok := r.touched[cluster]; !ok || added != nil {
+		r.touched[cluster] = append(added, wirefeed.Member{ItemID: id, FeedName: r.o.Feed.Name, GUID: key, URL: it.URL,
+			Title: it.Title, Published: it.Published, FirstSeen: r.seen, Words: dec.Words})
+	}
+	r.assigned = append(r.assigned, wirefeed.Assigned{ItemID: id, Feed: r.o.Feed.Name, GUID: key, ClusterID: cluster, Seen: r.seen, Decision: dec})
+	return nil
+}
+
+// finish brings the touched stories' representatives and dates up to
+// date, and tells readers the merged feed changed.
+func (r *itemRecorder) finish(ctx context.Context) error {
+	for c, added := range r.touched {
 		var err error
 		if added == nil {
-			err = s.refreshCluster(ctx, tx, c, seen)
+			err = r.s.refreshCluster(ctx, r.tx, c, r.seen)
 		} else {
-			err = s.extendCluster(ctx, tx, c, added, seen)
+			err = r.s.extendCluster(ctx, r.tx, c, added, r.seen)
 		}
 		if err != nil {
-			return nil, res, err
+			return err
 		}
 	}
-	if len(touched) > 0 {
-		if err := bumpGeneration(ctx, tx); err != nil {
-			return nil, res, err
-		}
+	if len(r.touched) > 0 {
+		return bumpGeneration(ctx, r.tx)
 	}
-	return assigned, res, nil
+	return nil
 }
 
 // clusterIDEncoding writes ids in lower-case base32 without padding: short,
