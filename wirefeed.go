@@ -1,10 +1,35 @@
 // Package wirefeed holds the domain types shared by wirefeed's packages: the
-// normalised feed item, the story (a cluster of items that carry the same
-// copy) and the small contracts between the fetcher, the deduplicator, the
-// store and the feed renderer.
+// normalised feed item, the story and the small contracts between the
+// fetcher, the deduplicator, the store and the feed renderer.
 //
 // The package imports nothing of ours, so every other package may depend on
 // it without creating cycles.
+//
+// # Words
+//
+// Each concept has one word, and every package uses it:
+//
+//   - A feed is one configured source (Feed). What the store remembers about
+//     it between fetches is its state (FeedState); one fetch of it ends in an
+//     Outcome.
+//   - An item is one entry of a feed, normalised (Item). Its feed knows it by
+//     its identity key (Item.IdentityKey: nearly always its GUID). Stored, the
+//     deduplicator reads it as a StoredItem; in a story it is a Member.
+//   - A story is the set of items that carry the same copy: one piece of news
+//     as the outlets that carried it published it. The merged feed shows each
+//     story once. Its id (Story.ID, Decision.StoryID, StoredItem.StoryID) is
+//     given when its first item is stored and never changes; readers see it
+//     as urn:wirefeed:story:<id>. The design notes also call a story a
+//     cluster, after the deduplicator's method (it clusters items online);
+//     Go names say story. "Cluster" stays only where a name is fixed outside
+//     the code: the cluster_id key of the JSON Feed extension, which readers
+//     parse, and the database's clusters table and cluster_id columns.
+//   - A story's representative is the member whose title, link and content
+//     the merged feed shows; its outlets are the feeds of its members.
+//   - A rule (MatchRule) is what put an item in its story: the same link, the
+//     same body, a near copy, a near-identical title, or none (a new story).
+//   - A merge folds younger stories into an older one when a new item shows
+//     them to be one story (Decision.Merge); the older id stays.
 package wirefeed
 
 import (
@@ -87,13 +112,13 @@ type Member struct {
 	Rule MatchRule
 }
 
-// Story is one cluster of items that carry the same copy, with the member
+// Story is a set of items that carry the same copy, with the member
 // chosen to represent it. Its ID never changes once given.
 type Story struct {
 	ID             string
 	FirstSeen      time.Time // when wirefeed first saw any member
 	Published      time.Time // earliest member's published date
-	Updated        time.Time // when the cluster last changed (member added, representative changed)
+	Updated        time.Time // when the story last changed (member added, representative changed)
 	Representative Member
 	Members        []Member // every outlet's copy, earliest first; includes the representative
 }
@@ -139,8 +164,8 @@ func (r MatchRule) Base() (base MatchRule, merged bool) {
 
 // Decision is the deduplicator's verdict on one candidate.
 type Decision struct {
-	// ClusterID is the story the item joins. Empty means a new story.
-	ClusterID string
+	// StoryID is the story the item joins. Empty means a new story.
+	StoryID string
 	// Rule says which rule decided: one of the Rule* constants, marked
 	// WithMerge when Merge is not empty. The store keeps it with the item
 	// (Member.Rule).
@@ -159,8 +184,8 @@ type Decision struct {
 	// body) can be found.
 	Words int
 	// Merge lists stories that this item shows to be the same story as
-	// ClusterID. The store folds each of them into ClusterID: their members
-	// move, and each merged id is kept as an alias of ClusterID. ClusterID
+	// StoryID. The store folds each of them into StoryID: their members
+	// move, and each merged id is kept as an alias of StoryID. StoryID
 	// is always the oldest of them, so a story a reader has already seen
 	// keeps its id.
 	Merge []string
@@ -177,18 +202,18 @@ type Decision struct {
 // StoredItem is an item as the store holds it, with its story, returned
 // to the deduplicator for verification.
 type StoredItem struct {
-	ID               int64
-	Feed             string
-	GUID             string
-	URL              string
-	Title            string
-	Summary          string
-	Text             string
-	Published        time.Time
-	FirstSeen        time.Time
-	ClusterID        string
-	ClusterFirstSeen time.Time // when the item's story was first seen
-	Words            int       // Decision.Words as stored
+	ID             int64
+	Feed           string
+	GUID           string
+	URL            string
+	Title          string
+	Summary        string
+	Text           string
+	Published      time.Time
+	FirstSeen      time.Time
+	StoryID        string
+	StoryFirstSeen time.Time // when the item's story was first seen
+	Words          int       // Decision.Words as stored
 }
 
 // Lookup answers the deduplicator's questions about what is already stored.
@@ -198,33 +223,33 @@ type StoredItem struct {
 // GUID needs no question: the store treats such an item as an update of the
 // one it has and never asks the deduplicator about it.)
 type Lookup interface {
-	// ClusterByURL returns the story of any item with this canonical URL.
-	ClusterByURL(ctx context.Context, url string) (string, error)
-	// ClusterByBodyHash returns the story of the most recent item whose
+	// StoryByURL returns the story of any item with this canonical URL.
+	StoryByURL(ctx context.Context, url string) (string, error)
+	// StoryByBodyHash returns the story of the most recent item whose
 	// normalised body hashes to h.
-	ClusterByBodyHash(ctx context.Context, h int64) (string, error)
+	StoryByBodyHash(ctx context.Context, h int64) (string, error)
 	// Items returns the stored items with these row ids, in any order;
 	// ids that are not stored (pruned since) are left out.
 	Items(ctx context.Context, ids []int64) ([]StoredItem, error)
 	// ItemID returns the row id of feed's item with this GUID, or 0.
 	ItemID(ctx context.Context, feed, guid string) (int64, error)
-	// ClusterRoot returns the row id of the story's earliest member with a
+	// StoryRoot returns the row id of the story's earliest member with a
 	// body (Decision.Words > 0), or 0 when every member is title-only.
-	ClusterRoot(ctx context.Context, cluster string) (int64, error)
+	StoryRoot(ctx context.Context, story string) (int64, error)
 	// SentenceCounts returns, for each hash that was recorded for feed
 	// (Decision.Sentences), the number of the feed's items that carry it.
 	SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error)
 }
 
 // Assigned tells the deduplicator what the store committed: the item with
-// this row id and Decision was stored in cluster ClusterID.
+// this row id and Decision was stored in the story StoryID.
 type Assigned struct {
-	ItemID    int64
-	Feed      string
-	GUID      string
-	ClusterID string
-	Seen      time.Time
-	Decision  Decision
+	ItemID   int64
+	Feed     string
+	GUID     string
+	StoryID  string
+	Seen     time.Time
+	Decision Decision
 	// Replaced is set for an item stored before and now updated: the
 	// signature it had, which Decision.Signature replaces. Seen is then
 	// the time the item was first seen.
@@ -365,7 +390,7 @@ type StoryQuery struct {
 
 // Totals counts what the database holds, for the operator's status page.
 type Totals struct {
-	Stories       int // stories (clusters)
+	Stories       int // stories
 	MergedStories int // stories carried by more than one item
 	Items         int // items from every feed
 }

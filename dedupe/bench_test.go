@@ -144,11 +144,11 @@ func (l *memLookup) item(id int64) wirefeed.StoredItem {
 		words = len(strings.Fields(text))
 	}
 	return wirefeed.StoredItem{ID: id, Feed: fmt.Sprint("feed", id%int64(l.feeds)), GUID: fmt.Sprint(id), Title: title, Text: text,
-		Published: seen, FirstSeen: seen, ClusterID: fmt.Sprint("c", id), ClusterFirstSeen: seen, Words: words}
+		Published: seen, FirstSeen: seen, StoryID: fmt.Sprint("c", id), StoryFirstSeen: seen, Words: words}
 }
 
-func (l *memLookup) ClusterByURL(context.Context, string) (string, error)     { return "", nil }
-func (l *memLookup) ClusterByBodyHash(context.Context, int64) (string, error) { return "", nil }
+func (l *memLookup) StoryByURL(context.Context, string) (string, error)     { return "", nil }
+func (l *memLookup) StoryByBodyHash(context.Context, int64) (string, error) { return "", nil }
 func (l *memLookup) Items(_ context.Context, ids []int64) ([]wirefeed.StoredItem, error) {
 	out := make([]wirefeed.StoredItem, len(ids))
 	for i, id := range ids {
@@ -159,7 +159,7 @@ func (l *memLookup) Items(_ context.Context, ids []int64) ([]wirefeed.StoredItem
 func (l *memLookup) ItemID(_ context.Context, feed, guid string) (int64, error) {
 	return l.byGUID[feed+"\x00"+guid], nil
 }
-func (l *memLookup) ClusterRoot(_ context.Context, c string) (int64, error) {
+func (l *memLookup) StoryRoot(_ context.Context, c string) (int64, error) {
 	if id, ok := l.stories[c]; ok {
 		return id, nil
 	}
@@ -275,18 +275,18 @@ func BenchmarkMatch(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if dec.ClusterID != "" {
+				if dec.StoryID != "" {
 					joined++
 				}
 				// commit it under a fresh id, as the store would
 				id := env.n + 1_000_000 + int64(i)
 				env.e.Committed([]wirefeed.Assigned{{ItemID: id, Feed: c.Feed, GUID: c.Item.GUID, Seen: c.Seen, Decision: dec}})
-				cl := dec.ClusterID
+				cl := dec.StoryID
 				if cl == "" {
 					cl = fmt.Sprint("c", id)
 				}
 				env.l.extra[id] = wirefeed.StoredItem{ID: id, Feed: c.Feed, GUID: c.Item.GUID, Title: c.Item.Title, Text: c.Item.Text,
-					Published: c.Seen, FirstSeen: c.Seen, ClusterID: cl, ClusterFirstSeen: c.Seen, Words: dec.Words}
+					Published: c.Seen, FirstSeen: c.Seen, StoryID: cl, StoryFirstSeen: c.Seen, Words: dec.Words}
 			}
 			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(env.bytes)/float64(env.n), "index-B/item")

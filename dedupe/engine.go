@@ -380,7 +380,7 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 	if err := e.identity(ctx, l, c, &dec); err != nil {
 		return dec, err
 	}
-	if dec.ClusterID == "" {
+	if dec.StoryID == "" {
 		// An exact copy of a stored item (a feed that changes its GUIDs
 		// republishes its items this way) says nothing new about the
 		// feed's boilerplate; counting it would teach the feed its own
@@ -394,9 +394,9 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 		if err != nil {
 			return dec, err
 		}
-		dec.ClusterID, dec.Merge, dec.Rule = v.cluster, v.merge, v.rule
+		dec.StoryID, dec.Merge, dec.Rule = v.story, v.merge, v.rule
 	}
-	if dec.ClusterID == "" {
+	if dec.StoryID == "" {
 		dec.Rule = wirefeed.RuleNew
 	}
 	dec.Signature = p.sig.encode()
@@ -407,22 +407,22 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 // identity applies the same-URL and same-body rules.
 func (e *Engine) identity(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate, dec *wirefeed.Decision) error {
 	if c.Item.URL != "" {
-		id, err := l.ClusterByURL(ctx, c.Item.URL)
+		id, err := l.StoryByURL(ctx, c.Item.URL)
 		if err != nil {
 			return fmt.Errorf("dedupe: url lookup: %w", err)
 		}
 		if id != "" {
-			dec.ClusterID, dec.Rule = id, wirefeed.RuleURL
+			dec.StoryID, dec.Rule = id, wirefeed.RuleURL
 			return nil
 		}
 	}
 	if dec.BodyHash != 0 {
-		id, err := l.ClusterByBodyHash(ctx, dec.BodyHash)
+		id, err := l.StoryByBodyHash(ctx, dec.BodyHash)
 		if err != nil {
 			return fmt.Errorf("dedupe: body lookup: %w", err)
 		}
 		if id != "" {
-			dec.ClusterID, dec.Rule = id, wirefeed.RuleBody
+			dec.StoryID, dec.Rule = id, wirefeed.RuleBody
 		}
 	}
 	return nil

@@ -91,7 +91,7 @@ func (e *Engine) Explain(ctx context.Context, l wirefeed.Lookup, a, b wirefeed.S
 	pa, fa := facts(a)
 	pb, fb := facts(b)
 	x.A, x.B = fa, fb
-	x.SameStory = a.ClusterID != "" && a.ClusterID == b.ClusterID
+	x.SameStory = a.StoryID != "" && a.StoryID == b.StoryID
 	x.BodyBands = sharedBands(pa.sig.body, pb.sig.body, bodyRows)
 	x.LedeBands = sharedBands(pa.sig.lede, pb.sig.lede, bodyRows)
 	x.TitleBands = sharedBands(pa.sig.title, pb.sig.title, titleRows)
@@ -181,10 +181,10 @@ func (e *Engine) explainBodies(o overlap) (bool, string) {
 }
 
 func (e *Engine) explainRoot(ctx context.Context, l wirefeed.Lookup, x *Explanation, pa, pb *prepared, b wirefeed.StoredItem) error {
-	if b.ClusterID == "" {
+	if b.StoryID == "" {
 		return nil
 	}
-	root, err := l.ClusterRoot(ctx, b.ClusterID)
+	root, err := l.StoryRoot(ctx, b.StoryID)
 	if err != nil || root == 0 {
 		return err
 	}
@@ -230,7 +230,7 @@ func (x Explanation) Write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	item := func(name string, f ItemFacts) {
 		it := f.Item
-		fmt.Fprintf(tw, "%s\titem %d in %q, story %s\n", name, it.ID, it.Feed, it.ClusterID)
+		fmt.Fprintf(tw, "%s\titem %d in %q, story %s\n", name, it.ID, it.Feed, it.StoryID)
 		fmt.Fprintf(tw, "\ttitle %q\n", it.Title)
 		src := ""
 		if f.Source != "" {

@@ -20,10 +20,10 @@ func TestLookupQueriesUseIndexes(t *testing.T) {
 		name, query string
 		args        []any
 	}{
-		{"ClusterByURL", qClusterByURL, []any{"https://a.example/x"}},
-		{"ClusterByBodyHash", qClusterByBodyHash, []any{42}},
+		{"StoryByURL", qStoryByURL, []any{"https://a.example/x"}},
+		{"StoryByBodyHash", qStoryByBodyHash, []any{42}},
 		{"ItemID", qItemID, []any{"A", "guid"}},
-		{"ClusterRoot", qClusterRoot, []any{"abc"}},
+		{"StoryRoot", qStoryRoot, []any{"abc"}},
 		{"Items", qStoredItems, make([]any, inBatch)},
 		{"SentenceCounts", qSentenceRows, append([]any{"A"}, make([]any, inBatch)...)},
 	}

@@ -164,7 +164,7 @@ type itemRecorder struct {
 type knownItem struct {
 	id                  int64
 	key                 string // its GUID column: the identity key it was stored under
-	cluster             string
+	story               string
 	title, url          string
 	authors, categories string // as jsonList writes them
 	body                itemBody
@@ -178,14 +178,14 @@ func (r *itemRecorder) loadKnown(ctx context.Context, where string, arg any) (kn
 	var k knownItem
 	err := r.tx.queryRow(ctx, `SELECT id, guid, cluster_id, title, url, body, summary, text, content_html, authors, categories,
 		published, updated, first_seen FROM items WHERE feed_id = ? AND `+where, r.feedID, arg).
-		Scan(&k.id, &k.key, &k.cluster, &k.title, &k.url, &k.body.body, &k.body.summary, &k.body.text, &k.body.html,
+		Scan(&k.id, &k.key, &k.story, &k.title, &k.url, &k.body.body, &k.body.summary, &k.body.text, &k.body.html,
 			&k.authors, &k.categories, &k.published, &k.updated, &k.firstSeen)
 	return k, err
 }
 
 // full marks a story whose representative must be chosen again from all
 // its members.
-func (r *itemRecorder) full(cluster string) { r.touched[cluster] = nil }
+func (r *itemRecorder) full(story string) { r.touched[story] = nil }
 
 // item records one item of the outcome.
 func (r *itemRecorder) item(ctx context.Context, it *wirefeed.Item) error {
@@ -248,14 +248,14 @@ func (r *itemRecorder) update(ctx context.Context, it *wirefeed.Item, k knownIte
 		return err
 	}
 	if rs, ok := r.s.matcher.(Resigner); ok && copyChanged {
-		a, err := resign(ctx, r.tx, rs, r.o.Feed.Name, k.id, it, k.cluster, fromUnix(k.firstSeen))
+		a, err := resign(ctx, r.tx, rs, r.o.Feed.Name, k.id, it, k.story, fromUnix(k.firstSeen))
 		if err != nil {
 			return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
 		}
 		r.assigned = append(r.assigned, a)
 	}
 	r.res.UpdatedItems++
-	r.full(k.cluster)
+	r.full(k.story)
 	return nil
 }
 
@@ -278,8 +278,8 @@ func (r *itemRecorder) reissued(ctx context.Context, it *wirefeed.Item, id int64
 // add stores a new item in the story dec gives it (a new one when dec
 // gives none), folding in the stories dec merges.
 func (r *itemRecorder) add(ctx context.Context, it, cand *wirefeed.Item, dec wirefeed.Decision) error {
-	cluster := dec.ClusterID
-	if cluster != "" {
+	story := dec.StoryID
+	if story != "" {
 		if r.res.Merged == nil {
 			r.res.Merged = map[wirefeed.MatchRule]int{}
 		}
@@ -287,24 +287,24 @@ func (r *itemRecorder) add(ctx context.Context, it, cand *wirefeed.Item, dec wir
 		r.res.Merged[rule]++
 		r.res.StoriesMerged += len(dec.Merge)
 	}
-	if cluster == "" {
+	if story == "" {
 		var err error
-		cluster, err = newCluster(ctx, r.tx, r.o.Feed.Name, cand, r.seen)
+		story, err = newStory(ctx, r.tx, r.o.Feed.Name, cand, r.seen)
 		if err != nil {
 			return err
 		}
 		r.res.NewStories++
 	}
 	if len(dec.Merge) > 0 {
-		if err := mergeClusters(ctx, r.tx, cluster, dec.Merge, r.seen); err != nil {
-			return fmt.Errorf("merging stories into %s: %w", cluster, err)
+		if err := mergeStories(ctx, r.tx, story, dec.Merge, r.seen); err != nil {
+			return fmt.Errorf("merging stories into %s: %w", story, err)
 		}
 		for _, m := range dec.Merge {
 			delete(r.touched, m)
 		}
-		r.full(cluster)
+		r.full(story)
 	}
-	id, err := insertItem(ctx, r.tx, r.feedID, it, r.seen, dec, cluster)
+	id, err := insertItem(ctx, r.tx, r.feedID, it, r.seen, dec, story)
 	if err != nil {
 		return err
 	}
@@ -313,11 +313,11 @@ func (r *itemRecorder) add(ctx context.Context, it, cand *wirefeed.Item, dec wir
 	}
 	r.res.NewItems++
 	key := cand.GUID
-	if added, ok := r.touched[cluster]; !ok || added != nil {
-		r.touched[cluster] = append(added, wirefeed.Member{ItemID: id, FeedName: r.o.Feed.Name, GUID: key, URL: it.URL,
+	if added, ok := r.touched[story]; !ok || added != nil {
+		r.touched[story] = append(added, wirefeed.Member{ItemID: id, FeedName: r.o.Feed.Name, GUID: key, URL: it.URL,
 			Title: it.Title, Published: it.Published, FirstSeen: r.seen, Words: dec.Words})
 	}
-	r.assigned = append(r.assigned, wirefeed.Assigned{ItemID: id, Feed: r.o.Feed.Name, GUID: key, ClusterID: cluster, Seen: r.seen, Decision: dec})
+	r.assigned = append(r.assigned, wirefeed.Assigned{ItemID: id, Feed: r.o.Feed.Name, GUID: key, StoryID: story, Seen: r.seen, Decision: dec})
 	return nil
 }
 
@@ -327,9 +327,9 @@ func (r *itemRecorder) finish(ctx context.Context) error {
 	for c, added := range r.touched {
 		var err error
 		if added == nil {
-			err = r.s.refreshCluster(ctx, r.tx, c, r.seen)
+			err = r.s.refreshStory(ctx, r.tx, c, r.seen)
 		} else {
-			err = r.s.extendCluster(ctx, r.tx, c, added, r.seen)
+			err = r.s.extendStory(ctx, r.tx, c, added, r.seen)
 		}
 		if err != nil {
 			return err
@@ -341,18 +341,18 @@ func (r *itemRecorder) finish(ctx context.Context) error {
 	return nil
 }
 
-// clusterIDEncoding writes ids in lower-case base32 without padding: short,
+// storyIDEncoding writes ids in lower-case base32 without padding: short,
 // URL- and URN-safe.
-var clusterIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+var storyIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// newCluster creates a story for an item that joins none. Its id derives
+// newStory creates a story for an item that joins none. Its id derives
 // from the feed and GUID of that first item, so it is stable and says
 // nothing about row order; on the rare clash a counter is mixed in.
-func newCluster(ctx context.Context, tx *txn, feed string, it *wirefeed.Item, seen time.Time) (string, error) {
+func newStory(ctx context.Context, tx *txn, feed string, it *wirefeed.Item, seen time.Time) (string, error) {
 	for n := 0; ; n++ {
 		h := sha256.New()
 		fmt.Fprintf(h, "%s\x00%s\x00%d", feed, it.GUID, n)
-		id := clusterIDEncoding.EncodeToString(h.Sum(nil)[:10])
+		id := storyIDEncoding.EncodeToString(h.Sum(nil)[:10])
 		r, err := tx.exec(ctx, `INSERT INTO clusters (id, first_seen, published, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 			id, seen.Unix(), it.Published.Unix(), seen.Unix())
 		if err != nil {
@@ -364,13 +364,13 @@ func newCluster(ctx context.Context, tx *txn, feed string, it *wirefeed.Item, se
 	}
 }
 
-func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, cluster string) (int64, error) {
+func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, story string) (int64, error) {
 	r, err := tx.exec(ctx, `
 		INSERT INTO items (feed_id, guid, source_guid, url, title, body, published, updated,
 		                   first_seen, authors, categories, body_hash, cluster_id, near_words, match_reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML),
-		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, cluster, dec.Words, dec.Rule)
+		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, story, dec.Words, dec.Rule)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
 	}
@@ -410,12 +410,12 @@ func jsonList(s []string) string {
 	return string(b)
 }
 
-// refreshCluster recomputes a story's published date and representative
+// refreshStory recomputes a story's published date and representative
 // after its membership or a member changed. It reads only what the
 // representative rule needs (no texts), so a story with many outlets stays
 // cheap to extend.
-func (s *Store) refreshCluster(ctx context.Context, tx *txn, cluster string, now time.Time) error {
-	ms, err := memberHeads(ctx, tx, cluster)
+func (s *Store) refreshStory(ctx context.Context, tx *txn, story string, now time.Time) error {
+	ms, err := memberHeads(ctx, tx, story)
 	if err != nil {
 		return err
 	}
@@ -430,25 +430,25 @@ func (s *Store) refreshCluster(ctx context.Context, tx *txn, cluster string, now
 		}
 	}
 	_, err = tx.exec(ctx, `UPDATE clusters SET published = ?, updated = ?, rep_item_id = ? WHERE id = ?`,
-		published.Unix(), now.Unix(), rep.ItemID, cluster)
+		published.Unix(), now.Unix(), rep.ItemID, story)
 	return err
 }
 
-// extendCluster updates a story that only gained members: the best of its
+// extendStory updates a story that only gained members: the best of its
 // current representative and the new members represents it (the rule is a
 // total order, so this equals choosing among all members), and its
 // published date is the earliest of its own and theirs. The cost is one
 // row read, however many outlets the story already has.
-func (s *Store) extendCluster(ctx context.Context, tx *txn, cluster string, added []wirefeed.Member, now time.Time) error {
+func (s *Store) extendStory(ctx context.Context, tx *txn, story string, added []wirefeed.Member, now time.Time) error {
 	var cur wirefeed.Member
 	var published, pub, seen int64
 	err := tx.queryRow(ctx, `
 		SELECT c.published, coalesce(i.id, 0), coalesce(f.name, ''), coalesce(i.guid, ''), coalesce(i.url, ''),
 		       coalesce(i.title, ''), coalesce(i.published, 0), coalesce(i.first_seen, 0), coalesce(i.near_words, 0)
 		FROM clusters c LEFT JOIN items i ON i.id = c.rep_item_id LEFT JOIN feeds f ON f.id = i.feed_id
-		WHERE c.id = ?`, cluster).Scan(&published, &cur.ItemID, &cur.FeedName, &cur.GUID, &cur.URL, &cur.Title, &pub, &seen, &cur.Words)
+		WHERE c.id = ?`, story).Scan(&published, &cur.ItemID, &cur.FeedName, &cur.GUID, &cur.URL, &cur.Title, &pub, &seen, &cur.Words)
 	if err != nil {
-		return fmt.Errorf("story %s: %w", cluster, err)
+		return fmt.Errorf("story %s: %w", story, err)
 	}
 	ms := added
 	if cur.ItemID != 0 {
@@ -460,17 +460,17 @@ func (s *Store) extendCluster(ctx context.Context, tx *txn, cluster string, adde
 		published = min(published, m.Published.Unix())
 	}
 	_, err = tx.exec(ctx, `UPDATE clusters SET published = ?, updated = ?, rep_item_id = ? WHERE id = ?`,
-		published, now.Unix(), rep.ItemID, cluster)
+		published, now.Unix(), rep.ItemID, story)
 	return err
 }
 
 // memberHeads returns a story's members without their texts: item id,
 // feed, GUID, URL, title, dates and word count, earliest first.
-func memberHeads(ctx context.Context, tx *txn, cluster string) ([]wirefeed.Member, error) {
+func memberHeads(ctx context.Context, tx *txn, story string) ([]wirefeed.Member, error) {
 	rows, err := tx.query(ctx, `
 		SELECT i.id, f.name, f.url, i.guid, i.url, i.title, i.published, i.first_seen, i.near_words
 		FROM items i JOIN feeds f ON f.id = i.feed_id
-		WHERE i.cluster_id = ? ORDER BY i.published, i.id`, cluster)
+		WHERE i.cluster_id = ? ORDER BY i.published, i.id`, story)
 	if err != nil {
 		return nil, err
 	}
@@ -557,20 +557,20 @@ func (l *txLookup) one(ctx context.Context, query string, args ...any) (string, 
 // the index's condition; "url = ?" alone cannot rule out an empty URL, and
 // so scanned every item, backwards, for every new item.
 const (
-	qClusterByURL      = `SELECT cluster_id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`
-	qClusterByBodyHash = `SELECT cluster_id FROM items WHERE body_hash = ? AND body_hash != 0 ORDER BY id DESC LIMIT 1`
+	qStoryByURL      = `SELECT cluster_id FROM items WHERE url = ? AND url != '' ORDER BY id DESC LIMIT 1`
+	qStoryByBodyHash = `SELECT cluster_id FROM items WHERE body_hash = ? AND body_hash != 0 ORDER BY id DESC LIMIT 1`
 )
 
-func (l *txLookup) ClusterByURL(ctx context.Context, u string) (string, error) {
+func (l *txLookup) StoryByURL(ctx context.Context, u string) (string, error) {
 	if u == "" {
 		return "", nil
 	}
-	return l.one(ctx, qClusterByURL, u)
+	return l.one(ctx, qStoryByURL, u)
 }
 
-func (l *txLookup) ClusterByBodyHash(ctx context.Context, h int64) (string, error) {
+func (l *txLookup) StoryByBodyHash(ctx context.Context, h int64) (string, error) {
 	if h == 0 {
 		return "", nil
 	}
-	return l.one(ctx, qClusterByBodyHash, h)
+	return l.one(ctx, qStoryByBodyHash, h)
 }

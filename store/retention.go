@@ -86,7 +86,7 @@ func (s *Store) dropOrRefresh(ctx context.Context, tx *txn, stories []string) er
 			}
 			continue
 		}
-		if err := s.refreshCluster(ctx, tx, c, now); err != nil {
+		if err := s.refreshStory(ctx, tx, c, now); err != nil {
 			return fmt.Errorf("story %s: %w", c, err)
 		}
 	}

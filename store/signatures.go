@@ -20,7 +20,7 @@ import (
 // checks that each one searches an index.
 const (
 	qItemID       = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
-	qClusterRoot  = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
+	qStoryRoot    = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
 	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.body, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (` + inList + `)`
 	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (` + inList + `) GROUP BY hash`
 )
@@ -151,14 +151,14 @@ func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.Stored
 			var pub, seen, cseen int64
 			var b itemBody
 			if err := rows.Scan(&it.ID, &it.Feed, &it.GUID, &it.URL, &it.Title, &b.body, &b.summary, &b.text, &pub, &seen,
-				&it.ClusterID, &cseen, &it.Words); err != nil {
+				&it.StoryID, &cseen, &it.Words); err != nil {
 				return err
 			}
 			var err error
 			if it.Summary, it.Text, _, err = b.read(); err != nil {
 				return fmt.Errorf("item %d: %w", it.ID, err)
 			}
-			it.Published, it.FirstSeen, it.ClusterFirstSeen = fromUnix(pub), fromUnix(seen), fromUnix(cseen)
+			it.Published, it.FirstSeen, it.StoryFirstSeen = fromUnix(pub), fromUnix(seen), fromUnix(cseen)
 			out = append(out, it)
 		}
 		return rows.Err()
@@ -181,10 +181,10 @@ func (l *txLookup) ItemID(ctx context.Context, feed, guid string) (int64, error)
 	return id, err
 }
 
-// ClusterRoot implements wirefeed.Lookup.
-func (l *txLookup) ClusterRoot(ctx context.Context, cluster string) (int64, error) {
+// StoryRoot implements wirefeed.Lookup.
+func (l *txLookup) StoryRoot(ctx context.Context, story string) (int64, error) {
 	var id int64
-	err := l.tx.queryRow(ctx, qClusterRoot, cluster).Scan(&id)
+	err := l.tx.queryRow(ctx, qStoryRoot, story).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -225,7 +225,7 @@ type Resigner interface {
 
 // resign stores an updated item's new signature and returns what
 // Committed is told about it.
-func resign(ctx context.Context, tx *txn, rs Resigner, feed string, id int64, it *wirefeed.Item, cluster string, firstSeen time.Time) (wirefeed.Assigned, error) {
+func resign(ctx context.Context, tx *txn, rs Resigner, feed string, id int64, it *wirefeed.Item, story string, firstSeen time.Time) (wirefeed.Assigned, error) {
 	var old []byte
 	err := tx.queryRow(ctx, qSignatureOf, firstSeen.Unix()/secondsPerDay, id).Scan(&old)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -238,7 +238,7 @@ func resign(ctx context.Context, tx *txn, rs Resigner, feed string, id int64, it
 	if err := putSignature(ctx, tx, id, firstSeen.Unix(), dec.Signature); err != nil {
 		return wirefeed.Assigned{}, err
 	}
-	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, ClusterID: cluster, Seen: firstSeen, Decision: dec, Replaced: old}, nil
+	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, StoryID: story, Seen: firstSeen, Decision: dec, Replaced: old}, nil
 }
 
 // secondsPerDay turns unix seconds into the day numbers of item_signatures.
@@ -299,11 +299,11 @@ func recordSentences(ctx context.Context, tx *txn, feedID, itemID int64, dec wir
 	return nil
 }
 
-// mergeClusters folds stories into an older one: their members move to
+// mergeStories folds stories into an older one: their members move to
 // into, each merged id becomes an alias of into (as do ids that were
 // aliases of it), and the merged stories' rows go. into's id, first-seen
 // time and entry in the merged feed stay.
-func mergeClusters(ctx context.Context, tx *txn, into string, from []string, now time.Time) error {
+func mergeStories(ctx context.Context, tx *txn, into string, from []string, now time.Time) error {
 	for _, c := range from {
 		if c == "" || c == into {
 			continue

@@ -52,11 +52,11 @@ func TestMergeFoldsYoungerStoriesIntoTheOlder(t *testing.T) {
 	old, young, younger := storyOf(t, st, "old"), storyOf(t, st, "young"), storyOf(t, st, "younger")
 	// "younger" was merged into "young" earlier: its alias must follow.
 	m.decide["link"] = func(wirefeed.Lookup) wirefeed.Decision {
-		return wirefeed.Decision{ClusterID: young, Merge: []string{younger}, Rule: "merge"}
+		return wirefeed.Decision{StoryID: young, Merge: []string{younger}, Rule: "merge"}
 	}
 	rec(t0.Add(3*time.Hour), item("link", "https://a.example/link", "Link", "x", t0.Add(3*time.Hour)))
 	m.decide["link2"] = func(wirefeed.Lookup) wirefeed.Decision {
-		return wirefeed.Decision{ClusterID: old, Merge: []string{young}, Rule: "merge"}
+		return wirefeed.Decision{StoryID: old, Merge: []string{young}, Rule: "merge"}
 	}
 	rec(t0.Add(4*time.Hour), item("link2", "https://a.example/link2", "Link 2", "y", t0.Add(4*time.Hour)))
 	for _, g := range []string{"old", "young", "younger", "link", "link2"} {
@@ -101,14 +101,14 @@ func TestLookupForTheDeduplicator(t *testing.T) {
 		if got.items, err = l.Items(ctx, []int64{got.id, 999}); err != nil {
 			t.Error(err)
 		}
-		story = got.items[0].ClusterID
-		if got.root, err = l.ClusterRoot(ctx, story); err != nil {
+		story = got.items[0].StoryID
+		if got.root, err = l.StoryRoot(ctx, story); err != nil {
 			t.Error(err)
 		}
 		if got.counts, err = l.SentenceCounts(ctx, "A", []int64{11, -33, 44}); err != nil {
 			t.Error(err)
 		}
-		return wirefeed.Decision{ClusterID: story, Words: 12, Sentences: []int64{11}, Learned: []int64{11}}
+		return wirefeed.Decision{StoryID: story, Words: 12, Sentences: []int64{11}, Learned: []int64{11}}
 	}
 	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0, Status: 200, Items: []wirefeed.Item{
 		item("t", "", "Title only", "", t0), item("b1", "https://a.example/b1", "Body", wireText, t0),
@@ -124,7 +124,7 @@ func TestLookupForTheDeduplicator(t *testing.T) {
 		t.Errorf("Items = %+v", got.items)
 	}
 	if got.root != got.id {
-		t.Errorf("ClusterRoot = %d, want %d (the member with a body)", got.root, got.id)
+		t.Errorf("StoryRoot = %d, want %d (the member with a body)", got.root, got.id)
 	}
 	if want := map[int64]int{11: 1, -33: 1}; !mapsEqual(got.counts, want) {
 		t.Errorf("SentenceCounts = %v, want %v", got.counts, want)
@@ -161,7 +161,7 @@ func TestLookupForTheDeduplicator(t *testing.T) {
 	}); err != nil {
 		t.Error(err)
 	}
-	if len(m.committed) != 3 || m.committed[2].GUID != "b2" || m.committed[2].ClusterID != story {
+	if len(m.committed) != 3 || m.committed[2].GUID != "b2" || m.committed[2].StoryID != story {
 		t.Errorf("committed: %+v", m.committed)
 	}
 }
@@ -250,7 +250,7 @@ func TestPruneForgetsAliasesOfDeletedStories(t *testing.T) {
 	rec(t0.Add(time.Hour), item("young", "https://a.example/young", "Young", "other words", t0.Add(time.Hour)))
 	old, young := storyOf(t, st, "old"), storyOf(t, st, "young")
 	m.decide["link"] = func(wirefeed.Lookup) wirefeed.Decision {
-		return wirefeed.Decision{ClusterID: old, Merge: []string{young}, Rule: "merge"}
+		return wirefeed.Decision{StoryID: old, Merge: []string{young}, Rule: "merge"}
 	}
 	rec(t0.Add(2*time.Hour), item("link", "https://a.example/link", "Link", "x", t0.Add(2*time.Hour)))
 	if got, _ := st.ResolveCluster(ctx, young); got != old {

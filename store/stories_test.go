@@ -17,8 +17,8 @@ import (
 type urlMatcher struct{}
 
 func (urlMatcher) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	id, err := l.ClusterByURL(ctx, c.Item.URL)
-	return wirefeed.Decision{ClusterID: id, Rule: "url"}, err
+	id, err := l.StoryByURL(ctx, c.Item.URL)
+	return wirefeed.Decision{StoryID: id, Rule: "url"}, err
 }
 func (urlMatcher) Committed([]wirefeed.Assigned)        {}
 func (urlMatcher) Representative([]wirefeed.Member) int { return 0 }

@@ -246,7 +246,7 @@ func checkJSONMembers(t *testing.T, out, id string, members []string) {
 		Items []struct {
 			ID       string `json:"id"`
 			Wirefeed struct {
-				ClusterID string `json:"cluster_id"`
+				StoryID   string `json:"cluster_id"`
 				FirstSeen string `json:"first_seen"`
 				Members   []struct {
 					Feed      string `json:"feed"`
@@ -269,8 +269,8 @@ func checkJSONMembers(t *testing.T, out, id string, members []string) {
 			}
 			continue
 		}
-		if feedout.StoryIDPrefix+it.Wirefeed.ClusterID != id || it.Wirefeed.FirstSeen == "" {
-			t.Errorf("json: _wirefeed cluster_id %q / first_seen %q do not match entry %s", it.Wirefeed.ClusterID, it.Wirefeed.FirstSeen, id)
+		if feedout.StoryIDPrefix+it.Wirefeed.StoryID != id || it.Wirefeed.FirstSeen == "" {
+			t.Errorf("json: _wirefeed cluster_id %q / first_seen %q do not match entry %s", it.Wirefeed.StoryID, it.Wirefeed.FirstSeen, id)
 		}
 		var got []string
 		for _, m := range it.Wirefeed.Members {

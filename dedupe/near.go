@@ -13,9 +13,9 @@ import (
 
 // verdict is the outcome of the near-duplicate rules for one item.
 type verdict struct {
-	cluster string   // "" for a new story
-	merge   []string // stories folded into cluster
-	rule    wirefeed.MatchRule
+	story string   // "" for a new story
+	merge []string // stories folded into story
+	rule  wirefeed.MatchRule
 }
 
 // link is a verified match between the item being decided and a stored
@@ -280,18 +280,18 @@ func (m *nearMatch) linkBodies(cands []hit) {
 		if q.words == 0 {
 			continue
 		}
-		m.members[it.ClusterID] = append(m.members[it.ClusterID], q)
+		m.members[it.StoryID] = append(m.members[it.StoryID], q)
 		o := compare(p.body, q.body)
 		if o.contradicts() {
-			m.contradicted[it.ClusterID] = append(m.contradicted[it.ClusterID], q)
+			m.contradicted[it.StoryID] = append(m.contradicted[it.StoryID], q)
 			continue
 		}
 		if !m.e.strong(o) {
 			continue
 		}
 		lk := &link{member: it, score: o.Containment + o.Jaccard/2 + titleBonus*titleSimilarity(p.titleGrams(), m.titleOf(it).titleGrams()), overlap: o}
-		if old := m.bodyLinks[it.ClusterID]; old == nil || lk.score > old.score {
-			m.bodyLinks[it.ClusterID] = lk
+		if old := m.bodyLinks[it.StoryID]; old == nil || lk.score > old.score {
+			m.bodyLinks[it.StoryID] = lk
 		}
 	}
 }
@@ -313,8 +313,8 @@ func (m *nearMatch) linkTitles(cands []hit) {
 			score++ // a member with a body is better evidence
 		}
 		lk := &link{member: it, score: score, title: sim}
-		if old := m.titleLinks[it.ClusterID]; old == nil || lk.score > old.score {
-			m.titleLinks[it.ClusterID] = lk
+		if old := m.titleLinks[it.StoryID]; old == nil || lk.score > old.score {
+			m.titleLinks[it.StoryID] = lk
 		}
 	}
 }
@@ -371,7 +371,7 @@ func (m *nearMatch) dropTitleLinksToBodies(ctx context.Context) error {
 			delete(m.titleLinks, cl)
 			continue
 		}
-		id, err := m.l.ClusterRoot(ctx, cl)
+		id, err := m.l.StoryRoot(ctx, cl)
 		if err != nil {
 			return fmt.Errorf("dedupe: story root: %w", err)
 		}
@@ -394,7 +394,7 @@ func (m *nearMatch) choose() verdict {
 			return verdict{}
 		}
 	}
-	v := verdict{cluster: best.member.ClusterID, rule: rule}
+	v := verdict{story: best.member.StoryID, rule: rule}
 	if rule == wirefeed.RuleTitle && m.p.words == 0 {
 		return v // a title-only item joins; it never merges stories
 	}
@@ -403,14 +403,14 @@ func (m *nearMatch) choose() verdict {
 		return v
 	}
 	slices.SortFunc(group, func(a, b *link) int {
-		if c := a.member.ClusterFirstSeen.Compare(b.member.ClusterFirstSeen); c != 0 {
+		if c := a.member.StoryFirstSeen.Compare(b.member.StoryFirstSeen); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.member.ClusterID, b.member.ClusterID)
+		return cmp.Compare(a.member.StoryID, b.member.StoryID)
 	})
-	v.cluster = group[0].member.ClusterID
+	v.story = group[0].member.StoryID
 	for _, lk := range group[1:] {
-		v.merge = append(v.merge, lk.member.ClusterID)
+		v.merge = append(v.merge, lk.member.StoryID)
 	}
 	v.rule = rule.WithMerge()
 	return v
@@ -424,19 +424,19 @@ func (m *nearMatch) choose() verdict {
 func (m *nearMatch) mergeGroup(best *link) []*link {
 	group := []*link{best}
 	for cl, lk := range m.bodyLinks {
-		if cl == best.member.ClusterID {
+		if cl == best.member.StoryID {
 			continue
 		}
 		if best.root != nil && lk.root != nil && !m.e.strong(compare(best.root.body, lk.root.body)) {
 			continue
 		}
-		if m.e.storiesContradict(m.p, m.members[best.member.ClusterID], m.members[cl]) {
+		if m.e.storiesContradict(m.p, m.members[best.member.StoryID], m.members[cl]) {
 			continue
 		}
 		group = append(group, lk)
 	}
 	for cl, lk := range m.titleLinks {
-		if cl != best.member.ClusterID {
+		if cl != best.member.StoryID {
 			group = append(group, lk)
 		}
 	}
@@ -464,8 +464,8 @@ func bestLink(links map[string]*link) *link {
 	var best *link
 	for _, lk := range links {
 		if best == nil || lk.score > best.score ||
-			lk.score == best.score && (lk.member.ClusterFirstSeen.Before(best.member.ClusterFirstSeen) ||
-				lk.member.ClusterFirstSeen.Equal(best.member.ClusterFirstSeen) && lk.member.ClusterID < best.member.ClusterID) {
+			lk.score == best.score && (lk.member.StoryFirstSeen.Before(best.member.StoryFirstSeen) ||
+				lk.member.StoryFirstSeen.Equal(best.member.StoryFirstSeen) && lk.member.StoryID < best.member.StoryID) {
 			best = lk
 		}
 	}
@@ -497,8 +497,8 @@ func (e *Engine) fetch(ctx context.Context, l wirefeed.Lookup, hs []hit) (map[in
 // root returns the prepared root of a story (its earliest member with a
 // body), or nil when it has none. items and cache hold the stored items
 // read and prepared so far.
-func (e *Engine) root(ctx context.Context, l wirefeed.Lookup, cluster string, items map[int64]wirefeed.StoredItem, cache map[int64]*prepared) (*prepared, error) {
-	id, err := l.ClusterRoot(ctx, cluster)
+func (e *Engine) root(ctx context.Context, l wirefeed.Lookup, story string, items map[int64]wirefeed.StoredItem, cache map[int64]*prepared) (*prepared, error) {
+	id, err := l.StoryRoot(ctx, story)
 	if err != nil {
 		return nil, fmt.Errorf("dedupe: story root: %w", err)
 	}
