@@ -185,9 +185,9 @@ type Decision struct {
 	Words int
 	// Merge lists stories that this item shows to be the same story as
 	// StoryID. The store folds each of them into StoryID: their members
-	// move, and each merged id is kept as an alias of StoryID. StoryID
-	// is always the oldest of them, so a story a reader has already seen
-	// keeps its id.
+	// move to it, and the merged stories (and their entries in the merged
+	// feed) go. StoryID is always the oldest of them, so a story a reader
+	// has already seen keeps its id.
 	Merge []string
 	// Sentences are hashes of the body's sentences (and of the tails of
 	// its title, " - Reuters"), recorded for the item's feed so that those

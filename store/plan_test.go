@@ -26,7 +26,7 @@ import (
 // per cycle or at start.
 
 // historyTables grow with every item stored.
-var historyTables = []string{"items", "clusters", "item_signatures", "dedupe_sentences", "cluster_aliases", "items_search"}
+var historyTables = []string{"items", "clusters", "item_signatures", "dedupe_sentences", "items_search"}
 
 // mayScan lists statements that read whole tables by design, and why.
 var mayScan = map[string]string{
@@ -201,9 +201,6 @@ func runDaemonWorkload(t *testing.T, st *Store) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := st.ResolveCluster(ctx, "x"); err != nil {
-		t.Fatal(err)
-	}
 	if err := st.ReadLookup(ctx, func(l wirefeed.Lookup) error {
 		_, err := l.Items(ctx, []int64{1, 2})
 		return err
@@ -262,8 +259,6 @@ func fakeMillionStats(t *testing.T, st *Store) {
 		"item_signatures":             "1000000 33000 1",
 		"dedupe_sentences":            "30000000 150000 2 1",
 		"dedupe_sentences_item":       "30000000 30",
-		"cluster_aliases":             "50000 1",
-		"cluster_aliases_target":      "50000 2",
 		"feeds":                       "200",
 		"sqlite_autoindex_feeds_1":    "200 1",
 	}

@@ -296,7 +296,7 @@ func (r *itemRecorder) add(ctx context.Context, it, cand *wirefeed.Item, dec wir
 		r.res.NewStories++
 	}
 	if len(dec.Merge) > 0 {
-		if err := mergeStories(ctx, r.tx, story, dec.Merge, r.seen); err != nil {
+		if err := mergeStories(ctx, r.tx, story, dec.Merge); err != nil {
 			return fmt.Errorf("merging stories into %s: %w", story, err)
 		}
 		for _, m := range dec.Merge {

@@ -68,8 +68,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 }
 
 // dropOrRefresh deletes, of the given stories that lost members, those
-// left with none (and the ids merged into them), and chooses the others'
-// representatives again.
+// left with none, and chooses the others' representatives again.
 func (s *Store) dropOrRefresh(ctx context.Context, tx *txn, stories []string) error {
 	now := nowFunc().UTC()
 	for _, c := range stories {
@@ -78,11 +77,8 @@ func (s *Store) dropOrRefresh(ctx context.Context, tx *txn, stories []string) er
 			return err
 		}
 		if left == 0 {
-			// The story goes, and with it the ids merged into it.
-			for _, q := range []string{`DELETE FROM cluster_aliases WHERE target = ?`, `DELETE FROM clusters WHERE id = ?`} {
-				if _, err := tx.exec(ctx, q, c); err != nil {
-					return fmt.Errorf("story %s: %w", c, err)
-				}
+			if _, err := tx.exec(ctx, `DELETE FROM clusters WHERE id = ?`, c); err != nil {
+				return fmt.Errorf("story %s: %w", c, err)
 			}
 			continue
 		}

@@ -123,20 +123,6 @@ func (s *Store) FindItem(ctx context.Context, ref string) (wirefeed.StoredItem, 
 	return wirefeed.StoredItem{}, fmt.Errorf("store: item %q: %w", ref, ErrNotFound)
 }
 
-// ResolveCluster returns the story an id now stands for: the id itself, or
-// the story it was merged into.
-func (s *Store) ResolveCluster(ctx context.Context, id string) (string, error) {
-	var target string
-	err := s.queryRow(ctx, `SELECT target FROM cluster_aliases WHERE alias = ?`, id).Scan(&target)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return id, nil
-	case err != nil:
-		return "", fmt.Errorf("store: resolve story %s: %w", id, err)
-	}
-	return target, nil
-}
-
 // storedItems reads items with their story by row id.
 func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.StoredItem, error) {
 	var out []wirefeed.StoredItem
@@ -300,10 +286,9 @@ func recordSentences(ctx context.Context, tx *txn, feedID, itemID int64, dec wir
 }
 
 // mergeStories folds stories into an older one: their members move to
-// into, each merged id becomes an alias of into (as do ids that were
-// aliases of it), and the merged stories' rows go. into's id, first-seen
-// time and entry in the merged feed stay.
-func mergeStories(ctx context.Context, tx *txn, into string, from []string, now time.Time) error {
+// into, and the merged stories' rows go (and with them their entries in
+// the merged feed). into's id, first-seen time and entry stay.
+func mergeStories(ctx context.Context, tx *txn, into string, from []string) error {
 	for _, c := range from {
 		if c == "" || c == into {
 			continue
@@ -313,9 +298,6 @@ func mergeStories(ctx context.Context, tx *txn, into string, from []string, now 
 			args []any
 		}{
 			{`UPDATE items SET cluster_id = ? WHERE cluster_id = ?`, []any{into, c}},
-			{`UPDATE cluster_aliases SET target = ? WHERE target = ?`, []any{into, c}},
-			{`INSERT INTO cluster_aliases (alias, target, merged) VALUES (?, ?, ?)
-			  ON CONFLICT (alias) DO UPDATE SET target = excluded.target, merged = excluded.merged`, []any{c, into, now.Unix()}},
 			{`UPDATE clusters SET first_seen = min(first_seen, (SELECT first_seen FROM clusters WHERE id = ?)) WHERE id = ?`, []any{c, into}},
 			{`DELETE FROM clusters WHERE id = ?`, []any{c}},
 		}
