@@ -239,21 +239,10 @@ type Lookup interface {
 	// SentenceCounts returns, for each hash that was recorded for feed
 	// (Decision.Sentences), the number of the feed's items that carry it.
 	SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error)
-}
 
-// Assigned tells the deduplicator what the store committed: the item with
-// this row id and Decision was stored in the story StoryID.
-type Assigned struct {
-	ItemID   int64
-	Feed     string
-	GUID     string
-	StoryID  string
-	Seen     time.Time
-	Decision Decision
-	// Replaced is set for an item stored before and now updated: the
-	// signature it had, which Decision.Signature replaces. Seen is then
-	// the time the item was first seen.
-	Replaced []byte
+	// What a deduplicator keeps in memory, and how it catches up with
+	// other writers: see IndexChange.
+	ChangeSource
 }
 
 // FeedState is what the store remembers about a feed between fetches: the

@@ -155,28 +155,13 @@ func (ix *index) query(keys []uint32, nBody int, minDay int64) []hit {
 	return out
 }
 
-// remove retires the entry of item id that was indexed in day d under
-// keys. Its table entries stay until the bucket expires; queries skip it.
-func (ix *index) remove(id int64, d int64, keys []uint32) {
+// find returns the bucket of day d, or nil.
+func (ix *index) find(d int64) *bucket {
 	i, found := slices.BinarySearchFunc(ix.buckets, d, func(b *bucket, d int64) int { return int(b.day - d) })
 	if !found {
-		return
+		return nil
 	}
-	b := ix.buckets[i]
-	if len(b.keys) == 0 {
-		return
-	}
-	for _, k := range keys {
-		for j := b.pos(k); b.keys[j] != 0; {
-			if slot := b.vals[j]; b.keys[j] == k && b.ids[slot] == id && b.flags[slot]&flagRetired == 0 {
-				b.flags[slot] |= flagRetired
-				return
-			}
-			if j++; j == len(b.keys) {
-				j = 0
-			}
-		}
-	}
+	return ix.buckets[i]
 }
 
 // len returns the number of indexed items, retired entries left out.

@@ -83,7 +83,7 @@ func TestUpgradeTo0010KeepsItems(t *testing.T) {
 		t.Fatalf("Stories after the upgrade = %+v, %v", stories, err)
 	}
 	var sigs [][]byte
-	err = st.ScanSignatures(ctx, time.Now().Add(-48*time.Hour), func(id int64, _ time.Time, sig []byte) error {
+	_, err = st.ScanSignatures(ctx, time.Now().Add(-48*time.Hour), func(id int64, _ time.Time, sig []byte) error {
 		sigs = append(sigs, sig)
 		return nil
 	})

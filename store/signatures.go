@@ -27,35 +27,55 @@ const (
 
 // ScanSignatures calls fn for every item first seen at or after since that
 // has a signature, by the UTC day it was first seen and within a day in
-// the order the items were stored. The deduplicator rebuilds its index
-// from them at start. It reads the signatures of those days and nothing
-// else.
-func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) error {
-	rows, err := s.query(ctx, qScanSignatures, since.Unix()/secondsPerDay, since.Unix())
+// the order the items were stored, and returns the position of the change
+// log the scan reflects (wirefeed.ChangeSource): the deduplicator rebuilds
+// its index from them at start. It reads the signatures of those days and
+// nothing else, in one read transaction.
+func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error) {
+	tx, err := s.begin(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("store: scan signatures: %w", err)
+		return 0, fmt.Errorf("store: scan signatures: %w", err)
+	}
+	defer tx.Rollback()
+	return scanSignatures(ctx, tx, since, fn)
+}
+
+func scanSignatures(ctx context.Context, q rowQueryer, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error) {
+	pos, err := changePosition(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("store: scan signatures: %w", err)
+	}
+	rows, err := q.query(ctx, qScanSignatures, since.Unix()/secondsPerDay, since.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("store: scan signatures: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, seen int64
 		var sig []byte
 		if err := rows.Scan(&id, &seen, &sig); err != nil {
-			return fmt.Errorf("store: scan signatures: %w", err)
+			return 0, fmt.Errorf("store: scan signatures: %w", err)
 		}
 		if err := fn(id, fromUnix(seen), sig); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: scan signatures: %w", err)
+		return 0, fmt.Errorf("store: scan signatures: %w", err)
 	}
-	return nil
+	return pos, nil
 }
 
 // ScanBoilerplate calls fn for every sentence learned as a feed's
 // boilerplate.
 func (s *Store) ScanBoilerplate(ctx context.Context, fn func(feed string, hash int64) error) error {
-	rows, err := s.query(ctx, `SELECT f.name, b.hash FROM dedupe_boilerplate b JOIN feeds f ON f.id = b.feed_id ORDER BY f.name, b.hash`)
+	return scanBoilerplate(ctx, s, fn)
+}
+
+const qScanBoilerplate = `SELECT f.name, b.hash FROM dedupe_boilerplate b JOIN feeds f ON f.id = b.feed_id ORDER BY f.name, b.hash`
+
+func scanBoilerplate(ctx context.Context, q queryer, fn func(feed string, hash int64) error) error {
+	rows, err := q.query(ctx, qScanBoilerplate)
 	if err != nil {
 		return fmt.Errorf("store: scan boilerplate: %w", err)
 	}
@@ -199,39 +219,24 @@ func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int
 	return out, err
 }
 
-// Resigner is implemented by a Matcher that signs an updated item again.
-// When an item already stored (same feed and GUID) comes back with another
-// title, text or URL, it keeps its story; if the Matcher is a Resigner, the
-// store also keeps the item's new signature, and Committed receives it with
-// Assigned.Replaced set to the old one. An item first seen with a title
-// only and later given a body can then be found by its body.
-type Resigner interface {
-	Resign(feed string, it *wirefeed.Item) wirefeed.Decision
-}
-
-// resign stores an updated item's new signature and returns what
-// Committed is told about it.
-func resign(ctx context.Context, tx *txn, rs Resigner, feed string, id int64, it *wirefeed.Item, story string, firstSeen time.Time) (wirefeed.Assigned, error) {
-	var old []byte
-	err := tx.queryRow(ctx, qSignatureOf, firstSeen.Unix()/secondsPerDay, id).Scan(&old)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return wirefeed.Assigned{}, err
+// resign signs an updated item again and stores its new signature, in
+// place of the old one. The item keeps its story; an item first seen with a
+// title only and later given a body can then be found by its body.
+func resign(ctx context.Context, tx *txn, mtx wirefeed.MatchTx, feed string, id int64, it *wirefeed.Item, firstSeen time.Time) error {
+	dec, err := mtx.Resign(ctx, feed, it)
+	if err != nil {
+		return err
 	}
-	dec := rs.Resign(feed, it)
 	if _, err := tx.exec(ctx, `UPDATE items SET near_words = ?, body_hash = ? WHERE id = ?`, dec.Words, dec.BodyHash, id); err != nil {
-		return wirefeed.Assigned{}, err
+		return err
 	}
-	if err := putSignature(ctx, tx, id, firstSeen.Unix(), dec.Signature); err != nil {
-		return wirefeed.Assigned{}, err
-	}
-	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, StoryID: story, Seen: firstSeen, Decision: dec, Replaced: old}, nil
+	return putSignature(ctx, tx, id, firstSeen.Unix(), dec.Signature)
 }
 
 // secondsPerDay turns unix seconds into the day numbers of item_signatures.
 const secondsPerDay = 86400
 
 const (
-	qSignatureOf  = `SELECT signature FROM item_signatures WHERE day = ? AND item_id = ?`
 	qPutSignature = `INSERT INTO item_signatures (day, item_id, first_seen, signature) VALUES (?, ?, ?, ?)
 		ON CONFLICT (day, item_id) DO UPDATE SET signature = excluded.signature`
 	qDropSignature = `DELETE FROM item_signatures WHERE day = ? AND item_id = ?`

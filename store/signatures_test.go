@@ -13,18 +13,40 @@ import (
 
 // scripted is a Matcher whose decisions a test sets item by item (by GUID).
 type scripted struct {
-	decide    map[string]func(l wirefeed.Lookup) wirefeed.Decision
-	committed []wirefeed.Assigned
+	decide          map[string]func(l wirefeed.Lookup) wirefeed.Decision
+	commits, aborts int
 }
 
-func (s *scripted) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	if f := s.decide[c.Item.GUID]; f != nil {
-		return f(l), nil
+func (s *scripted) Begin(_ context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
+	return &scriptedTx{s: s, l: l}, nil
+}
+func (s *scripted) Representative(ms []wirefeed.Member) int { return 0 }
+
+// scriptedTx is a session of scripted.
+type scriptedTx struct {
+	s    *scripted
+	l    wirefeed.Lookup
+	done bool
+}
+
+func (tx *scriptedTx) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	if f := tx.s.decide[c.Item.GUID]; f != nil {
+		return f(tx.l), nil
 	}
 	return wirefeed.Decision{Rule: "new"}, nil
 }
-func (s *scripted) Committed(a []wirefeed.Assigned)         { s.committed = append(s.committed, a...) }
-func (s *scripted) Representative(ms []wirefeed.Member) int { return 0 }
+func (tx *scriptedTx) Resign(context.Context, string, *wirefeed.Item) (wirefeed.Decision, error) {
+	return wirefeed.Decision{Rule: wirefeed.RuleUpdate}, nil
+}
+func (tx *scriptedTx) Prepare(context.Context) error { return nil }
+func (tx *scriptedTx) Commit()                       { tx.end(&tx.s.commits) }
+func (tx *scriptedTx) Abort()                        { tx.end(&tx.s.aborts) }
+func (tx *scriptedTx) end(n *int) {
+	if !tx.done {
+		tx.done = true
+		*n++
+	}
+}
 
 func storyOf(t *testing.T, st *store.Store, guid string) string {
 	t.Helper()
@@ -136,7 +158,7 @@ func TestLookupForTheDeduplicator(t *testing.T) {
 		t.Errorf("ScanBoilerplate: %v, %v", learned, err)
 	}
 	var sigs []int64
-	err = st.ScanSignatures(ctx, t0, func(id int64, seen time.Time, sig []byte) error {
+	_, err = st.ScanSignatures(ctx, t0, func(id int64, seen time.Time, sig []byte) error {
 		sigs = append(sigs, id)
 		if !seen.Equal(t0) || !slices.Equal(sig, []byte{1, 2}) {
 			t.Errorf("signature of %d: %v at %v", id, sig, seen)
@@ -147,17 +169,17 @@ func TestLookupForTheDeduplicator(t *testing.T) {
 		t.Errorf("ScanSignatures: %v, %v", sigs, err)
 	}
 	stop := errors.New("stop")
-	if err := st.ScanSignatures(ctx, t0, func(int64, time.Time, []byte) error { return stop }); !errors.Is(err, stop) {
+	if _, err := st.ScanSignatures(ctx, t0, func(int64, time.Time, []byte) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("ScanSignatures passes fn's error on: %v", err)
 	}
-	if err := st.ScanSignatures(ctx, t0.Add(time.Minute), func(int64, time.Time, []byte) error {
+	if _, err := st.ScanSignatures(ctx, t0.Add(time.Minute), func(int64, time.Time, []byte) error {
 		t.Error("item before since scanned")
 		return nil
 	}); err != nil {
 		t.Error(err)
 	}
-	if len(m.committed) != 3 || m.committed[2].GUID != "b2" || m.committed[2].StoryID != story {
-		t.Errorf("committed: %+v", m.committed)
+	if m.commits != 2 || m.aborts != 0 {
+		t.Errorf("sessions: %d committed, %d aborted; want 2 and 0", m.commits, m.aborts)
 	}
 }
 

@@ -16,11 +16,23 @@ import (
 // of any stored item with the same URL.
 type urlMatcher struct{}
 
-func (urlMatcher) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	id, err := l.StoryByURL(ctx, c.Item.URL)
+func (urlMatcher) Begin(_ context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
+	return urlSession{l}, nil
+}
+
+// urlSession is a urlMatcher's matching session.
+type urlSession struct{ l wirefeed.Lookup }
+
+func (s urlSession) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	id, err := s.l.StoryByURL(ctx, c.Item.URL)
 	return wirefeed.Decision{StoryID: id, Rule: "url"}, err
 }
-func (urlMatcher) Committed([]wirefeed.Assigned)        {}
+func (urlSession) Resign(context.Context, string, *wirefeed.Item) (wirefeed.Decision, error) {
+	return wirefeed.Decision{Rule: wirefeed.RuleUpdate}, nil
+}
+func (urlSession) Prepare(context.Context) error        { return nil }
+func (urlSession) Commit()                              {}
+func (urlSession) Abort()                               {}
 func (urlMatcher) Representative([]wirefeed.Member) int { return 0 }
 
 func openStoriesStore(t *testing.T) *Store {

@@ -133,13 +133,10 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 		seen = seen.UTC().Truncate(time.Second)
 		f := feeds[batch%len(feeds)]
 		out := &wirefeed.Outcome{Feed: f, Attempted: seen, Status: 200, ETag: `"h"`}
-		m.decisions = m.decisions[:0]
+		m.inWindow = first >= old
 		for i := first; i < first+n; i++ {
-			it := g.item(i, f.Name, seen)
-			out.Items = append(out.Items, it)
-			m.decisions = append(m.decisions, m.decide(f.Name, &out.Items[len(out.Items)-1], i >= old))
+			out.Items = append(out.Items, g.item(i, f.Name, seen))
 		}
-		m.next = 0
 		if _, err := st.Record(ctx, out); err != nil {
 			return fmt.Errorf("history: recording items %d-%d: %w", first, first+n-1, err)
 		}
@@ -149,6 +146,12 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 		first += n
 	}
 	if err := copyOld(ctx, st, old, o.Items-o.Recorded); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	// A database with a month of items keeps a day of change log (the
+	// store trims it): drop what building this one logged.
+	if _, err := st.DB().ExecContext(ctx, `DELETE FROM change_log;
+		UPDATE meta SET value = (SELECT seq FROM sqlite_sequence WHERE name = 'change_log') WHERE key = 'change_log_floor'`); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
 	if err := st.Checkpoint(ctx); err != nil {
@@ -270,31 +273,53 @@ func CopyFile(dst, src string) error {
 	return out.Close()
 }
 
-// historyMatcher hands the store decisions made before Record is called,
-// in item order.
+// historyMatcher makes each item a story of its own, signed by the real
+// deduplicator (in the session of the recording transaction) when it is
+// inside the window, and given one of the first old items' signatures
+// otherwise.
 type historyMatcher struct {
-	engine    *dedupe.Engine
-	decisions []wirefeed.Decision
-	next      int
-	pool      [][]byte // signatures reused for items outside the window
-	bodies    int64
+	engine   *dedupe.Engine
+	inWindow bool     // the items recorded now are inside the window
+	pool     [][]byte // signatures reused for items outside the window
+	bodies   int64
 }
 
-func (m *historyMatcher) decide(feed string, it *wirefeed.Item, inWindow bool) wirefeed.Decision {
+func (m *historyMatcher) Begin(ctx context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
+	tx, err := m.engine.Begin(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	return &historySession{MatchTx: tx, m: m}, nil
+}
+
+func (m *historyMatcher) Representative([]wirefeed.Member) int { return 0 }
+
+// historySession decides as historyMatcher says; it signs items with the
+// engine's session it wraps.
+type historySession struct {
+	wirefeed.MatchTx
+	m *historyMatcher
+}
+
+func (s *historySession) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	m := s.m
 	m.bodies++
-	if inWindow || len(m.pool) < 1000 {
-		d := m.engine.Resign(feed, it)
+	if m.inWindow || len(m.pool) < 1000 {
+		d, err := s.MatchTx.Resign(ctx, c.Feed, c.Item)
+		if err != nil {
+			return d, err
+		}
 		d.Rule = wirefeed.RuleNew
-		d.Sentences = sentenceHashes(it.Text)
-		if !inWindow {
+		d.Sentences = sentenceHashes(c.Item.Text)
+		if !m.inWindow {
 			m.pool = append(m.pool, d.Signature)
 		}
-		return d
+		return d, nil
 	}
 	d := wirefeed.Decision{Rule: wirefeed.RuleNew, Signature: m.pool[m.bodies%int64(len(m.pool))],
-		BodyHash: int64(xxhash.Sum64String(it.GUID) | 1), Words: 300 + int(m.bodies%500)}
-	d.Sentences = sentenceHashes(it.Text)
-	return d
+		BodyHash: int64(xxhash.Sum64String(c.Item.GUID) | 1), Words: 300 + int(m.bodies%500)}
+	d.Sentences = sentenceHashes(c.Item.Text)
+	return d, nil
 }
 
 // sentenceHashes stands for the deduplicator's sentence hashes (what
@@ -308,18 +333,6 @@ func sentenceHashes(text string) []int64 {
 	}
 	return out
 }
-
-func (m *historyMatcher) Match(context.Context, wirefeed.Lookup, wirefeed.Candidate) (wirefeed.Decision, error) {
-	if m.next >= len(m.decisions) {
-		return wirefeed.Decision{}, fmt.Errorf("history: no decision for item %d", m.next)
-	}
-	d := m.decisions[m.next]
-	m.next++
-	return d, nil
-}
-
-func (m *historyMatcher) Committed([]wirefeed.Assigned)        {}
-func (m *historyMatcher) Representative([]wirefeed.Member) int { return 0 }
 
 // articleGen makes the articles of a history quickly: bodies are drawn
 // from a pool of generated paragraphs (generating every word of a million
