@@ -14,6 +14,7 @@ import (
 // scripted is a Matcher whose decisions a test sets item by item (by GUID).
 type scripted struct {
 	decide          map[string]func(l wirefeed.Lookup) wirefeed.Decision
+	resign          map[string]wirefeed.Decision // by GUID; else no signature
 	commits, aborts int
 }
 
@@ -35,7 +36,10 @@ func (tx *scriptedTx) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed
 	}
 	return wirefeed.Decision{Rule: "new"}, nil
 }
-func (tx *scriptedTx) Resign(context.Context, string, *wirefeed.Item) (wirefeed.Decision, error) {
+func (tx *scriptedTx) Resign(_ context.Context, _ string, it *wirefeed.Item) (wirefeed.Decision, error) {
+	if d, ok := tx.s.resign[it.GUID]; ok {
+		return d, nil
+	}
 	return wirefeed.Decision{Rule: wirefeed.RuleUpdate}, nil
 }
 func (tx *scriptedTx) Prepare(context.Context) error { return nil }
