@@ -222,6 +222,22 @@ type txState struct {
 	lk      wirefeed.Lookup
 	items   []pendingItem
 	learned learnedSet
+	// byKey lists the pending items under each of their band keys (as the
+	// index would), so that an item meets the session's earlier items
+	// through its probes, not by comparison with each of them.
+	byKey map[uint32][]int32
+}
+
+// addPending adds a matched item to the session's pending items.
+func (t *txState) addPending(feed, guid string, sig signature) {
+	if t.byKey == nil {
+		t.byKey = map[uint32][]int32{}
+	}
+	n := int32(len(t.items))
+	for _, k := range sig.keys(nil) {
+		t.byKey[k] = append(t.byKey[k], n)
+	}
+	t.items = append(t.items, pendingItem{feed: feed, guid: guid, sig: sig})
 }
 
 type pendingItem struct {
@@ -404,7 +420,7 @@ func (e *Engine) match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Deci
 		dec.Rule = wirefeed.RuleNew
 	}
 	dec.Signature = p.sig.encode()
-	e.tx.items = append(e.tx.items, pendingItem{feed: c.Feed, guid: c.Item.GUID, sig: p.sig})
+	e.tx.addPending(c.Feed, c.Item.GUID, p.sig)
 	return dec, nil
 }
 
