@@ -64,7 +64,7 @@
 //
 // What is kept where. The in-memory index holds, for each item first seen
 // within the window, its row id, a flags byte and its band keys in a day
-// bucket (about 360 bytes per item on average, at most about 570); texts stay in the store, and
+// bucket (about 450 bytes per item on average, at most about 760); texts stay in the store, and
 // verification reads the candidates it needs through the Lookup of the
 // recording transaction. The store keeps each item's signature, the words
 // its cleaned body had (0: title-only), the sentence and title-suffix
