@@ -26,7 +26,7 @@ import (
 // per cycle or at start.
 
 // historyTables grow with every item stored.
-var historyTables = []string{"items", "clusters", "item_signatures", "dedupe_sentences", "items_search", "change_log"}
+var historyTables = []string{"items", "clusters", "item_signatures", "dedupe_sentence_counts", "item_sentences", "items_search", "change_log"}
 
 // mayScan lists statements that read whole tables by design, and why.
 var mayScan = map[string]string{
@@ -259,8 +259,8 @@ func fakeMillionStats(t *testing.T, st *Store) {
 		"clusters_first_seen":         "700000 2 1",
 		"sqlite_autoindex_clusters_1": "700000 1",
 		"item_signatures":             "1000000 33000 1",
-		"dedupe_sentences":            "30000000 150000 2 1",
-		"dedupe_sentences_item":       "30000000 30",
+		"dedupe_sentence_counts":      "30000000 150000 1",
+		"item_sentences":              "1000000 33000 1",
 		"feeds":                       "200",
 		"sqlite_autoindex_feeds_1":    "200 1",
 	}

@@ -97,6 +97,7 @@ func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wiref
 		if err != nil {
 			return fail(err)
 		}
+		lk.knowFeed(o.Feed.Name, feedID)
 		if o.Err == nil && !o.NotModified && len(o.Items) > 0 {
 			r, err := s.recordItems(ctx, tx, lk, mtx, feedID, o)
 			if err != nil {
@@ -107,6 +108,9 @@ func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wiref
 		if err := updateFeedState(ctx, tx, feedID, o); err != nil {
 			return fail(err)
 		}
+	}
+	if err := flushSentences(ctx, tx); err != nil {
+		return fail(err)
 	}
 	if err := tx.flushSearch(ctx); err != nil {
 		return fail(err)
@@ -551,7 +555,10 @@ func updateFeedState(ctx context.Context, tx *txn, feedID int64, o *wirefeed.Out
 }
 
 // txLookup answers the Matcher's questions inside the recording transaction.
-type txLookup struct{ tx *txn }
+type txLookup struct {
+	tx    *txn
+	feeds map[string]int64 // feed ids by name, as far as known
+}
 
 func (l *txLookup) one(ctx context.Context, query string, args ...any) (string, error) {
 	var c string

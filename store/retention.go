@@ -56,6 +56,9 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 		}
 		return 0, nil
 	}
+	if err := untallySentences(ctx, tx, cutoff); err != nil {
+		return 0, fmt.Errorf("store: prune sentence counts: %w", err)
+	}
 	r, err := tx.exec(ctx, `DELETE FROM items WHERE first_seen < ?`, cutoff.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("store: prune items: %w", err)

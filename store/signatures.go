@@ -22,7 +22,6 @@ const (
 	qItemID       = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
 	qStoryRoot    = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
 	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.body, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (` + inList + `)`
-	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (` + inList + `) GROUP BY hash`
 )
 
 // ScanSignatures calls fn for every item first seen at or after since that
@@ -197,28 +196,6 @@ func (l *txLookup) StoryRoot(ctx context.Context, story string) (int64, error) {
 	return id, err
 }
 
-// SentenceCounts implements wirefeed.Lookup.
-func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error) {
-	out := map[int64]int{}
-	err := batches(hashes, 0, func(args []any) error {
-		rows, err := l.tx.query(ctx, qSentenceRows, append([]any{feed}, args...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h int64
-			var n int
-			if err := rows.Scan(&h, &n); err != nil {
-				return err
-			}
-			out[h] = n
-		}
-		return rows.Err()
-	})
-	return out, err
-}
-
 // resign signs an updated item again and stores its new signature, in
 // place of the old one. The item keeps its story; an item first seen with a
 // title only and later given a body can then be found by its body.
@@ -254,40 +231,6 @@ func putSignature(ctx context.Context, tx *txn, id, firstSeen int64, sig []byte)
 	}
 	_, err := tx.exec(ctx, qPutSignature, firstSeen/secondsPerDay, id, firstSeen, sig)
 	return err
-}
-
-const qSentenceRow = `INSERT OR IGNORE INTO dedupe_sentences (feed_id, hash, item_id) VALUES (?, ?, ?)`
-
-var qSentenceBatch = qSentenceRow + strings.Repeat(", (?, ?, ?)", inBatch-1)
-
-// recordSentences stores what a decision says about the feed's sentences:
-// the sentences of a new story, and sentences now learned as boilerplate.
-func recordSentences(ctx context.Context, tx *txn, feedID, itemID int64, dec wirefeed.Decision, seen time.Time) error {
-	// Full batches of inBatch rows in one statement, the rest one by one,
-	// so that both statements stay prepared.
-	hs := dec.Sentences
-	for len(hs) >= inBatch {
-		args := make([]any, 0, 3*inBatch)
-		for _, h := range hs[:inBatch] {
-			args = append(args, feedID, h, itemID)
-		}
-		if _, err := tx.exec(ctx, qSentenceBatch, args...); err != nil {
-			return err
-		}
-		hs = hs[inBatch:]
-	}
-	for _, h := range hs {
-		if _, err := tx.exec(ctx, qSentenceRow, feedID, h, itemID); err != nil {
-			return err
-		}
-	}
-	for _, h := range dec.Learned {
-		if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?)`,
-			feedID, h, seen.Unix()); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // mergeStories folds stories into an older one: their members move to

@@ -226,32 +226,81 @@ func TestFindItem(t *testing.T) {
 	}
 }
 
-func TestSentencesGoWithTheirItem(t *testing.T) {
+// TestSentenceCountsFollowTheItems: a feed's sentence counts are the
+// number of its stored items that carry each sentence: items stored earlier
+// in the same transaction count, retention takes its items off, and a
+// feed's counts go with the feed.
+func TestSentenceCountsFollowTheItems(t *testing.T) {
+	var inTx map[int64]int
 	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{
 		"a": func(wirefeed.Lookup) wirefeed.Decision {
 			return wirefeed.Decision{Rule: "new", Words: 20, Sentences: []int64{1, 2, 3}}
+		},
+		"b": func(l wirefeed.Lookup) wirefeed.Decision {
+			var err error
+			if inTx, err = l.SentenceCounts(context.Background(), "A", []int64{1, 2, 3, 4}); err != nil {
+				t.Error(err)
+			}
+			return wirefeed.Decision{Rule: "new", Words: 20, Sentences: []int64{2, 4}}
+		},
+		"c": func(wirefeed.Lookup) wirefeed.Decision {
+			return wirefeed.Decision{Rule: "new", Words: 20, Sentences: []int64{2, 5}}
 		},
 	}}
 	st, _ := MustOpen(t, m)
 	ctx := context.Background()
 	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
-	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0, Status: 200, Items: []wirefeed.Item{item("a", "", "A", wireText, t0)}}); err != nil {
-		t.Fatal(err)
+	rec := func(at time.Time, items ...wirefeed.Item) {
+		t.Helper()
+		if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: at, Status: 200, Items: items}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	count := func() int {
+	rec(t0, item("a", "", "A", wireText, t0), item("b", "", "B", "b words", t0))
+	if want := map[int64]int{1: 1, 2: 1, 3: 1}; !mapsEqual(inTx, want) {
+		t.Errorf("SentenceCounts within the transaction = %v, want %v (item a, stored before b in it)", inTx, want)
+	}
+	rec(t0.Add(48*time.Hour), item("c", "", "C", "c words", t0.Add(48*time.Hour)))
+	counts := func() map[int64]int {
+		t.Helper()
+		var got map[int64]int
+		err := st.ReadLookup(ctx, func(l wirefeed.Lookup) error {
+			var err error
+			got, err = l.SentenceCounts(ctx, "A", []int64{1, 2, 3, 4, 5})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	rows := func(table string) int {
+		t.Helper()
 		var n int
-		if err := st.DB().QueryRow(`SELECT count(*) FROM dedupe_sentences`).Scan(&n); err != nil {
+		if err := st.DB().QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
-	if n := count(); n != 3 {
-		t.Fatalf("%d sentence rows, want 3", n)
+	if got, want := counts(), map[int64]int{1: 1, 2: 3, 3: 1, 4: 1, 5: 1}; !mapsEqual(got, want) {
+		t.Errorf("SentenceCounts = %v, want %v", got, want)
 	}
-	if _, err := st.Prune(ctx, t0.Add(time.Hour)); err != nil {
+	if _, err := st.Prune(ctx, t0.Add(time.Hour)); err != nil { // a and b go
 		t.Fatal(err)
 	}
-	if n := count(); n != 0 {
-		t.Errorf("%d sentence rows after the item was pruned, want 0", n)
+	if got, want := counts(), map[int64]int{2: 1, 5: 1}; !mapsEqual(got, want) {
+		t.Errorf("SentenceCounts after retention = %v, want %v", got, want)
+	}
+	if n := rows("dedupe_sentence_counts"); n != 2 {
+		t.Errorf("%d count rows after retention, want 2 (counts that fall to zero go)", n)
+	}
+	if n := rows("item_sentences"); n != 1 {
+		t.Errorf("%d item sentence lists after retention, want 1", n)
+	}
+	if _, err := st.PruneFeeds(ctx, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := rows("dedupe_sentence_counts"), rows("item_sentences"); a+b != 0 {
+		t.Errorf("%d count rows and %d lists after the feed was deleted, want none", a, b)
 	}
 }

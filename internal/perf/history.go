@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"html"
@@ -188,17 +189,74 @@ func copyOld(ctx context.Context, st *store.Store, old, n int) error {
 			        authors, categories, body_hash + ?4, cluster_id || ?1, near_words, match_reason FROM items WHERE id <= ?3`,
 			`INSERT INTO item_signatures (day, item_id, first_seen, signature)
 			 SELECT day, item_id + ?2, first_seen, signature FROM item_signatures WHERE item_id <= ?3`,
-			`INSERT INTO dedupe_sentences (feed_id, hash, item_id) SELECT feed_id, hash, item_id + ?2 FROM dedupe_sentences WHERE item_id <= ?3`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, suffix, maxID, k, round*7919); err != nil {
 				tx.Rollback()
 				return fmt.Errorf("copying old items: %w", err)
 			}
 		}
+		if err := copySentences(ctx, tx, maxID, int64(k), int64(round)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("copying old items' sentences: %w", err)
+		}
 		if err := tx.Commit(); err != nil {
 			return err
 		}
 		n -= k
+	}
+	return nil
+}
+
+// copySentences gives the copies of items 1 to k (ids shifted by shift)
+// sentence lists and counts of their own: their originals' sentences with
+// hashes moved by the round, so that, as in a real history, most sentences
+// of a million items are distinct.
+func copySentences(ctx context.Context, tx *sql.Tx, shift, k, round int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT day, item_id, first_seen, feed_id, hashes FROM item_sentences WHERE item_id <= ?`, k)
+	if err != nil {
+		return err
+	}
+	type list struct {
+		day, id, seen, feed int64
+		blob                []byte
+	}
+	var lists []list
+	counts := map[[2]int64]int64{}
+	for rows.Next() {
+		var l list
+		var raw []byte
+		if err := rows.Scan(&l.day, &l.id, &l.seen, &l.feed, &raw); err != nil {
+			rows.Close()
+			return err
+		}
+		l.blob = make([]byte, len(raw))
+		for i := 0; i+8 <= len(raw); i += 8 {
+			h := int64(binary.BigEndian.Uint64(raw[i:])) + round*7919
+			binary.BigEndian.PutUint64(l.blob[i:], uint64(h))
+			counts[[2]int64{l.feed, h}]++
+		}
+		lists = append(lists, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, l := range lists {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_sentences (day, item_id, first_seen, feed_id, hashes) VALUES (?, ?, ?, ?, ?)`,
+			l.day, l.id+shift, l.seen, l.feed, l.blob); err != nil {
+			return err
+		}
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO dedupe_sentence_counts (feed_id, hash, items) VALUES (?, ?, ?)
+		ON CONFLICT (feed_id, hash) DO UPDATE SET items = items + excluded.items`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for fh, n := range counts {
+		if _, err := st.ExecContext(ctx, fh[0], fh[1], n); err != nil {
+			return err
+		}
 	}
 	return nil
 }
