@@ -19,9 +19,9 @@ import (
 // Queries the deduplicator runs for every new item; lookup_plan_test.go
 // checks that each one searches an index.
 const (
-	qItemID       = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
-	qStoryRoot    = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
-	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.body, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (` + inList + `)`
+	qItemID      = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
+	qStoryRoot   = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
+	qStoredItems = `SELECT i.id, f.name, i.guid, i.url, i.title, i.body, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (` + inList + `)`
 )
 
 // ScanSignatures calls fn for every item first seen at or after since that
