@@ -197,6 +197,11 @@ type Decision struct {
 	// Learned are hashes of Sentences that this item makes boilerplate (or
 	// a source suffix) for its feed. The store keeps them for good.
 	Learned []int64
+	// Compared is the body as the deduplicator compared it, in a form of
+	// its own, or "" (a title-only item). The store keeps it with the
+	// item's texts and returns it as StoredItem.Compared, so that when the
+	// item is a candidate later its text need not be cleaned again.
+	Compared string
 }
 
 // StoredItem is an item as the store holds it, with its story, returned
@@ -214,6 +219,7 @@ type StoredItem struct {
 	StoryID        string
 	StoryFirstSeen time.Time // when the item's story was first seen
 	Words          int       // Decision.Words as stored
+	Compared       string    // Decision.Compared as stored; "" for items stored without
 }
 
 // Lookup answers the deduplicator's questions about what is already stored.

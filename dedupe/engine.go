@@ -311,6 +311,7 @@ type prepared struct {
 	source   string   // the learned source suffixes its title names
 	grams    []uint64 // title trigrams; see titleGrams
 	sig      signature
+	compared string // the body as compared (compared.go); "" when title-only
 }
 
 // bodyText is the text an item is compared by: its body, or its summary
@@ -375,6 +376,7 @@ func (e *Engine) shingleBody(feed, title, text string, trace *bodyTrace) (prepar
 	p.words = words
 	p.fresh = c.fresh
 	p.body = shingle(c.words, c.units)
+	p.compared = encodeCompared(p.title, c.sentences)
 	return p, c
 }
 
@@ -384,7 +386,10 @@ func (e *Engine) prepareStored(it wirefeed.StoredItem, cache map[int64]*prepared
 	if p := cache[it.ID]; p != nil {
 		return p
 	}
-	p, _ := e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary), nil)
+	p, ok := e.preparedFromCompared(it)
+	if !ok {
+		p, _ = e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary), nil)
+	}
 	cache[it.ID] = &p
 	return &p
 }
@@ -420,6 +425,7 @@ func (e *Engine) match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Deci
 		dec.Rule = wirefeed.RuleNew
 	}
 	dec.Signature = p.sig.encode()
+	dec.Compared = p.compared
 	e.tx.addPending(c.Feed, c.Item.GUID, p.sig)
 	return dec, nil
 }
@@ -509,7 +515,7 @@ func (e *Engine) index(id int64, seen time.Time, sig *signature) {
 // nothing is learned from it. It is called with e.mu held.
 func (e *Engine) resign(feed string, it *wirefeed.Item) wirefeed.Decision {
 	p := e.prepare(feed, it.Title, bodyText(it.Text, it.Summary))
-	return wirefeed.Decision{Rule: wirefeed.RuleUpdate, BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
+	return wirefeed.Decision{Rule: wirefeed.RuleUpdate, BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words, Compared: p.compared}
 }
 
 // SignatureSource is what Rebuild reads: the signatures and learned

@@ -37,6 +37,13 @@ func TestBodyRoundTrip(t *testing.T) {
 			t.Errorf("%d bytes of repetitive text stored in %d", raw, len(b))
 		}
 	}
+	// A fourth field, the deduplicator's compared form, when there is one.
+	for _, c := range []string{"", "\x01key\nA sentence.\nAnother one."} {
+		f, err := decodeBodyFields(encodeBodyCompared("S", "T", "<p>T</p>", c))
+		if err != nil || f != [4]string{"<p>T</p>", "T", "S", c} {
+			t.Errorf("decodeBodyFields(encodeBodyCompared(..., %q)) = %q, %v", c, f, err)
+		}
+	}
 	for _, bad := range [][]byte{{9, 1, 2}, {bodyDeflate, 0xff, 0xff}, {bodyDeflate}} {
 		if _, _, _, err := decodeBody(bad); err == nil {
 			t.Errorf("decodeBody(%v) succeeded, want an error", bad)

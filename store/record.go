@@ -252,7 +252,7 @@ func (r *itemRecorder) update(ctx context.Context, it *wirefeed.Item, k knownIte
 		pub, upd = k.published, k.updated
 	}
 	authors, cats := jsonList(it.Authors), jsonList(it.Categories)
-	oldSummary, oldText, oldHTML, err := k.body.read()
+	oldSummary, oldText, oldHTML, compared, err := k.body.readAll()
 	if err != nil {
 		return fmt.Errorf("item %q: %w", it.GUID, err)
 	}
@@ -261,11 +261,20 @@ func (r *itemRecorder) update(ctx context.Context, it *wirefeed.Item, k knownIte
 		k.categories == cats && k.published == pub && k.updated == upd {
 		return nil
 	}
-	if err := updateItem(ctx, r.tx, k.id, it, pub, upd); err != nil {
+	// A changed copy is signed again (the item keeps its story); what the
+	// deduplicator compared stays otherwise.
+	var dec wirefeed.Decision
+	if copyChanged {
+		if dec, err = r.mtx.Resign(ctx, r.o.Feed.Name, it); err != nil {
+			return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
+		}
+		compared = dec.Compared
+	}
+	if err := updateItem(ctx, r.tx, k.id, it, pub, upd, compared); err != nil {
 		return err
 	}
 	if copyChanged {
-		if err := resign(ctx, r.tx, r.mtx, r.o.Feed.Name, k.id, it, fromUnix(k.firstSeen)); err != nil {
+		if err := resign(ctx, r.tx, k.id, dec, fromUnix(k.firstSeen)); err != nil {
 			return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
 		}
 	}
@@ -383,7 +392,7 @@ func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, s
 		INSERT INTO items (feed_id, guid, source_guid, url, title, body, published, updated,
 		                   first_seen, authors, categories, body_hash, cluster_id, near_words, match_reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML),
+		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBodyCompared(it.Summary, it.Text, it.ContentHTML, dec.Compared),
 		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, story, dec.Words, dec.Rule)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
@@ -400,13 +409,14 @@ func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, s
 }
 
 // updateItem stores what the source changed in a known item; pub and upd
-// are its dates in unix seconds.
-func updateItem(ctx context.Context, tx *txn, id int64, it *wirefeed.Item, pub, upd int64) error {
+// are its dates in unix seconds, compared the deduplicator's form of its
+// body.
+func updateItem(ctx context.Context, tx *txn, id int64, it *wirefeed.Item, pub, upd int64, compared string) error {
 	_, err := tx.exec(ctx, `
 		UPDATE items SET url = ?, title = ?, body = ?, summary = '', text = '', content_html = '', published = ?, updated = ?,
 		                 authors = ?, categories = ?
 		WHERE id = ?`,
-		it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML), pub, upd, jsonList(it.Authors), jsonList(it.Categories), id)
+		it.URL, it.Title, encodeBodyCompared(it.Summary, it.Text, it.ContentHTML, compared), pub, upd, jsonList(it.Authors), jsonList(it.Categories), id)
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}

@@ -160,7 +160,7 @@ func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.Stored
 				return err
 			}
 			var err error
-			if it.Summary, it.Text, _, err = b.read(); err != nil {
+			if it.Summary, it.Text, it.Compared, err = b.readCompared(); err != nil {
 				return fmt.Errorf("item %d: %w", it.ID, err)
 			}
 			it.Published, it.FirstSeen, it.StoryFirstSeen = fromUnix(pub), fromUnix(seen), fromUnix(cseen)
@@ -196,14 +196,11 @@ func (l *txLookup) StoryRoot(ctx context.Context, story string) (int64, error) {
 	return id, err
 }
 
-// resign signs an updated item again and stores its new signature, in
-// place of the old one. The item keeps its story; an item first seen with a
-// title only and later given a body can then be found by its body.
-func resign(ctx context.Context, tx *txn, mtx wirefeed.MatchTx, feed string, id int64, it *wirefeed.Item, firstSeen time.Time) error {
-	dec, err := mtx.Resign(ctx, feed, it)
-	if err != nil {
-		return err
-	}
+// resign stores an updated item's new signature (dec, from the session's
+// Resign), in place of the old one. The item keeps its story; an item first
+// seen with a title only and later given a body can then be found by its
+// body.
+func resign(ctx context.Context, tx *txn, id int64, dec wirefeed.Decision, firstSeen time.Time) error {
 	if _, err := tx.exec(ctx, `UPDATE items SET near_words = ?, body_hash = ? WHERE id = ?`, dec.Words, dec.BodyHash, id); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -302,5 +303,58 @@ func TestSentenceCountsFollowTheItems(t *testing.T) {
 	}
 	if a, b := rows("dedupe_sentence_counts"), rows("item_sentences"); a+b != 0 {
 		t.Errorf("%d count rows and %d lists after the feed was deleted, want none", a, b)
+	}
+}
+
+// TestComparedFormIsKept: the deduplicator's compared form of a body is
+// stored with the item and returned with it; an update that leaves the
+// copy alone keeps it, one that changes the copy stores the new one.
+func TestComparedFormIsKept(t *testing.T) {
+	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{
+		"a": func(wirefeed.Lookup) wirefeed.Decision { return wirefeed.Decision{Rule: "new", Words: 20, Compared: "\x01first"} },
+	}, resign: map[string]wirefeed.Decision{"a": {Rule: wirefeed.RuleUpdate, Words: 21, Compared: "\x01second"}}}
+	st, _ := MustOpen(t, m)
+	ctx := context.Background()
+	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
+	rec := func(at time.Time, it wirefeed.Item) {
+		t.Helper()
+		if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: at, Status: 200, Items: []wirefeed.Item{it}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compared := func() string {
+		t.Helper()
+		var c string
+		err := st.ReadLookup(ctx, func(l wirefeed.Lookup) error {
+			id, err := l.ItemID(ctx, "A", "a")
+			if err != nil {
+				return err
+			}
+			its, err := l.Items(ctx, []int64{id})
+			if err != nil || len(its) != 1 {
+				return fmt.Errorf("items: %v, %v", its, err)
+			}
+			c = its[0].Compared
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	it := item("a", "https://a.example/a", "A", wireText, t0)
+	rec(t0, it)
+	if c := compared(); c != "\x01first" {
+		t.Errorf("compared form %q, want the decision's", c)
+	}
+	it.Summary = "A new summary"
+	rec(t0.Add(time.Hour), it)
+	if c := compared(); c != "\x01first" {
+		t.Errorf("compared form after a summary changed: %q, want it kept", c)
+	}
+	it.Text = wireText + " A sentence more."
+	rec(t0.Add(2*time.Hour), it)
+	if c := compared(); c != "\x01second" {
+		t.Errorf("compared form after the text changed: %q, want Resign's", c)
 	}
 }
