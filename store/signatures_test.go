@@ -311,7 +311,9 @@ func TestSentenceCountsFollowTheItems(t *testing.T) {
 // copy alone keeps it, one that changes the copy stores the new one.
 func TestComparedFormIsKept(t *testing.T) {
 	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{
-		"a": func(wirefeed.Lookup) wirefeed.Decision { return wirefeed.Decision{Rule: "new", Words: 20, Compared: "\x01first"} },
+		"a": func(wirefeed.Lookup) wirefeed.Decision {
+			return wirefeed.Decision{Rule: "new", Words: 20, Compared: "\x01first"}
+		},
 	}, resign: map[string]wirefeed.Decision{"a": {Rule: wirefeed.RuleUpdate, Words: 21, Compared: "\x01second"}}}
 	st, _ := MustOpen(t, m)
 	ctx := context.Background()
