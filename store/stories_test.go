@@ -10,22 +10,12 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
-
-// urlMatcher is a minimal Matcher for story queries: an item joins the story
-// of any stored item with the same URL.
-type urlMatcher struct{}
-
-func (urlMatcher) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	id, err := l.StoryByURL(ctx, c.Item.URL)
-	return wirefeed.Decision{StoryID: id, Rule: "url"}, err
-}
-func (urlMatcher) Committed([]wirefeed.Assigned)        {}
-func (urlMatcher) Representative([]wirefeed.Member) int { return 0 }
 
 func openStoriesStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.db"), Options{Matcher: urlMatcher{}})
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.db"), Options{Matcher: wirefeedtest.URLMatcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}
