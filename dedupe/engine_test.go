@@ -79,6 +79,14 @@ func (r *recorder) story(feed, guid string) string {
 	return c
 }
 
+// learned returns how many sentences the store keeps as learned
+// boilerplate.
+func (r *recorder) learned() (int, error) {
+	n := 0
+	err := r.st.ScanBoilerplate(context.Background(), func(string, int64) error { n++; return nil })
+	return n, err
+}
+
 // stories returns how many stories the merged feed has.
 func (r *recorder) stories() int {
 	r.t.Helper()
@@ -228,8 +236,7 @@ func TestCommonFooterDoesNotCollapseFeed(t *testing.T) {
 	if n := r.stories(); n != len(ids) {
 		t.Errorf("%d stories, want %d", n, len(ids))
 	}
-	var learned int
-	if err := r.st.DB().QueryRow(`SELECT count(*) FROM dedupe_boilerplate`).Scan(&learned); err != nil || learned != 3 {
+	if learned, err := r.learned(); err != nil || learned != 3 {
 		t.Errorf("learned boilerplate sentences: %d (%v), want 3 (the footer's)", learned, err)
 	}
 	// The feed's copy of a story still joins the agency's original, which
@@ -374,8 +381,7 @@ func TestExactRepublicationsTeachNoBoilerplate(t *testing.T) {
 		it.URL = "https://churn.example/finland-border"
 		r.add("Churn", t0.Add(time.Duration(i)*15*time.Minute), it)
 	}
-	var learned int
-	if err := r.st.DB().QueryRow(`SELECT count(*) FROM dedupe_boilerplate`).Scan(&learned); err != nil || learned != 0 {
+	if learned, err := r.learned(); err != nil || learned != 0 {
 		t.Errorf("%d sentences learned as boilerplate (%v), want 0", learned, err)
 	}
 	if n := r.stories(); n != 1 {
@@ -397,9 +403,8 @@ func TestUpdatedItemIsSignedAgain(t *testing.T) {
 			// First seen with its title only, then with its text.
 			r.add("Westminster", t0, wirefeed.Item{GUID: "w", URL: "https://example.com/w", Title: title})
 			r.add("Westminster", t0.Add(20*time.Minute), body("w", title, text(paras...)))
-			var words int
-			if err := r.st.DB().QueryRow(`SELECT near_words FROM items WHERE guid = 'w'`).Scan(&words); err != nil || words == 0 {
-				t.Fatalf("near_words after the update: %d, %v", words, err)
+			if it, err := r.st.FindItem(context.Background(), "w"); err != nil || it.Words == 0 {
+				t.Fatalf("words after the update: %d, %v", it.Words, err)
 			}
 			if restart {
 				r.restart(t0.Add(time.Hour))

@@ -298,11 +298,9 @@ func TestForeignFurnitureNeverWins(t *testing.T) {
 			if r.story("Portal", "copy") != r.story("Agency", "orig") {
 				t.Fatalf("the copy is apart")
 			}
-			var wo, wc int
-			db := r.st.DB()
-			db.QueryRow(`SELECT near_words FROM items WHERE guid = 'orig'`).Scan(&wo)
-			db.QueryRow(`SELECT near_words FROM items WHERE guid = 'copy'`).Scan(&wc)
-			if wc != wo {
+			orig, err1 := r.st.FindItem(context.Background(), "orig")
+			cp, err2 := r.st.FindItem(context.Background(), "copy")
+			if wo, wc := orig.Words, cp.Words; err1 != nil || err2 != nil || wc != wo {
 				t.Errorf("the copy counts %d words, the original %d", wc, wo)
 			}
 			stories, err := r.st.Stories(context.Background(), wirefeed.StoryQuery{Limit: 10})

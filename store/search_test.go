@@ -47,7 +47,7 @@ func TestSearchIndexFollowsItems(t *testing.T) {
 		t.Errorf("pruned item still found: %q", got)
 	}
 	var rows int
-	if err := s.DB().QueryRow(`SELECT count(*) FROM items_search`).Scan(&rows); err != nil || rows != 0 {
+	if err := s.db.QueryRow(`SELECT count(*) FROM items_search`).Scan(&rows); err != nil || rows != 0 {
 		t.Errorf("search index holds %d rows after pruning every item (%v)", rows, err)
 	}
 }
@@ -62,7 +62,7 @@ func TestSearchIndexBuiltForOlderDatabases(t *testing.T) {
 	}
 	record(t, s, "Agency", item("g1", "Summit in Zürich", "Leaders met.", storiesT0))
 	for _, q := range []string{`DELETE FROM items_search`, `UPDATE meta SET value = 0 WHERE key = 'search_version'`} {
-		if _, err := s.DB().Exec(q); err != nil {
+		if _, err := s.db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}

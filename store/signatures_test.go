@@ -29,7 +29,7 @@ func (s *scripted) Representative(ms []wirefeed.Member) int { return 0 }
 func storyOf(t *testing.T, st *store.Store, guid string) string {
 	t.Helper()
 	var c string
-	if err := st.DB().QueryRow(`SELECT cluster_id FROM items WHERE guid = ?`, guid).Scan(&c); err != nil {
+	if err := store.DB(st).QueryRow(`SELECT cluster_id FROM items WHERE guid = ?`, guid).Scan(&c); err != nil {
 		t.Fatalf("story of %s: %v", guid, err)
 	}
 	return c
@@ -214,7 +214,7 @@ func TestSentencesGoWithTheirItem(t *testing.T) {
 	}
 	count := func() int {
 		var n int
-		if err := st.DB().QueryRow(`SELECT count(*) FROM dedupe_sentences`).Scan(&n); err != nil {
+		if err := store.DB(st).QueryRow(`SELECT count(*) FROM dedupe_sentences`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
