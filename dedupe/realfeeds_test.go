@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
-	"github.com/wirefeed/wirefeed/fetcher"
 )
 
 // Engine-level tests of the shapes of real feeds (issue 8): full-page
@@ -66,7 +65,7 @@ func TestFullPageCopiesJoin(t *testing.T) {
 		other.WriteString("<p>" + p + "</p>")
 	}
 	other.WriteString(`<h3>More from World</h3><p>Kenya's president names new finance minister in cabinet shake-up</p><p>Poland signs deal for 96 attack helicopters</p>`)
-	page2 := fetcher.HTMLToText(fetcher.SanitizeHTML(other.String(), nil))
+	page2 := fetchedText(other.String())
 	items := []feedItem{
 		{"Reuters", body("wire", s.get("title"), text(wire(s.body, s.get("dateline"), s.get("credit"))...))},
 		{"CNA", body("page", s.get("title"), page)},
@@ -153,7 +152,7 @@ func TestSharedOpeningsStayApart(t *testing.T) {
 func poolItem(guid, title, source string) wirefeed.Item {
 	link := "https://news.google.com/rss/articles/CBMi" + guid + "?oc=5"
 	desc := `<a href="` + link + `">` + title + `</a>&nbsp;&nbsp;<font color="#6f6f6f">` + source + `</font>`
-	txt := fetcher.HTMLToText(fetcher.SanitizeHTML(desc, nil))
+	txt := fetchedText(desc)
 	return wirefeed.Item{GUID: guid, URL: link, Title: title + " - " + source, Text: txt, Summary: txt}
 }
 
