@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -274,6 +275,51 @@ func TestStoreRunsTheDeduplicator(t *testing.T) {
 	}
 	if !reflect.DeepEqual(learned1, learned2) {
 		t.Errorf("ScanBoilerplate: store %v, fake %v", learned1, learned2)
+	}
+
+	// Asked outside Record, the fake's Lookup answers as the store's.
+	realStore, fake := p.real.(*store.Store), p.fake.(*wirefeedtest.Store)
+	stories, err := realStore.Stories(context.Background(), wirefeed.StoryQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	learnedByFeed := map[string][]int64{}
+	if err := realStore.ScanBoilerplate(context.Background(), func(feed string, h int64) error {
+		learnedByFeed[feed] = append(learnedByFeed[feed], h)
+		return nil
+	}); err != nil || len(learnedByFeed) == 0 {
+		t.Fatalf("learned boilerplate %v, %v; want some (every outlet has a footer)", learnedByFeed, err)
+	}
+	ask := func(l wirefeed.Lookup) (answers []any) {
+		ctx := context.Background()
+		note := func(v any, err error) { answers = append(answers, v, err) }
+		var ids []int64
+		for _, st := range stories {
+			note(l.StoryRoot(ctx, st.ID))
+			for _, m := range st.Members {
+				ids = append(ids, m.ItemID)
+				note(l.StoryByURL(ctx, m.URL))
+				note(l.ItemID(ctx, m.FeedName, m.GUID))
+			}
+		}
+		its, err := l.Items(ctx, append(ids, 1<<40))
+		slices.SortFunc(its, func(a, b wirefeed.StoredItem) int { return int(a.ID - b.ID) }) // in any order
+		note(its, err)
+		note(l.StoryByBodyHash(ctx, 1))
+		for _, feed := range slices.Sorted(maps.Keys(learnedByFeed)) {
+			note(l.SentenceCounts(ctx, feed, append(learnedByFeed[feed], 1, 2, 3)))
+		}
+		return answers
+	}
+	var fromStore []any
+	if err := realStore.ReadLookup(context.Background(), func(l wirefeed.Lookup) error { fromStore = ask(l); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	fromFake := ask(fake.Lookup())
+	for i := range fromStore {
+		if !reflect.DeepEqual(fromStore[i], fromFake[i]) {
+			t.Errorf("Lookup answer %d differs:\nstore %+v\nfake  %+v", i, fromStore[i], fromFake[i])
+		}
 	}
 
 	// The scenario exercised every rule that needs the Lookup.

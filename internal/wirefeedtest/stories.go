@@ -221,3 +221,48 @@ func (l lookup) SentenceCounts(_ context.Context, feed string, hashes []int64) (
 	}
 	return out, nil
 }
+
+// Lookup returns the Store's answers to the deduplicator's questions, for
+// a test (or an Example) that calls a Matcher itself. Each answer is read
+// under the Store's lock; do not call it from a Matcher the Store is
+// calling (Match is given a Lookup of its own then).
+func (s *Store) Lookup() wirefeed.Lookup { return lockedLookup{s} }
+
+// lockedLookup is lookup for a caller outside Record.
+type lockedLookup struct{ s *Store }
+
+func (l lockedLookup) StoryByURL(ctx context.Context, u string) (string, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return lookup(l).StoryByURL(ctx, u)
+}
+
+func (l lockedLookup) StoryByBodyHash(ctx context.Context, h int64) (string, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return lookup(l).StoryByBodyHash(ctx, h)
+}
+
+func (l lockedLookup) Items(ctx context.Context, ids []int64) ([]wirefeed.StoredItem, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return lookup(l).Items(ctx, ids)
+}
+
+func (l lockedLookup) ItemID(ctx context.Context, feed, guid string) (int64, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return lookup(l).ItemID(ctx, feed, guid)
+}
+
+func (l lockedLookup) StoryRoot(ctx context.Context, story string) (int64, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return lookup(l).StoryRoot(ctx, story)
+}
+
+func (l lockedLookup) SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return lookup(l).SentenceCounts(ctx, feed, hashes)
+}
