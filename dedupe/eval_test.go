@@ -107,7 +107,9 @@ func recordAll(tb testing.TB, bs []batch, opts Options, restartAfter int) *store
 
 // storedClusters reads every item's story, as the merged feed lists
 // them.
-func storedClusters(tb testing.TB, st *store.Store) map[itemKey]string {
+func storedClusters(tb testing.TB, st interface {
+	Stories(context.Context, wirefeed.StoryQuery) ([]wirefeed.Story, error)
+}) map[itemKey]string {
 	tb.Helper()
 	stories, err := st.Stories(context.Background(), wirefeed.StoryQuery{Limit: math.MaxInt32})
 	if err != nil {
