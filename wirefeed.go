@@ -144,7 +144,7 @@ const (
 	RuleTitle         MatchRule = "title"          // a near-identical title, close in time (title-only copies)
 	RuleNew           MatchRule = "new"            // none matched: the item starts a story
 	// RuleUpdate is the rule of an item signed again after its source
-	// changed it (store.Resigner); the item keeps its story.
+	// changed it (MatchTx.Resign); the item keeps its story.
 	RuleUpdate MatchRule = "update"
 )
 
@@ -197,6 +197,11 @@ type Decision struct {
 	// Learned are hashes of Sentences that this item makes boilerplate (or
 	// a source suffix) for its feed. The store keeps them for good.
 	Learned []int64
+	// Compared is the body as the deduplicator compared it, in a form of
+	// its own, or "" (a title-only item). The store keeps it with the
+	// item's texts and returns it as StoredItem.Compared, so that when the
+	// item is a candidate later its text need not be cleaned again.
+	Compared string
 }
 
 // StoredItem is an item as the store holds it, with its story, returned
@@ -214,6 +219,7 @@ type StoredItem struct {
 	StoryID        string
 	StoryFirstSeen time.Time // when the item's story was first seen
 	Words          int       // Decision.Words as stored
+	Compared       string    // Decision.Compared as stored; "" for items stored without
 }
 
 // Lookup answers the deduplicator's questions about what is already stored.
@@ -239,21 +245,10 @@ type Lookup interface {
 	// SentenceCounts returns, for each hash that was recorded for feed
 	// (Decision.Sentences), the number of the feed's items that carry it.
 	SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error)
-}
 
-// Assigned tells the deduplicator what the store committed: the item with
-// this row id and Decision was stored in the story StoryID.
-type Assigned struct {
-	ItemID   int64
-	Feed     string
-	GUID     string
-	StoryID  string
-	Seen     time.Time
-	Decision Decision
-	// Replaced is set for an item stored before and now updated: the
-	// signature it had, which Decision.Signature replaces. Seen is then
-	// the time the item was first seen.
-	Replaced []byte
+	// What a deduplicator keeps in memory, and how it catches up with
+	// other writers: see IndexChange.
+	ChangeSource
 }
 
 // FeedState is what the store remembers about a feed between fetches: the

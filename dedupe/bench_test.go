@@ -2,6 +2,7 @@ package dedupe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -127,6 +128,7 @@ type memLookup struct {
 	extra   map[int64]wirefeed.StoredItem // items added by the benchmark
 	byGUID  map[string]int64
 	stories map[string]int64 // story -> root
+	log     []wirefeed.IndexChange
 }
 
 func newMemLookup() *memLookup {
@@ -175,6 +177,23 @@ func (l *memLookup) StoryRoot(_ context.Context, c string) (int64, error) {
 func (l *memLookup) SentenceCounts(context.Context, string, []int64) (map[int64]int, error) {
 	return map[int64]int{}, nil
 }
+
+// Changes reports the items the benchmark committed after since (their
+// positions are their places in l.log, from 1).
+func (l *memLookup) Changes(_ context.Context, since int64, fn func(wirefeed.IndexChange) error) (int64, error) {
+	for _, c := range l.log[min(since, int64(len(l.log))):] {
+		if err := fn(c); err != nil {
+			return since, err
+		}
+	}
+	return int64(len(l.log)), nil
+}
+
+func (l *memLookup) ScanSignatures(context.Context, time.Time, func(int64, time.Time, []byte) error) (int64, error) {
+	return 0, errors.New("memLookup: the benchmark's index is built, not scanned")
+}
+
+func (l *memLookup) ScanBoilerplate(context.Context, func(string, int64) error) error { return nil }
 
 // benchEnv is an engine whose index holds n generated items.
 type benchEnv struct {
@@ -234,6 +253,7 @@ func buildEnv(b *testing.B, n int64) *benchEnv {
 	// The new items' day: its bucket is created, and the day before is
 	// sealed, once a day in steady state; here before the clock starts.
 	e.idx.bucket(dayOf(benchBase.Add(time.Duration(span) * time.Second)))
+	e.pos = 0 // as of l's empty change log
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
@@ -271,16 +291,24 @@ func BenchmarkMatch(b *testing.B) {
 				}
 				env.next++
 				c := env.newItems[i]
-				dec, err := env.e.Match(ctx, env.l, c)
+				// One item per session: each catches up with the
+				// item committed before it.
+				tx, err := env.e.Begin(ctx, env.l)
 				if err != nil {
 					b.Fatal(err)
 				}
+				dec, err := tx.Match(ctx, c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tx.Commit()
 				if dec.StoryID != "" {
 					joined++
 				}
 				// commit it under a fresh id, as the store would
 				id := env.n + 1_000_000 + int64(i)
-				env.e.Committed([]wirefeed.Assigned{{ItemID: id, Feed: c.Feed, GUID: c.Item.GUID, Seen: c.Seen, Decision: dec}})
+				env.l.log = append(env.l.log, wirefeed.IndexChange{Pos: int64(len(env.l.log) + 1), Kind: wirefeed.ChangeSigned,
+					ItemID: id, Seen: c.Seen, Signature: dec.Signature})
 				cl := dec.StoryID
 				if cl == "" {
 					cl = fmt.Sprint("c", id)

@@ -64,7 +64,7 @@
 //
 // What is kept where. The in-memory index holds, for each item first seen
 // within the window, its row id, a flags byte and its band keys in a day
-// bucket (about 360 bytes per item on average, at most about 570); texts stay in the store, and
+// bucket (about 450 bytes per item on average, at most about 760); texts stay in the store, and
 // verification reads the candidates it needs through the Lookup of the
 // recording transaction. The store keeps each item's signature, the words
 // its cleaned body had (0: title-only), the sentence and title-suffix
@@ -174,13 +174,16 @@ type Options struct {
 	Logger             *slog.Logger
 }
 
-// Engine implements the store's Matcher. It keeps an in-memory index of the
+// Engine implements wirefeed.Matcher. It keeps an in-memory index of the
 // signatures of recent items and the feeds' learned boilerplate; texts stay
-// in the store and are read through the Lookup during Match. The store calls
-// Match, Committed and Representative one at a time; the Engine also locks
-// itself, so it is safe for concurrent use.
+// in the store and are read through the Lookup during a matching session
+// (session.go). Each session starts by bringing the index up to date with
+// every change the store committed since the Engine last looked, whoever
+// wrote it, so several processes, each with its own Engine, can write to
+// one database. It is safe for concurrent use; sessions run one at a time.
 type Engine struct {
-	mu        sync.Mutex
+	sess      sync.Mutex // held from Begin to the end of the session
+	mu        sync.Mutex // guards what follows
 	opt       Options
 	preferred map[string]int // lower-cased feed name -> rank (0 is best)
 	days      int64          // day buckets compared besides the candidate's own day
@@ -188,7 +191,11 @@ type Engine struct {
 
 	idx     index
 	learned learnedSet // committed boilerplate sentences per feed
-	tx      txState    // what the transaction in progress has matched
+	// pos is the position in the store's change sequence (see
+	// wirefeed.ChangeSource) that idx and learned reflect; -1 when they
+	// must be loaded whole at the next session.
+	pos int64
+	tx  txState // what the session in progress has matched
 }
 
 // learnedSet maps a feed name to its boilerplate sentence hashes.
@@ -208,14 +215,29 @@ func (s learnedSet) has(feed string, h uint64) bool {
 	return ok
 }
 
-// txState holds the items matched in the store transaction in progress,
-// which the index does not have until Committed. A Match with another
-// Lookup means a new transaction: the previous one was rolled back (after
-// a commit, Committed has already cleared the state).
+// txState holds what the matching session in progress has decided, which
+// the index and the learned set do not have: they take it from the store's
+// change sequence once the transaction has committed.
 type txState struct {
 	lk      wirefeed.Lookup
 	items   []pendingItem
 	learned learnedSet
+	// byKey lists the pending items under each of their band keys (as the
+	// index would), so that an item meets the session's earlier items
+	// through its probes, not by comparison with each of them.
+	byKey map[uint32][]int32
+}
+
+// addPending adds a matched item to the session's pending items.
+func (t *txState) addPending(feed, guid string, sig signature) {
+	if t.byKey == nil {
+		t.byKey = map[uint32][]int32{}
+	}
+	n := int32(len(t.items))
+	for _, k := range sig.keys(nil) {
+		t.byKey[k] = append(t.byKey[k], n)
+	}
+	t.items = append(t.items, pendingItem{feed: feed, guid: guid, sig: sig})
 }
 
 type pendingItem struct {
@@ -256,6 +278,7 @@ func New(opts Options) *Engine {
 		days:      int64((opts.Window + day - 1) / day),
 		logger:    opts.Logger,
 		learned:   learnedSet{},
+		pos:       -1,
 	}
 	for i, name := range opts.PreferredSources {
 		key := strings.ToLower(strings.TrimSpace(name))
@@ -288,6 +311,7 @@ type prepared struct {
 	source   string   // the learned source suffixes its title names
 	grams    []uint64 // title trigrams; see titleGrams
 	sig      signature
+	compared string // the body as compared (compared.go); "" when title-only
 }
 
 // bodyText is the text an item is compared by: its body, or its summary
@@ -352,6 +376,7 @@ func (e *Engine) shingleBody(feed, title, text string, trace *bodyTrace) (prepar
 	p.words = words
 	p.fresh = c.fresh
 	p.body = shingle(c.words, c.units)
+	p.compared = encodeCompared(p.title, c.sentences)
 	return p, c
 }
 
@@ -361,7 +386,10 @@ func (e *Engine) prepareStored(it wirefeed.StoredItem, cache map[int64]*prepared
 	if p := cache[it.ID]; p != nil {
 		return p
 	}
-	p, _ := e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary), nil)
+	p, ok := e.preparedFromCompared(it)
+	if !ok {
+		p, _ = e.shingleBody(it.Feed, it.Title, bodyText(it.Text, it.Summary), nil)
+	}
 	cache[it.ID] = &p
 	return &p
 }
@@ -369,12 +397,9 @@ func (e *Engine) prepareStored(it wirefeed.StoredItem, cache map[int64]*prepared
 // Match decides the story of a candidate: the story of an item with the
 // same canonical URL, else of an item with the same normalised body, else
 // of its best verified near-duplicate, else a new story.
-func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.tx.lk != l {
-		e.tx = txState{lk: l, learned: learnedSet{}}
-	}
+// It is called with e.mu held, inside a session.
+func (e *Engine) match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	l := e.tx.lk
 	p := e.prepare(c.Feed, c.Item.Title, bodyText(c.Item.Text, c.Item.Summary))
 	dec := wirefeed.Decision{BodyHash: p.bodyHash, Words: p.words}
 	if err := e.identity(ctx, l, c, &dec); err != nil {
@@ -400,7 +425,8 @@ func (e *Engine) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candid
 		dec.Rule = wirefeed.RuleNew
 	}
 	dec.Signature = p.sig.encode()
-	e.tx.items = append(e.tx.items, pendingItem{feed: c.Feed, guid: c.Item.GUID, sig: p.sig})
+	dec.Compared = p.compared
+	e.tx.addPending(c.Feed, c.Item.GUID, p.sig)
 	return dec, nil
 }
 
@@ -473,34 +499,6 @@ func (e *Engine) learn(ctx context.Context, l wirefeed.Lookup, feed, title strin
 	return nil
 }
 
-// Committed adds the stored items to the index and their learned
-// boilerplate to the feeds', and expires day buckets that fell out of the
-// window.
-func (e *Engine) Committed(assigned []wirefeed.Assigned) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, a := range assigned {
-		sig, err := decodeSignature(a.Decision.Signature)
-		if err != nil {
-			e.logger.Warn("dedupe: item not indexed", slog.Int64("item", a.ItemID), slog.Any("err", err))
-			continue
-		}
-		if a.Replaced != nil {
-			if old, err := decodeSignature(a.Replaced); err == nil {
-				e.idx.remove(a.ItemID, dayOf(a.Seen), old.keys(nil))
-			}
-		}
-		e.index(a.ItemID, a.Seen, &sig)
-		for _, h := range a.Decision.Learned {
-			e.learned.add(a.Feed, uint64(h))
-		}
-	}
-	e.tx = txState{}
-	if n := len(e.idx.buckets); n > 0 {
-		e.idx.expire(e.idx.buckets[n-1].day - e.days)
-	}
-}
-
 func (e *Engine) index(id int64, seen time.Time, sig *signature) {
 	d := dayOf(seen)
 	if n := len(e.idx.buckets); n > 0 && d < e.idx.buckets[n-1].day-e.days {
@@ -513,21 +511,22 @@ func (e *Engine) index(id int64, seen time.Time, sig *signature) {
 	e.idx.add(id, d, flags, sig.keys(nil))
 }
 
-// Resign signs an updated item again (see store.Resigner). Its story does
-// not change, and nothing is learned from it.
-func (e *Engine) Resign(feed string, it *wirefeed.Item) wirefeed.Decision {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+// resign signs an updated item again. Its story does not change, and
+// nothing is learned from it. It is called with e.mu held.
+func (e *Engine) resign(feed string, it *wirefeed.Item) wirefeed.Decision {
 	p := e.prepare(feed, it.Title, bodyText(it.Text, it.Summary))
-	return wirefeed.Decision{Rule: wirefeed.RuleUpdate, BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words}
+	return wirefeed.Decision{Rule: wirefeed.RuleUpdate, BodyHash: p.bodyHash, Signature: p.sig.encode(), Words: p.words, Compared: p.compared}
 }
 
 // SignatureSource is what Rebuild reads: the signatures and learned
-// boilerplate the store keeps (store.Store implements it).
+// boilerplate the store keeps (store.Store implements it, and so does every
+// wirefeed.Lookup; see wirefeed.ChangeSource).
 type SignatureSource interface {
 	// ScanSignatures calls fn for every item first seen at or after since
-	// that has a signature, in the order the items were stored.
-	ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) error
+	// that has a signature, in the order the items were stored, and
+	// returns the position in the store's change sequence the scan
+	// reflects.
+	ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error)
 	// ScanBoilerplate calls fn for every learned boilerplate sentence.
 	ScanBoilerplate(ctx context.Context, fn func(feed string, hash int64) error) error
 }
@@ -535,20 +534,28 @@ type SignatureSource interface {
 // Rebuild replaces the index and learned boilerplate with what src holds:
 // the signatures of items first seen within the window, as stored, never
 // recomputed from text. Decisions after a Rebuild equal decisions the
-// Engine would have made had it run all along.
+// Engine would have made had it run all along. A matching session does the
+// same by itself when the Engine has never loaded its state (or the store
+// no longer keeps the changes since it last looked); Rebuild lets a
+// program load it before it starts fetching.
 func (e *Engine) Rebuild(ctx context.Context, src SignatureSource) error {
+	e.sess.Lock()
+	defer e.sess.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.load(ctx, src)
+}
+
+// load replaces the index and learned boilerplate with what src holds.
+func (e *Engine) load(ctx context.Context, src SignatureSource) error {
 	start := time.Now()
 	e.idx = index{}
 	e.learned = learnedSet{}
 	e.tx = txState{}
-	if err := e.loadBoilerplate(ctx, src); err != nil {
-		return err
-	}
+	e.pos = -1
 	since := time.Unix((dayOf(nowFunc())-e.days)*int64(day/time.Second), 0).UTC()
 	bad := 0
-	err := src.ScanSignatures(ctx, since, func(id int64, seen time.Time, b []byte) error {
+	pos, err := src.ScanSignatures(ctx, since, func(id int64, seen time.Time, b []byte) error {
 		sig, err := decodeSignature(b)
 		if err != nil {
 			bad++
@@ -558,8 +565,16 @@ func (e *Engine) Rebuild(ctx context.Context, src SignatureSource) error {
 		return nil
 	})
 	if err != nil {
+		e.idx = index{}
 		return fmt.Errorf("dedupe: rebuild: %w", err)
 	}
+	// Learned boilerplate is read after the signatures' position: what
+	// it adds beyond it is learned again, harmlessly, on catching up.
+	if err := e.loadBoilerplate(ctx, src); err != nil {
+		e.idx, e.learned = index{}, learnedSet{}
+		return err
+	}
+	e.pos = pos
 	e.logger.Debug("dedupe index rebuilt", slog.Int("items", e.idx.len()), slog.Int("skipped", bad),
 		slog.Int("bytes", e.idx.bytes()), slog.Duration("took", time.Since(start)))
 	return nil

@@ -20,9 +20,9 @@ var wireStory = []string{
 }
 
 // New makes the deduplicator that a store calls for every new item. Here
-// an in-memory store stands in for the SQLite one: it asks Match about
-// each item, keeps it in the story Match decides, and tells the engine
-// with Committed. The agency's copy is the portal's once the portal's
+// an in-memory store stands in for the SQLite one: each Record is one
+// matching session (Begin), which is asked about each item (Match); the
+// store keeps the item in the story the session decides. The agency's copy is the portal's once the portal's
 // dateline and lines are removed (the body rule); with the agency among
 // the preferred sources, it represents the story though the portal
 // printed it first.
@@ -60,11 +60,13 @@ func ExampleNew() {
 	//   Agency: body
 }
 
-// Match decides the story of a candidate from what is stored: an item
+// Begin opens a matching session, inside the store's write transaction:
+// its Match decides the story of a candidate from what is stored (an item
 // with the same link, else with the same body, else the best verified
-// near copy, else a new story. A copy cut to its opening, with a dateline
-// and a site's lines added, is the agency's story.
-func ExampleEngine_Match() {
+// near copy, else a new story). A copy cut to its opening, with a dateline
+// and a site's lines added, is the agency's story. A session that is not
+// committed leaves no trace.
+func ExampleEngine_Begin() {
 	ctx := context.Background()
 	engine := dedupe.New(dedupe.Options{})
 	st := wirefeedtest.NewStore(engine)
@@ -76,9 +78,14 @@ func ExampleEngine_Match() {
 		log.Fatal(err)
 	}
 
+	tx, err := engine.Begin(ctx, st.Lookup())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tx.Abort()
 	cut := wirefeed.Item{GUID: "p-78", URL: "https://portal.example/78", Title: "Blinken leaves Beijing with promise of more talks",
 		Text: "BEIJING (Reuters) - " + wireStory[0] + "\n\n" + wireStory[1] + "\n\nSee also: Markets rally as oil prices fall"}
-	dec, err := engine.Match(ctx, st.Lookup(), wirefeed.Candidate{Feed: "Daily Portal", Item: &cut, Seen: at.Add(time.Hour)})
+	dec, err := tx.Match(ctx, wirefeed.Candidate{Feed: "Daily Portal", Item: &cut, Seen: at.Add(time.Hour)})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -87,7 +94,7 @@ func ExampleEngine_Match() {
 
 	other := wirefeed.Item{GUID: "p-79", URL: "https://portal.example/79", Title: "Storms close schools across the region",
 		Text: "Heavy rain and high winds closed schools across the region on Monday, and forecasters said the storms would last into Wednesday, with flooding likely along the coast and in low-lying towns inland."}
-	dec, err = engine.Match(ctx, st.Lookup(), wirefeed.Candidate{Feed: "Daily Portal", Item: &other, Seen: at.Add(time.Hour)})
+	dec, err = tx.Match(ctx, wirefeed.Candidate{Feed: "Daily Portal", Item: &other, Seen: at.Add(time.Hour)})
 	if err != nil {
 		log.Fatal(err)
 	}

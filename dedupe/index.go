@@ -11,16 +11,18 @@ import (
 // table from band key to the item's slot, shared by all band kinds (the
 // kind is mixed into the key). An item with body, lede and title bands
 // takes up to 56 table entries of 8 bytes; tables of past days are
-// compacted to a load of 0.8, so an item costs at most about 570 bytes, and
-// about 360 on average on the benchmark's mix (BenchmarkMatch reports
-// index-B/item). Texts stay in the store.
+// compacted to a load of 0.6, so an item costs at most about 760 bytes, and
+// about 450 on average on the benchmark's mix (BenchmarkMatch reports
+// index-B/item). Texts stay in the store. Tables are probed linearly and
+// every lookup reads until an empty entry (a key may list several items):
+// at a load of 0.8 that is 13 entries on average, at 0.6 under 4.
 
 const (
 	day = 24 * time.Hour
 	// tableMaxLoad is when the open bucket's table doubles; sealed buckets
 	// are compacted to tableSealLoad.
-	tableMaxLoad  = 0.85
-	tableSealLoad = 0.80
+	tableMaxLoad  = 0.70
+	tableSealLoad = 0.60
 	tableMinSize  = 64
 	// maxPerKey bounds how many items of one day a band key lists. A band
 	// shared by more items than that is a stock phrase of templated copy,
@@ -41,8 +43,12 @@ type bucket struct {
 	day   int64 // days since 1970-01-01, UTC
 	ids   []int64
 	flags []uint8
-	keys  []uint32 // 0 marks an empty slot
-	vals  []uint32 // slot in ids
+	// table holds, per entry, a band key in the high 32 bits (0 marks an
+	// empty entry) and the item's slot in ids in the low 32: a lookup
+	// reads one word per probe, so one cache line, where separate key and
+	// slot arrays cost two cache misses per probe in tables of millions
+	// of entries.
+	table []uint64
 	used  int
 }
 
@@ -63,8 +69,8 @@ func (ix *index) add(id int64, d int64, flags uint8, keys []uint32) {
 	slot := uint32(len(b.ids))
 	b.ids = append(b.ids, id)
 	b.flags = append(b.flags, flags)
-	if float64(b.used+len(keys)) > tableMaxLoad*float64(len(b.keys)) {
-		b.resize(max(2*len(b.keys), tableMinSize, int(float64(b.used+len(keys))/tableSealLoad)+1))
+	if float64(b.used+len(keys)) > tableMaxLoad*float64(len(b.table)) {
+		b.resize(max(2*len(b.table), tableMinSize, int(float64(b.used+len(keys))/tableSealLoad)+1))
 	}
 	for _, k := range keys {
 		b.putCapped(k, slot)
@@ -120,11 +126,11 @@ func (ix *index) query(keys []uint32, nBody int, minDay int64) []hit {
 			if ki >= nBody {
 				kind = 1
 			}
-			for i := b.pos(k); b.keys[i] != 0; {
-				if b.keys[i] == k {
-					hits = append(hits, uint64(bi)<<40|uint64(b.vals[i])<<8|kind)
+			for i := b.pos(k); b.table[i] != 0; {
+				if e := b.table[i]; uint32(e>>32) == k {
+					hits = append(hits, uint64(bi)<<40|uint64(uint32(e))<<8|kind)
 				}
-				if i++; i == len(b.keys) {
+				if i++; i == len(b.table) {
 					i = 0
 				}
 			}
@@ -155,28 +161,13 @@ func (ix *index) query(keys []uint32, nBody int, minDay int64) []hit {
 	return out
 }
 
-// remove retires the entry of item id that was indexed in day d under
-// keys. Its table entries stay until the bucket expires; queries skip it.
-func (ix *index) remove(id int64, d int64, keys []uint32) {
+// find returns the bucket of day d, or nil.
+func (ix *index) find(d int64) *bucket {
 	i, found := slices.BinarySearchFunc(ix.buckets, d, func(b *bucket, d int64) int { return int(b.day - d) })
 	if !found {
-		return
+		return nil
 	}
-	b := ix.buckets[i]
-	if len(b.keys) == 0 {
-		return
-	}
-	for _, k := range keys {
-		for j := b.pos(k); b.keys[j] != 0; {
-			if slot := b.vals[j]; b.keys[j] == k && b.ids[slot] == id && b.flags[slot]&flagRetired == 0 {
-				b.flags[slot] |= flagRetired
-				return
-			}
-			if j++; j == len(b.keys) {
-				j = 0
-			}
-		}
-	}
+	return ix.buckets[i]
 }
 
 // len returns the number of indexed items, retired entries left out.
@@ -197,24 +188,24 @@ func (ix *index) len() int {
 func (ix *index) bytes() int {
 	n := 0
 	for _, b := range ix.buckets {
-		n += 8*cap(b.ids) + cap(b.flags) + 4*cap(b.keys) + 4*cap(b.vals)
+		n += 8*cap(b.ids) + cap(b.flags) + 8*cap(b.table)
 	}
 	return n
 }
 
 // pos maps a key to its home slot (keys are already well mixed).
 func (b *bucket) pos(k uint32) int {
-	return int(uint64(k) * uint64(len(b.keys)) >> 32)
+	return int(uint64(k) * uint64(len(b.table)) >> 32)
 }
 
 func (b *bucket) put(k, slot uint32) {
 	i := b.pos(k)
-	for b.keys[i] != 0 {
-		if i++; i == len(b.keys) {
+	for b.table[i] != 0 {
+		if i++; i == len(b.table) {
 			i = 0
 		}
 	}
-	b.keys[i], b.vals[i] = k, slot
+	b.table[i] = uint64(k)<<32 | uint64(slot)
 	b.used++
 }
 
@@ -222,34 +213,34 @@ func (b *bucket) put(k, slot uint32) {
 func (b *bucket) putCapped(k, slot uint32) {
 	n := 0
 	i := b.pos(k)
-	for b.keys[i] != 0 {
-		if b.keys[i] == k {
+	for b.table[i] != 0 {
+		if uint32(b.table[i]>>32) == k {
 			if n++; n == maxPerKey {
 				return
 			}
 		}
-		if i++; i == len(b.keys) {
+		if i++; i == len(b.table) {
 			i = 0
 		}
 	}
-	b.keys[i], b.vals[i] = k, slot
+	b.table[i] = uint64(k)<<32 | uint64(slot)
 	b.used++
 }
 
 // resize rehashes the table to n slots.
 func (b *bucket) resize(n int) {
-	keys, vals := b.keys, b.vals
-	b.keys, b.vals, b.used = make([]uint32, n), make([]uint32, n), 0
-	for i, k := range keys {
-		if k != 0 {
-			b.put(k, vals[i])
+	old := b.table
+	b.table, b.used = make([]uint64, n), 0
+	for _, e := range old {
+		if e != 0 {
+			b.put(uint32(e>>32), uint32(e))
 		}
 	}
 }
 
 // seal compacts a bucket that will get no more items.
 func (b *bucket) seal() {
-	if n := max(int(float64(b.used)/tableSealLoad)+1, tableMinSize); n < len(b.keys) {
+	if n := max(int(float64(b.used)/tableSealLoad)+1, tableMinSize); n < len(b.table) {
 		b.resize(n)
 	}
 	b.ids = slices.Clip(b.ids)

@@ -131,19 +131,37 @@ func numbersOf(key string) []string {
 }
 
 // candidates returns the indexed and pending items that share bands with
-// p's signature.
+// p's signature. The session's pending items are found as the index finds
+// its items, through the band keys they are listed under.
 func (e *Engine) candidates(ctx context.Context, l wirefeed.Lookup, seen time.Time, p *prepared) ([]hit, error) {
 	keys, nBody := p.sig.probes(nil)
 	hits := e.idx.query(keys, nBody, dayOf(seen)-e.days)
-	for i := range e.tx.items {
-		pi := &e.tx.items[i]
-		h := hit{bodyHits: sharedBands(p.sig.body, pi.sig.body, bodyRows) + sharedBands(p.sig.lede, pi.sig.lede, bodyRows)}
-		if !p.sig.bodied() || !pi.sig.bodied() {
-			h.titleHits = sharedBands(p.sig.title, pi.sig.title, titleRows)
+	if len(e.tx.byKey) == 0 {
+		return hits, nil
+	}
+	var pending map[int32]*hit
+	var order []int32
+	for ki, k := range keys {
+		for _, i := range e.tx.byKey[k] {
+			h := pending[i]
+			if h == nil {
+				if pending == nil {
+					pending = map[int32]*hit{}
+				}
+				h = &hit{}
+				pending[i] = h
+				order = append(order, i)
+			}
+			if ki < nBody {
+				h.bodyHits++
+			} else {
+				h.titleHits++
+			}
 		}
-		if h.bodyHits+h.titleHits == 0 {
-			continue
-		}
+	}
+	slices.Sort(order)
+	for _, i := range order {
+		pi, h := &e.tx.items[i], pending[i]
 		if pi.id == 0 {
 			id, err := l.ItemID(ctx, pi.feed, pi.guid)
 			if err != nil {
@@ -155,7 +173,7 @@ func (e *Engine) candidates(ctx context.Context, l wirefeed.Lookup, seen time.Ti
 			h.flags |= flagTitleOnly
 		}
 		h.id = pi.id
-		hits = append(hits, h)
+		hits = append(hits, *h)
 	}
 	return hits, nil
 }

@@ -68,6 +68,8 @@ type cleaned struct {
 	// fresh are the distinct hashes of the kept sentences: what the feed's
 	// boilerplate learning counts.
 	fresh []uint64
+	// sentences are the kept sentences, as they were tokenised.
+	sentences []string
 }
 
 // bodyTrace records, for `wirefeed explain`, the text a body is compared
@@ -148,6 +150,7 @@ func cleanBodyKeyed(text, title, key string, learned func(uint64) bool, trace *b
 			if !slices.Contains(out.fresh, h) {
 				out.fresh = append(out.fresh, h)
 			}
+			out.sentences = append(out.sentences, s)
 			if trace != nil {
 				if r, _ := utf8.DecodeLastRuneInString(b.String()); b.Len() > 0 && !isWide(r) {
 					b.WriteByte(' ')

@@ -14,7 +14,10 @@ import (
 // Item bodies. An item's summary, plain text and sanitised HTML are kept
 // together in items.body: one format byte, then a raw DEFLATE stream (RFC
 // 1951, which any zlib or Go's compress/flate reads) of the HTML, the text
-// and the summary, each preceded by its length as a uvarint. The text
+// and the summary, each preceded by its length as a uvarint, and, since
+// migration 0015, optionally a fourth field the same way: the body as the
+// deduplicator compared it (Decision.Compared), which repeats the text's
+// sentences and so adds little to the stream. The text
 // repeats the words of the HTML and a summary usually its opening, so the
 // three cost little more than the HTML alone: on the benchmark corpus 8.6
 // KB of them take 2.4 KB. Items stored before migration 0010 keep the three
@@ -45,12 +48,22 @@ var (
 // encodeBody returns the stored form of an item's body, or nil when all
 // three fields are empty (a title-only item).
 func encodeBody(summary, text, html string) []byte {
-	if summary == "" && text == "" && html == "" {
+	return encodeBodyCompared(summary, text, html, "")
+}
+
+// encodeBodyCompared is encodeBody with the deduplicator's compared form,
+// kept when not "".
+func encodeBodyCompared(summary, text, html, compared string) []byte {
+	if summary == "" && text == "" && html == "" && compared == "" {
 		return nil
 	}
+	fields := []string{html, text, summary}
+	if compared != "" {
+		fields = append(fields, compared)
+	}
 	var raw bytes.Buffer
-	raw.Grow(len(html) + len(text) + len(summary) + 3*binary.MaxVarintLen64)
-	for _, f := range []string{html, text, summary} {
+	raw.Grow(len(html) + len(text) + len(summary) + len(compared) + 4*binary.MaxVarintLen64)
+	for _, f := range fields {
 		raw.Write(binary.AppendUvarint(nil, uint64(len(f))))
 		raw.WriteString(f)
 	}
@@ -67,33 +80,42 @@ func encodeBody(summary, text, html string) []byte {
 
 // decodeBody returns the summary, text and HTML of a stored body.
 func decodeBody(b []byte) (summary, text, html string, err error) {
+	f, err := decodeBodyFields(b)
+	return f[2], f[1], f[0], err
+}
+
+// decodeBodyFields returns the fields of a stored body: HTML, text,
+// summary and compared form ("" when the body has none).
+func decodeBodyFields(b []byte) (fields [4]string, err error) {
 	if len(b) == 0 {
-		return "", "", "", nil
+		return fields, nil
 	}
 	if b[0] != bodyDeflate {
-		return "", "", "", fmt.Errorf("%w: format %d", errBody, b[0])
+		return fields, fmt.Errorf("%w: format %d", errBody, b[0])
 	}
 	r := inflaters.Get().(io.ReadCloser)
 	defer inflaters.Put(r)
 	if err := r.(flate.Resetter).Reset(bytes.NewReader(b[1:]), nil); err != nil {
-		return "", "", "", fmt.Errorf("%w: %v", errBody, err)
+		return fields, fmt.Errorf("%w: %v", errBody, err)
 	}
 	var raw bytes.Buffer
-	raw.Grow(3 * len(b))
-	if _, err := raw.ReadFrom(io.LimitReader(r, 3*maxBodyField+3*binary.MaxVarintLen64)); err != nil {
-		return "", "", "", fmt.Errorf("%w: %v", errBody, err)
+	raw.Grow(4 * len(b))
+	if _, err := raw.ReadFrom(io.LimitReader(r, 4*maxBodyField+4*binary.MaxVarintLen64)); err != nil {
+		return fields, fmt.Errorf("%w: %v", errBody, err)
 	}
 	rest := raw.Bytes()
-	var fields [3]string
 	for i := range fields {
+		if i == 3 && len(rest) == 0 {
+			break // no compared form
+		}
 		n, k := binary.Uvarint(rest)
 		if k <= 0 || n > maxBodyField || n > uint64(len(rest)-k) {
-			return "", "", "", errBody
+			return [4]string{}, errBody
 		}
 		fields[i] = string(rest[k : k+int(n)])
 		rest = rest[k+int(n):]
 	}
-	return fields[2], fields[1], fields[0], nil
+	return fields, nil
 }
 
 // itemBody is how a row holds an item's texts: a body (since 0010) or the
@@ -109,4 +131,24 @@ func (b *itemBody) read() (summary, text, html string, err error) {
 		return b.summary, b.text, b.html, nil
 	}
 	return decodeBody(b.body)
+}
+
+// readAll returns the summary, text, HTML and the deduplicator's compared
+// form the row holds.
+func (b *itemBody) readAll() (summary, text, html, compared string, err error) {
+	if b.body == nil {
+		return b.summary, b.text, b.html, "", nil
+	}
+	f, err := decodeBodyFields(b.body)
+	return f[2], f[1], f[0], f[3], err
+}
+
+// readCompared returns the summary, text and the deduplicator's compared
+// form the row holds.
+func (b *itemBody) readCompared() (summary, text, compared string, err error) {
+	if b.body == nil {
+		return b.summary, b.text, "", nil
+	}
+	f, err := decodeBodyFields(b.body)
+	return f[2], f[1], f[3], err
 }

@@ -25,7 +25,7 @@ func TestLookupQueriesUseIndexes(t *testing.T) {
 		{"ItemID", qItemID, []any{"A", "guid"}},
 		{"StoryRoot", qStoryRoot, []any{"abc"}},
 		{"Items", qStoredItems, make([]any, inBatch)},
-		{"SentenceCounts", qSentenceRows, append([]any{"A"}, make([]any, inBatch)...)},
+		{"SentenceCounts", qSentenceCounts, append([]any{1}, make([]any, inBatch)...)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

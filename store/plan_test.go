@@ -26,13 +26,15 @@ import (
 // per cycle or at start.
 
 // historyTables grow with every item stored.
-var historyTables = []string{"items", "clusters", "item_signatures", "dedupe_sentences", "items_search"}
+var historyTables = []string{"items", "clusters", "item_signatures", "dedupe_sentence_counts", "item_sentences", "items_search", "change_log"}
 
 // mayScan lists statements that read whole tables by design, and why.
 var mayScan = map[string]string{
 	qTotals:                    "the status page's totals: one request at a time, not a cycle",
 	qFindItemGUID:              "wirefeed explain looking an item up by GUID: a one-off command",
 	`DELETE FROM items_search`: "rebuilding the search index when its normalisation changes: once per version",
+	qChangeTrimTo: "walks the change log from its oldest entry and stops at the first one kept: it reads what retention trims, " +
+		"and the log holds a day of changes",
 }
 
 func TestNoStatementScansHistory(t *testing.T) {
@@ -257,8 +259,8 @@ func fakeMillionStats(t *testing.T, st *Store) {
 		"clusters_first_seen":         "700000 2 1",
 		"sqlite_autoindex_clusters_1": "700000 1",
 		"item_signatures":             "1000000 33000 1",
-		"dedupe_sentences":            "30000000 150000 2 1",
-		"dedupe_sentences_item":       "30000000 30",
+		"dedupe_sentence_counts":      "30000000 150000 1",
+		"item_sentences":              "1000000 33000 1",
 		"feeds":                       "200",
 		"sqlite_autoindex_feeds_1":    "200 1",
 	}

@@ -69,43 +69,59 @@ func (s *Store) RecordBatch(ctx context.Context, outs []*wirefeed.Outcome) ([]wi
 	return res, errs
 }
 
-// recordTx stores outs in one transaction and tells the matcher what it
-// committed.
+// recordTx stores outs in one transaction, with the decisions of one
+// matching session.
 func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wirefeed.RecordResult, error) {
 	res := make([]wirefeed.RecordResult, len(outs))
 	name := outs[0].Feed.Name
+	fail := func(err error) ([]wirefeed.RecordResult, error) {
+		return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
+	}
 	tx, err := s.begin(ctx, nil)
 	if err != nil {
-		return res, fmt.Errorf("store: record %q: %w", name, err)
+		return fail(err)
 	}
 	defer tx.Rollback()
-	var assigned []wirefeed.Assigned
+	// The transaction holds the write lock (BEGIN IMMEDIATE): the session
+	// catches up with what other writers committed, and nobody commits
+	// anything until this transaction ends.
+	lk := &txLookup{tx: tx}
+	mtx, err := s.matcher.Begin(ctx, lk)
+	if err != nil {
+		return fail(fmt.Errorf("matching: %w", err))
+	}
+	defer mtx.Abort()
 	for i, o := range outs {
 		name = o.Feed.Name
 		feedID, err := ensureFeed(ctx, tx, o.Feed)
 		if err != nil {
-			return res, fmt.Errorf("store: record %q: %w", name, err)
+			return fail(err)
 		}
+		lk.knowFeed(o.Feed.Name, feedID)
 		if o.Err == nil && !o.NotModified && len(o.Items) > 0 {
-			a, r, err := s.recordItems(ctx, tx, feedID, o)
+			r, err := s.recordItems(ctx, tx, lk, mtx, feedID, o)
 			if err != nil {
-				return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
+				return fail(err)
 			}
-			assigned, res[i] = append(assigned, a...), r
+			res[i] = r
 		}
 		if err := updateFeedState(ctx, tx, feedID, o); err != nil {
-			return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
+			return fail(err)
 		}
 	}
+	if err := flushSentences(ctx, tx); err != nil {
+		return fail(err)
+	}
 	if err := tx.flushSearch(ctx); err != nil {
-		return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: %w", name, err)
+		return fail(err)
+	}
+	if err := mtx.Prepare(ctx); err != nil {
+		return fail(fmt.Errorf("matching: %w", err))
 	}
 	if err := tx.Commit(); err != nil {
-		return make([]wirefeed.RecordResult, len(outs)), fmt.Errorf("store: record %q: commit: %w", name, err)
+		return fail(fmt.Errorf("commit: %w", err))
 	}
-	if len(assigned) > 0 {
-		s.matcher.Committed(assigned)
-	}
+	mtx.Commit()
 	return res, nil
 }
 
@@ -122,21 +138,22 @@ func ensureFeed(ctx context.Context, tx *txn, f wirefeed.Feed) (int64, error) {
 	return id, err
 }
 
-// recordItems stores the items of one outcome inside tx, and returns what
-// the matcher is told once tx commits and what changed.
-func (s *Store) recordItems(ctx context.Context, tx *txn, feedID int64, o *wirefeed.Outcome) ([]wirefeed.Assigned, wirefeed.RecordResult, error) {
+// recordItems stores the items of one outcome inside tx, with the
+// decisions of the transaction's matching session, and returns what
+// changed.
+func (s *Store) recordItems(ctx context.Context, tx *txn, lk *txLookup, mtx wirefeed.MatchTx, feedID int64, o *wirefeed.Outcome) (wirefeed.RecordResult, error) {
 	r := &itemRecorder{s: s, tx: tx, feedID: feedID, o: o,
-		seen: o.Attempted.UTC().Truncate(time.Second), lk: &txLookup{tx: tx}, ids: newDocIdentity(o),
+		seen: o.Attempted.UTC().Truncate(time.Second), lk: lk, mtx: mtx, ids: newDocIdentity(o),
 		touched: map[string][]wirefeed.Member{}}
 	for i := range o.Items {
 		if err := r.item(ctx, &o.Items[i]); err != nil {
-			return nil, r.res, err
+			return r.res, err
 		}
 	}
 	if err := r.finish(ctx); err != nil {
-		return nil, r.res, err
+		return r.res, err
 	}
-	return r.assigned, r.res, nil
+	return r.res, nil
 }
 
 // itemRecorder records the items of one outcome: each is an update of an
@@ -149,10 +166,10 @@ type itemRecorder struct {
 	o      *wirefeed.Outcome
 	seen   time.Time // when the items were seen: the fetch, to the second
 	lk     *txLookup
+	mtx    wirefeed.MatchTx // the transaction's matching session
 	ids    *docIdentity
 
-	res      wirefeed.RecordResult
-	assigned []wirefeed.Assigned
+	res wirefeed.RecordResult
 	// touched lists the stories this record changes: nil for a story that
 	// needs its representative chosen again from all its members (a member
 	// changed, stories merged), else the members it gained.
@@ -213,7 +230,7 @@ func (r *itemRecorder) item(ctx context.Context, it *wirefeed.Item) error {
 		c.GUID = key
 		cand = &c
 	}
-	dec, err := r.s.matcher.Match(ctx, r.lk, wirefeed.Candidate{Feed: r.o.Feed.Name, Item: cand, Seen: r.seen})
+	dec, err := r.mtx.Match(ctx, wirefeed.Candidate{Feed: r.o.Feed.Name, Item: cand, Seen: r.seen})
 	if err != nil {
 		return fmt.Errorf("matching item %q: %w", it.GUID, err)
 	}
@@ -235,7 +252,7 @@ func (r *itemRecorder) update(ctx context.Context, it *wirefeed.Item, k knownIte
 		pub, upd = k.published, k.updated
 	}
 	authors, cats := jsonList(it.Authors), jsonList(it.Categories)
-	oldSummary, oldText, oldHTML, err := k.body.read()
+	oldSummary, oldText, oldHTML, compared, err := k.body.readAll()
 	if err != nil {
 		return fmt.Errorf("item %q: %w", it.GUID, err)
 	}
@@ -244,15 +261,22 @@ func (r *itemRecorder) update(ctx context.Context, it *wirefeed.Item, k knownIte
 		k.categories == cats && k.published == pub && k.updated == upd {
 		return nil
 	}
-	if err := updateItem(ctx, r.tx, k.id, it, pub, upd); err != nil {
-		return err
-	}
-	if rs, ok := r.s.matcher.(Resigner); ok && copyChanged {
-		a, err := resign(ctx, r.tx, rs, r.o.Feed.Name, k.id, it, k.story, fromUnix(k.firstSeen))
-		if err != nil {
+	// A changed copy is signed again (the item keeps its story); what the
+	// deduplicator compared stays otherwise.
+	var dec wirefeed.Decision
+	if copyChanged {
+		if dec, err = r.mtx.Resign(ctx, r.o.Feed.Name, it); err != nil {
 			return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
 		}
-		r.assigned = append(r.assigned, a)
+		compared = dec.Compared
+	}
+	if err := updateItem(ctx, r.tx, k.id, it, pub, upd, compared); err != nil {
+		return err
+	}
+	if copyChanged {
+		if err := resign(ctx, r.tx, k.id, dec, fromUnix(k.firstSeen)); err != nil {
+			return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
+		}
 	}
 	r.res.UpdatedItems++
 	r.full(k.story)
@@ -317,7 +341,6 @@ func (r *itemRecorder) add(ctx context.Context, it, cand *wirefeed.Item, dec wir
 		r.touched[story] = append(added, wirefeed.Member{ItemID: id, FeedName: r.o.Feed.Name, GUID: key, URL: it.URL,
 			Title: it.Title, Published: it.Published, FirstSeen: r.seen, Words: dec.Words})
 	}
-	r.assigned = append(r.assigned, wirefeed.Assigned{ItemID: id, Feed: r.o.Feed.Name, GUID: key, StoryID: story, Seen: r.seen, Decision: dec})
 	return nil
 }
 
@@ -369,7 +392,7 @@ func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, s
 		INSERT INTO items (feed_id, guid, source_guid, url, title, body, published, updated,
 		                   first_seen, authors, categories, body_hash, cluster_id, near_words, match_reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML),
+		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBodyCompared(it.Summary, it.Text, it.ContentHTML, dec.Compared),
 		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, story, dec.Words, dec.Rule)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
@@ -386,13 +409,14 @@ func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, s
 }
 
 // updateItem stores what the source changed in a known item; pub and upd
-// are its dates in unix seconds.
-func updateItem(ctx context.Context, tx *txn, id int64, it *wirefeed.Item, pub, upd int64) error {
+// are its dates in unix seconds, compared the deduplicator's form of its
+// body.
+func updateItem(ctx context.Context, tx *txn, id int64, it *wirefeed.Item, pub, upd int64, compared string) error {
 	_, err := tx.exec(ctx, `
 		UPDATE items SET url = ?, title = ?, body = ?, summary = '', text = '', content_html = '', published = ?, updated = ?,
 		                 authors = ?, categories = ?
 		WHERE id = ?`,
-		it.URL, it.Title, encodeBody(it.Summary, it.Text, it.ContentHTML), pub, upd, jsonList(it.Authors), jsonList(it.Categories), id)
+		it.URL, it.Title, encodeBodyCompared(it.Summary, it.Text, it.ContentHTML, compared), pub, upd, jsonList(it.Authors), jsonList(it.Categories), id)
 	if err != nil {
 		return fmt.Errorf("updating item %q: %w", it.GUID, err)
 	}
@@ -541,7 +565,10 @@ func updateFeedState(ctx context.Context, tx *txn, feedID int64, o *wirefeed.Out
 }
 
 // txLookup answers the Matcher's questions inside the recording transaction.
-type txLookup struct{ tx *txn }
+type txLookup struct {
+	tx    *txn
+	feeds map[string]int64 // feed ids by name, as far as known
+}
 
 func (l *txLookup) one(ctx context.Context, query string, args ...any) (string, error) {
 	var c string

@@ -9,8 +9,8 @@ import (
 // Prune deletes items first seen before cutoff, and stories left with no
 // members, in one transaction; stories that keep a member keep their id
 // and get their representative chosen again. The work is proportional to
-// what is deleted, not to what is kept. It returns the number of items
-// deleted.
+// what is deleted, not to what is kept. It also trims the change log
+// (changes.go). It returns the number of items deleted.
 func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	if s.matcher == nil {
 		return 0, ErrNoMatcher
@@ -47,8 +47,17 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("store: prune: %w", err)
 	}
+	if err := trimChanges(ctx, tx); err != nil {
+		return 0, fmt.Errorf("store: prune change log: %w", err)
+	}
 	if len(affected) == 0 {
+		if err := tx.Commit(); err != nil {
+			return 0, fmt.Errorf("store: prune: %w", err)
+		}
 		return 0, nil
+	}
+	if err := untallySentences(ctx, tx, cutoff); err != nil {
+		return 0, fmt.Errorf("store: prune sentence counts: %w", err)
 	}
 	r, err := tx.exec(ctx, `DELETE FROM items WHERE first_seen < ?`, cutoff.Unix())
 	if err != nil {

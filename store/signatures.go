@@ -19,43 +19,62 @@ import (
 // Queries the deduplicator runs for every new item; lookup_plan_test.go
 // checks that each one searches an index.
 const (
-	qItemID       = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
-	qStoryRoot    = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
-	qStoredItems  = `SELECT i.id, f.name, i.guid, i.url, i.title, i.body, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (` + inList + `)`
-	qSentenceRows = `SELECT hash, count(*) FROM dedupe_sentences WHERE feed_id = (SELECT id FROM feeds WHERE name = ?) AND hash IN (` + inList + `) GROUP BY hash`
+	qItemID      = `SELECT i.id FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = ? AND i.guid = ?`
+	qStoryRoot   = `SELECT id FROM items WHERE cluster_id = ? AND near_words > 0 ORDER BY id LIMIT 1`
+	qStoredItems = `SELECT i.id, f.name, i.guid, i.url, i.title, i.body, i.summary, i.text, i.published, i.first_seen, i.cluster_id, c.first_seen, i.near_words FROM items i JOIN feeds f ON f.id = i.feed_id JOIN clusters c ON c.id = i.cluster_id WHERE i.id IN (` + inList + `)`
 )
 
 // ScanSignatures calls fn for every item first seen at or after since that
 // has a signature, by the UTC day it was first seen and within a day in
-// the order the items were stored. The deduplicator rebuilds its index
-// from them at start. It reads the signatures of those days and nothing
-// else.
-func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) error {
-	rows, err := s.query(ctx, qScanSignatures, since.Unix()/secondsPerDay, since.Unix())
+// the order the items were stored, and returns the position of the change
+// log the scan reflects (wirefeed.ChangeSource): the deduplicator rebuilds
+// its index from them at start. It reads the signatures of those days and
+// nothing else, in one read transaction.
+func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error) {
+	tx, err := s.begin(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("store: scan signatures: %w", err)
+		return 0, fmt.Errorf("store: scan signatures: %w", err)
+	}
+	defer tx.Rollback()
+	return scanSignatures(ctx, tx, since, fn)
+}
+
+func scanSignatures(ctx context.Context, q rowQueryer, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error) {
+	pos, err := changePosition(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("store: scan signatures: %w", err)
+	}
+	rows, err := q.query(ctx, qScanSignatures, since.Unix()/secondsPerDay, since.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("store: scan signatures: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, seen int64
 		var sig []byte
 		if err := rows.Scan(&id, &seen, &sig); err != nil {
-			return fmt.Errorf("store: scan signatures: %w", err)
+			return 0, fmt.Errorf("store: scan signatures: %w", err)
 		}
 		if err := fn(id, fromUnix(seen), sig); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: scan signatures: %w", err)
+		return 0, fmt.Errorf("store: scan signatures: %w", err)
 	}
-	return nil
+	return pos, nil
 }
 
 // ScanBoilerplate calls fn for every sentence learned as a feed's
 // boilerplate.
 func (s *Store) ScanBoilerplate(ctx context.Context, fn func(feed string, hash int64) error) error {
-	rows, err := s.query(ctx, `SELECT f.name, b.hash FROM dedupe_boilerplate b JOIN feeds f ON f.id = b.feed_id ORDER BY f.name, b.hash`)
+	return scanBoilerplate(ctx, s, fn)
+}
+
+const qScanBoilerplate = `SELECT f.name, b.hash FROM dedupe_boilerplate b JOIN feeds f ON f.id = b.feed_id ORDER BY f.name, b.hash`
+
+func scanBoilerplate(ctx context.Context, q queryer, fn func(feed string, hash int64) error) error {
+	rows, err := q.query(ctx, qScanBoilerplate)
 	if err != nil {
 		return fmt.Errorf("store: scan boilerplate: %w", err)
 	}
@@ -141,7 +160,7 @@ func storedItems(ctx context.Context, q queryer, ids []int64) ([]wirefeed.Stored
 				return err
 			}
 			var err error
-			if it.Summary, it.Text, _, err = b.read(); err != nil {
+			if it.Summary, it.Text, it.Compared, err = b.readCompared(); err != nil {
 				return fmt.Errorf("item %d: %w", it.ID, err)
 			}
 			it.Published, it.FirstSeen, it.StoryFirstSeen = fromUnix(pub), fromUnix(seen), fromUnix(cseen)
@@ -177,61 +196,21 @@ func (l *txLookup) StoryRoot(ctx context.Context, story string) (int64, error) {
 	return id, err
 }
 
-// SentenceCounts implements wirefeed.Lookup.
-func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error) {
-	out := map[int64]int{}
-	err := batches(hashes, 0, func(args []any) error {
-		rows, err := l.tx.query(ctx, qSentenceRows, append([]any{feed}, args...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h int64
-			var n int
-			if err := rows.Scan(&h, &n); err != nil {
-				return err
-			}
-			out[h] = n
-		}
-		return rows.Err()
-	})
-	return out, err
-}
-
-// Resigner is implemented by a Matcher that signs an updated item again.
-// When an item already stored (same feed and GUID) comes back with another
-// title, text or URL, it keeps its story; if the Matcher is a Resigner, the
-// store also keeps the item's new signature, and Committed receives it with
-// Assigned.Replaced set to the old one. An item first seen with a title
-// only and later given a body can then be found by its body.
-type Resigner interface {
-	Resign(feed string, it *wirefeed.Item) wirefeed.Decision
-}
-
-// resign stores an updated item's new signature and returns what
-// Committed is told about it.
-func resign(ctx context.Context, tx *txn, rs Resigner, feed string, id int64, it *wirefeed.Item, story string, firstSeen time.Time) (wirefeed.Assigned, error) {
-	var old []byte
-	err := tx.queryRow(ctx, qSignatureOf, firstSeen.Unix()/secondsPerDay, id).Scan(&old)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return wirefeed.Assigned{}, err
-	}
-	dec := rs.Resign(feed, it)
+// resign stores an updated item's new signature (dec, from the session's
+// Resign), in place of the old one. The item keeps its story; an item first
+// seen with a title only and later given a body can then be found by its
+// body.
+func resign(ctx context.Context, tx *txn, id int64, dec wirefeed.Decision, firstSeen time.Time) error {
 	if _, err := tx.exec(ctx, `UPDATE items SET near_words = ?, body_hash = ? WHERE id = ?`, dec.Words, dec.BodyHash, id); err != nil {
-		return wirefeed.Assigned{}, err
+		return err
 	}
-	if err := putSignature(ctx, tx, id, firstSeen.Unix(), dec.Signature); err != nil {
-		return wirefeed.Assigned{}, err
-	}
-	return wirefeed.Assigned{ItemID: id, Feed: feed, GUID: it.GUID, StoryID: story, Seen: firstSeen, Decision: dec, Replaced: old}, nil
+	return putSignature(ctx, tx, id, firstSeen.Unix(), dec.Signature)
 }
 
 // secondsPerDay turns unix seconds into the day numbers of item_signatures.
 const secondsPerDay = 86400
 
 const (
-	qSignatureOf  = `SELECT signature FROM item_signatures WHERE day = ? AND item_id = ?`
 	qPutSignature = `INSERT INTO item_signatures (day, item_id, first_seen, signature) VALUES (?, ?, ?, ?)
 		ON CONFLICT (day, item_id) DO UPDATE SET signature = excluded.signature`
 	qDropSignature = `DELETE FROM item_signatures WHERE day = ? AND item_id = ?`
@@ -249,40 +228,6 @@ func putSignature(ctx context.Context, tx *txn, id, firstSeen int64, sig []byte)
 	}
 	_, err := tx.exec(ctx, qPutSignature, firstSeen/secondsPerDay, id, firstSeen, sig)
 	return err
-}
-
-const qSentenceRow = `INSERT OR IGNORE INTO dedupe_sentences (feed_id, hash, item_id) VALUES (?, ?, ?)`
-
-var qSentenceBatch = qSentenceRow + strings.Repeat(", (?, ?, ?)", inBatch-1)
-
-// recordSentences stores what a decision says about the feed's sentences:
-// the sentences of a new story, and sentences now learned as boilerplate.
-func recordSentences(ctx context.Context, tx *txn, feedID, itemID int64, dec wirefeed.Decision, seen time.Time) error {
-	// Full batches of inBatch rows in one statement, the rest one by one,
-	// so that both statements stay prepared.
-	hs := dec.Sentences
-	for len(hs) >= inBatch {
-		args := make([]any, 0, 3*inBatch)
-		for _, h := range hs[:inBatch] {
-			args = append(args, feedID, h, itemID)
-		}
-		if _, err := tx.exec(ctx, qSentenceBatch, args...); err != nil {
-			return err
-		}
-		hs = hs[inBatch:]
-	}
-	for _, h := range hs {
-		if _, err := tx.exec(ctx, qSentenceRow, feedID, h, itemID); err != nil {
-			return err
-		}
-	}
-	for _, h := range dec.Learned {
-		if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?)`,
-			feedID, h, seen.Unix()); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // mergeStories folds stories into an older one: their members move to

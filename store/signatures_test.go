@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -13,18 +14,44 @@ import (
 
 // scripted is a Matcher whose decisions a test sets item by item (by GUID).
 type scripted struct {
-	decide    map[string]func(l wirefeed.Lookup) wirefeed.Decision
-	committed []wirefeed.Assigned
+	decide          map[string]func(l wirefeed.Lookup) wirefeed.Decision
+	resign          map[string]wirefeed.Decision // by GUID; else no signature
+	commits, aborts int
 }
 
-func (s *scripted) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	if f := s.decide[c.Item.GUID]; f != nil {
-		return f(l), nil
+func (s *scripted) Begin(_ context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
+	return &scriptedTx{s: s, l: l}, nil
+}
+func (s *scripted) Representative(ms []wirefeed.Member) int { return 0 }
+
+// scriptedTx is a session of scripted.
+type scriptedTx struct {
+	s    *scripted
+	l    wirefeed.Lookup
+	done bool
+}
+
+func (tx *scriptedTx) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	if f := tx.s.decide[c.Item.GUID]; f != nil {
+		return f(tx.l), nil
 	}
 	return wirefeed.Decision{Rule: "new"}, nil
 }
-func (s *scripted) Committed(a []wirefeed.Assigned)         { s.committed = append(s.committed, a...) }
-func (s *scripted) Representative(ms []wirefeed.Member) int { return 0 }
+func (tx *scriptedTx) Resign(_ context.Context, _ string, it *wirefeed.Item) (wirefeed.Decision, error) {
+	if d, ok := tx.s.resign[it.GUID]; ok {
+		return d, nil
+	}
+	return wirefeed.Decision{Rule: wirefeed.RuleUpdate}, nil
+}
+func (tx *scriptedTx) Prepare(context.Context) error { return nil }
+func (tx *scriptedTx) Commit()                       { tx.end(&tx.s.commits) }
+func (tx *scriptedTx) Abort()                        { tx.end(&tx.s.aborts) }
+func (tx *scriptedTx) end(n *int) {
+	if !tx.done {
+		tx.done = true
+		*n++
+	}
+}
 
 func storyOf(t *testing.T, st *store.Store, guid string) string {
 	t.Helper()
@@ -136,7 +163,7 @@ func TestLookupForTheDeduplicator(t *testing.T) {
 		t.Errorf("ScanBoilerplate: %v, %v", learned, err)
 	}
 	var sigs []int64
-	err = st.ScanSignatures(ctx, t0, func(id int64, seen time.Time, sig []byte) error {
+	_, err = st.ScanSignatures(ctx, t0, func(id int64, seen time.Time, sig []byte) error {
 		sigs = append(sigs, id)
 		if !seen.Equal(t0) || !slices.Equal(sig, []byte{1, 2}) {
 			t.Errorf("signature of %d: %v at %v", id, sig, seen)
@@ -147,17 +174,17 @@ func TestLookupForTheDeduplicator(t *testing.T) {
 		t.Errorf("ScanSignatures: %v, %v", sigs, err)
 	}
 	stop := errors.New("stop")
-	if err := st.ScanSignatures(ctx, t0, func(int64, time.Time, []byte) error { return stop }); !errors.Is(err, stop) {
+	if _, err := st.ScanSignatures(ctx, t0, func(int64, time.Time, []byte) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("ScanSignatures passes fn's error on: %v", err)
 	}
-	if err := st.ScanSignatures(ctx, t0.Add(time.Minute), func(int64, time.Time, []byte) error {
+	if _, err := st.ScanSignatures(ctx, t0.Add(time.Minute), func(int64, time.Time, []byte) error {
 		t.Error("item before since scanned")
 		return nil
 	}); err != nil {
 		t.Error(err)
 	}
-	if len(m.committed) != 3 || m.committed[2].GUID != "b2" || m.committed[2].StoryID != story {
-		t.Errorf("committed: %+v", m.committed)
+	if m.commits != 2 || m.aborts != 0 {
+		t.Errorf("sessions: %d committed, %d aborted; want 2 and 0", m.commits, m.aborts)
 	}
 }
 
@@ -200,32 +227,136 @@ func TestFindItem(t *testing.T) {
 	}
 }
 
-func TestSentencesGoWithTheirItem(t *testing.T) {
+// TestSentenceCountsFollowTheItems: a feed's sentence counts are the
+// number of its stored items that carry each sentence: items stored earlier
+// in the same transaction count, retention takes its items off, and a
+// feed's counts go with the feed.
+func TestSentenceCountsFollowTheItems(t *testing.T) {
+	var inTx map[int64]int
 	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{
 		"a": func(wirefeed.Lookup) wirefeed.Decision {
 			return wirefeed.Decision{Rule: "new", Words: 20, Sentences: []int64{1, 2, 3}}
+		},
+		"b": func(l wirefeed.Lookup) wirefeed.Decision {
+			var err error
+			if inTx, err = l.SentenceCounts(context.Background(), "A", []int64{1, 2, 3, 4}); err != nil {
+				t.Error(err)
+			}
+			return wirefeed.Decision{Rule: "new", Words: 20, Sentences: []int64{2, 4}}
+		},
+		"c": func(wirefeed.Lookup) wirefeed.Decision {
+			return wirefeed.Decision{Rule: "new", Words: 20, Sentences: []int64{2, 5}}
 		},
 	}}
 	st, _ := MustOpen(t, m)
 	ctx := context.Background()
 	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
-	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0, Status: 200, Items: []wirefeed.Item{item("a", "", "A", wireText, t0)}}); err != nil {
-		t.Fatal(err)
+	rec := func(at time.Time, items ...wirefeed.Item) {
+		t.Helper()
+		if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: at, Status: 200, Items: items}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	count := func() int {
+	rec(t0, item("a", "", "A", wireText, t0), item("b", "", "B", "b words", t0))
+	if want := map[int64]int{1: 1, 2: 1, 3: 1}; !mapsEqual(inTx, want) {
+		t.Errorf("SentenceCounts within the transaction = %v, want %v (item a, stored before b in it)", inTx, want)
+	}
+	rec(t0.Add(48*time.Hour), item("c", "", "C", "c words", t0.Add(48*time.Hour)))
+	counts := func() map[int64]int {
+		t.Helper()
+		var got map[int64]int
+		err := st.ReadLookup(ctx, func(l wirefeed.Lookup) error {
+			var err error
+			got, err = l.SentenceCounts(ctx, "A", []int64{1, 2, 3, 4, 5})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	rows := func(table string) int {
+		t.Helper()
 		var n int
-		if err := store.DB(st).QueryRow(`SELECT count(*) FROM dedupe_sentences`).Scan(&n); err != nil {
+		if err := store.DB(st).QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
-	if n := count(); n != 3 {
-		t.Fatalf("%d sentence rows, want 3", n)
+	if got, want := counts(), map[int64]int{1: 1, 2: 3, 3: 1, 4: 1, 5: 1}; !mapsEqual(got, want) {
+		t.Errorf("SentenceCounts = %v, want %v", got, want)
 	}
-	if _, err := st.Prune(ctx, t0.Add(time.Hour)); err != nil {
+	if _, err := st.Prune(ctx, t0.Add(time.Hour)); err != nil { // a and b go
 		t.Fatal(err)
 	}
-	if n := count(); n != 0 {
-		t.Errorf("%d sentence rows after the item was pruned, want 0", n)
+	if got, want := counts(), map[int64]int{2: 1, 5: 1}; !mapsEqual(got, want) {
+		t.Errorf("SentenceCounts after retention = %v, want %v", got, want)
+	}
+	if n := rows("dedupe_sentence_counts"); n != 2 {
+		t.Errorf("%d count rows after retention, want 2 (counts that fall to zero go)", n)
+	}
+	if n := rows("item_sentences"); n != 1 {
+		t.Errorf("%d item sentence lists after retention, want 1", n)
+	}
+	if _, err := st.PruneFeeds(ctx, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := rows("dedupe_sentence_counts"), rows("item_sentences"); a+b != 0 {
+		t.Errorf("%d count rows and %d lists after the feed was deleted, want none", a, b)
+	}
+}
+
+// TestComparedFormIsKept: the deduplicator's compared form of a body is
+// stored with the item and returned with it; an update that leaves the
+// copy alone keeps it, one that changes the copy stores the new one.
+func TestComparedFormIsKept(t *testing.T) {
+	m := &scripted{decide: map[string]func(wirefeed.Lookup) wirefeed.Decision{
+		"a": func(wirefeed.Lookup) wirefeed.Decision {
+			return wirefeed.Decision{Rule: "new", Words: 20, Compared: "\x01first"}
+		},
+	}, resign: map[string]wirefeed.Decision{"a": {Rule: wirefeed.RuleUpdate, Words: 21, Compared: "\x01second"}}}
+	st, _ := MustOpen(t, m)
+	ctx := context.Background()
+	f := wirefeed.Feed{Name: "A", URL: "https://a.example/feed"}
+	rec := func(at time.Time, it wirefeed.Item) {
+		t.Helper()
+		if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: at, Status: 200, Items: []wirefeed.Item{it}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compared := func() string {
+		t.Helper()
+		var c string
+		err := st.ReadLookup(ctx, func(l wirefeed.Lookup) error {
+			id, err := l.ItemID(ctx, "A", "a")
+			if err != nil {
+				return err
+			}
+			its, err := l.Items(ctx, []int64{id})
+			if err != nil || len(its) != 1 {
+				return fmt.Errorf("items: %v, %v", its, err)
+			}
+			c = its[0].Compared
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	it := item("a", "https://a.example/a", "A", wireText, t0)
+	rec(t0, it)
+	if c := compared(); c != "\x01first" {
+		t.Errorf("compared form %q, want the decision's", c)
+	}
+	it.Summary = "A new summary"
+	rec(t0.Add(time.Hour), it)
+	if c := compared(); c != "\x01first" {
+		t.Errorf("compared form after a summary changed: %q, want it kept", c)
+	}
+	it.Text = wireText + " A sentence more."
+	rec(t0.Add(2*time.Hour), it)
+	if c := compared(); c != "\x01second" {
+		t.Errorf("compared form after the text changed: %q, want Resign's", c)
 	}
 }

@@ -90,6 +90,9 @@ type txn struct {
 	stmts  *stmtCache
 	bound  map[string]*sql.Stmt
 	search []searchRow // see indexLater
+	// sentences are the sentence counts of the items stored in the
+	// transaction, written by flushSentences.
+	sentences sentenceTally
 }
 
 // begin starts a transaction; write transactions take the write lock at

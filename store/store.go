@@ -45,28 +45,13 @@ var ErrNotFound = errors.New("store: not found")
 // ErrNoMatcher is returned by Record on a store opened without a Matcher.
 var ErrNoMatcher = errors.New("store: opened without a matcher; cannot record items")
 
-// Matcher decides which story a new item joins. The store calls Match
-// inside the transaction that will store the item, Committed after that
-// transaction commits, and Representative to pick the member a story shows.
-// Calls are serialised by the store; a Matcher need not lock for them.
-//
-// Representative is given members without their texts (ids, feeds, titles,
-// dates and Words) and must choose by a rule that does not depend on their
-// order, a strict total order: when a story only gains members the store
-// asks about its current representative and the newcomers alone.
-type Matcher interface {
-	Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error)
-	Committed(assigned []wirefeed.Assigned)
-	Representative(members []wirefeed.Member) int
-}
-
 // Store is an open database. It is safe for concurrent use: reads run in
 // parallel, writes are serialised.
 type Store struct {
 	db      *sql.DB
 	stmts   *stmtCache
 	path    string
-	matcher Matcher
+	matcher wirefeed.Matcher
 	logger  *slog.Logger
 	wmu     sync.Mutex // one writer at a time
 	genMu   sync.Mutex // guards the generation's own connection
@@ -82,9 +67,10 @@ type Store struct {
 
 // Options configures Open.
 type Options struct {
-	// Matcher assigns items to stories. It may be nil for a store that is
-	// only read (export); Record then fails with ErrNoMatcher.
-	Matcher Matcher
+	// Matcher assigns items to stories, in one matching session per
+	// write transaction (wirefeed.Matcher). It may be nil for a store that
+	// is only read (export); Record then fails with ErrNoMatcher.
+	Matcher wirefeed.Matcher
 	Logger  *slog.Logger
 	// ReadOnly opens an existing database for reading only, never writing
 	// to it, not even to migrate it: for commands that only read (export,

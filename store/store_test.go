@@ -21,7 +21,7 @@ import (
 )
 
 // MustOpen opens a store on a fresh database file in t.TempDir().
-func MustOpen(tb testing.TB, m store.Matcher) (*store.Store, string) {
+func MustOpen(tb testing.TB, m wirefeed.Matcher) (*store.Store, string) {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "wirefeed.db")
 	st, err := store.Open(context.Background(), path, store.Options{Matcher: m})
@@ -139,12 +139,23 @@ type failingMatcher struct {
 	calls, failAt int
 }
 
-func (f *failingMatcher) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	f.calls++
-	if f.calls == f.failAt {
+func (f *failingMatcher) Begin(ctx context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
+	tx, err := f.Engine.Begin(ctx, l)
+	return &failingTx{MatchTx: tx, f: f}, err
+}
+
+// failingTx is a failingMatcher's session.
+type failingTx struct {
+	wirefeed.MatchTx
+	f *failingMatcher
+}
+
+func (tx *failingTx) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	tx.f.calls++
+	if tx.f.calls == tx.f.failAt {
 		return wirefeed.Decision{}, errors.New("boom")
 	}
-	return f.Engine.Match(ctx, l, c)
+	return tx.MatchTx.Match(ctx, c)
 }
 
 func TestRecordIsAllOrNothing(t *testing.T) {
@@ -421,11 +432,22 @@ type guidFailer struct {
 	guid string
 }
 
-func (f *guidFailer) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	if c.Item.GUID == f.guid {
+func (f *guidFailer) Begin(ctx context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
+	tx, err := f.Engine.Begin(ctx, l)
+	return &guidFailerTx{MatchTx: tx, guid: f.guid}, err
+}
+
+// guidFailerTx is a guidFailer's session.
+type guidFailerTx struct {
+	wirefeed.MatchTx
+	guid string
+}
+
+func (tx *guidFailerTx) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	if c.Item.GUID == tx.guid {
 		return wirefeed.Decision{}, errors.New("boom")
 	}
-	return f.Engine.Match(ctx, l, c)
+	return tx.MatchTx.Match(ctx, c)
 }
 
 // TestRecordBatchIsolatesAFailingFeed records three feeds together: all

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"html"
@@ -139,13 +140,10 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 		seen = seen.UTC().Truncate(time.Second)
 		f := feeds[batch%len(feeds)]
 		out := &wirefeed.Outcome{Feed: f, Attempted: seen, Status: 200, ETag: `"h"`}
-		m.decisions = m.decisions[:0]
+		m.inWindow = first >= old
 		for i := first; i < first+n; i++ {
-			it := g.item(i, f.Name, seen)
-			out.Items = append(out.Items, it)
-			m.decisions = append(m.decisions, m.decide(f.Name, &out.Items[len(out.Items)-1], i >= old))
+			out.Items = append(out.Items, g.item(i, f.Name, seen))
 		}
-		m.next = 0
 		if _, err := st.Record(ctx, out); err != nil {
 			return fmt.Errorf("history: recording items %d-%d: %w", first, first+n-1, err)
 		}
@@ -197,17 +195,26 @@ func copyOld(ctx context.Context, path string, old, n int) error {
 			        authors, categories, body_hash + ?4, cluster_id || ?1, near_words, match_reason FROM items WHERE id <= ?3`,
 			`INSERT INTO item_signatures (day, item_id, first_seen, signature)
 			 SELECT day, item_id + ?2, first_seen, signature FROM item_signatures WHERE item_id <= ?3`,
-			`INSERT INTO dedupe_sentences (feed_id, hash, item_id) SELECT feed_id, hash, item_id + ?2 FROM dedupe_sentences WHERE item_id <= ?3`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, suffix, maxID, k, round*7919); err != nil {
 				tx.Rollback()
 				return fmt.Errorf("copying old items: %w", err)
 			}
 		}
+		if err := copySentences(ctx, tx, maxID, int64(k), int64(round)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("copying old items' sentences: %w", err)
+		}
 		if err := tx.Commit(); err != nil {
 			return err
 		}
 		n -= k
+	}
+	// A database with a month of items keeps a day of change log (the
+	// store trims it): drop what building this one logged.
+	if _, err := db.ExecContext(ctx, `DELETE FROM change_log;
+		UPDATE meta SET value = (SELECT seq FROM sqlite_sequence WHERE name = 'change_log') WHERE key = 'change_log_floor'`); err != nil {
+		return err
 	}
 	_, err = db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	return err
@@ -218,6 +225,60 @@ func copyOld(ctx context.Context, path string, old, n int) error {
 // no Store has it open.
 func openFile(path string) (*sql.DB, error) {
 	return sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+}
+
+// copySentences gives the copies of items 1 to k (ids shifted by shift)
+// sentence lists and counts of their own: their originals' sentences with
+// hashes moved by the round, so that, as in a real history, most sentences
+// of a million items are distinct.
+func copySentences(ctx context.Context, tx *sql.Tx, shift, k, round int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT day, item_id, first_seen, feed_id, hashes FROM item_sentences WHERE item_id <= ?`, k)
+	if err != nil {
+		return err
+	}
+	type list struct {
+		day, id, seen, feed int64
+		blob                []byte
+	}
+	var lists []list
+	counts := map[[2]int64]int64{}
+	for rows.Next() {
+		var l list
+		var raw []byte
+		if err := rows.Scan(&l.day, &l.id, &l.seen, &l.feed, &raw); err != nil {
+			rows.Close()
+			return err
+		}
+		l.blob = make([]byte, len(raw))
+		for i := 0; i+8 <= len(raw); i += 8 {
+			h := int64(binary.BigEndian.Uint64(raw[i:])) + round*7919
+			binary.BigEndian.PutUint64(l.blob[i:], uint64(h))
+			counts[[2]int64{l.feed, h}]++
+		}
+		lists = append(lists, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, l := range lists {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_sentences (day, item_id, first_seen, feed_id, hashes) VALUES (?, ?, ?, ?, ?)`,
+			l.day, l.id+shift, l.seen, l.feed, l.blob); err != nil {
+			return err
+		}
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO dedupe_sentence_counts (feed_id, hash, items) VALUES (?, ?, ?)
+		ON CONFLICT (feed_id, hash) DO UPDATE SET items = items + excluded.items`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for fh, n := range counts {
+		if _, err := st.ExecContext(ctx, fh[0], fh[1], n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CachedHistory returns the path of a database built with o in dir, building
@@ -298,31 +359,53 @@ func CopyFile(dst, src string) error {
 	return out.Close()
 }
 
-// historyMatcher hands the store decisions made before Record is called,
-// in item order.
+// historyMatcher makes each item a story of its own, signed by the real
+// deduplicator (in the session of the recording transaction) when it is
+// inside the window, and given one of the first old items' signatures
+// otherwise.
 type historyMatcher struct {
-	engine    *dedupe.Engine
-	decisions []wirefeed.Decision
-	next      int
-	pool      [][]byte // signatures reused for items outside the window
-	bodies    int64
+	engine   *dedupe.Engine
+	inWindow bool     // the items recorded now are inside the window
+	pool     [][]byte // signatures reused for items outside the window
+	bodies   int64
 }
 
-func (m *historyMatcher) decide(feed string, it *wirefeed.Item, inWindow bool) wirefeed.Decision {
+func (m *historyMatcher) Begin(ctx context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
+	tx, err := m.engine.Begin(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	return &historySession{MatchTx: tx, m: m}, nil
+}
+
+func (m *historyMatcher) Representative([]wirefeed.Member) int { return 0 }
+
+// historySession decides as historyMatcher says; it signs items with the
+// engine's session it wraps.
+type historySession struct {
+	wirefeed.MatchTx
+	m *historyMatcher
+}
+
+func (s *historySession) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	m := s.m
 	m.bodies++
-	if inWindow || len(m.pool) < 1000 {
-		d := m.engine.Resign(feed, it)
+	if m.inWindow || len(m.pool) < 1000 {
+		d, err := s.MatchTx.Resign(ctx, c.Feed, c.Item)
+		if err != nil {
+			return d, err
+		}
 		d.Rule = wirefeed.RuleNew
-		d.Sentences = sentenceHashes(it.Text)
-		if !inWindow {
+		d.Sentences = sentenceHashes(c.Item.Text)
+		if !m.inWindow {
 			m.pool = append(m.pool, d.Signature)
 		}
-		return d
+		return d, nil
 	}
 	d := wirefeed.Decision{Rule: wirefeed.RuleNew, Signature: m.pool[m.bodies%int64(len(m.pool))],
-		BodyHash: int64(xxhash.Sum64String(it.GUID) | 1), Words: 300 + int(m.bodies%500)}
-	d.Sentences = sentenceHashes(it.Text)
-	return d
+		BodyHash: int64(xxhash.Sum64String(c.Item.GUID) | 1), Words: 300 + int(m.bodies%500)}
+	d.Sentences = sentenceHashes(c.Item.Text)
+	return d, nil
 }
 
 // sentenceHashes stands for the deduplicator's sentence hashes (what
@@ -336,18 +419,6 @@ func sentenceHashes(text string) []int64 {
 	}
 	return out
 }
-
-func (m *historyMatcher) Match(context.Context, wirefeed.Lookup, wirefeed.Candidate) (wirefeed.Decision, error) {
-	if m.next >= len(m.decisions) {
-		return wirefeed.Decision{}, fmt.Errorf("history: no decision for item %d", m.next)
-	}
-	d := m.decisions[m.next]
-	m.next++
-	return d, nil
-}
-
-func (m *historyMatcher) Committed([]wirefeed.Assigned)        {}
-func (m *historyMatcher) Representative([]wirefeed.Member) int { return 0 }
 
 // articleGen makes the articles of a history quickly: bodies are drawn
 // from a pool of generated paragraphs (generating every word of a million

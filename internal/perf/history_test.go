@@ -33,7 +33,7 @@ func TestBuildHistory(t *testing.T) {
 		t.Errorf("Totals = %+v, want 1200 items in 1200 stories", tot)
 	}
 	inWindow := 0
-	err = st.ScanSignatures(ctx, now.Add(-48*time.Hour), func(id int64, seen time.Time, sig []byte) error {
+	_, err = st.ScanSignatures(ctx, now.Add(-48*time.Hour), func(id int64, seen time.Time, sig []byte) error {
 		inWindow++
 		if len(sig) < 100 {
 			t.Errorf("item %d: signature of %d bytes", id, len(sig))

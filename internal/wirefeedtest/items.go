@@ -23,6 +23,7 @@ type item struct {
 	words     int
 	rule      wirefeed.MatchRule
 	signature []byte
+	compared  string // Decision.Compared
 }
 
 // story is a story's row; its members are the items that name it.
@@ -35,12 +36,12 @@ type story struct {
 // recording records the items of one outcome, as the store's
 // itemRecorder does.
 type recording struct {
-	s        *Store
-	f        *feed
-	o        *wirefeed.Outcome
-	seen     time.Time
-	res      wirefeed.RecordResult
-	assigned []wirefeed.Assigned
+	s    *Store
+	f    *feed
+	o    *wirefeed.Outcome
+	mtx  wirefeed.MatchTx // the outcome's matching session
+	seen time.Time
+	res  wirefeed.RecordResult
 	// touched: nil for a story whose representative is chosen again from
 	// all its members, else the members it gained.
 	touched map[string][]wirefeed.Member
@@ -68,8 +69,7 @@ func (r *recording) record(ctx context.Context) error {
 func (r *recording) item(ctx context.Context, it *wirefeed.Item) error {
 	key := it.IdentityKey()
 	if known := r.s.itemByKey(r.f, key); known != nil {
-		r.update(known, it)
-		return nil
+		return r.update(ctx, known, it)
 	}
 	cand := it
 	if key != it.GUID {
@@ -77,7 +77,7 @@ func (r *recording) item(ctx context.Context, it *wirefeed.Item) error {
 		c.GUID = key
 		cand = &c
 	}
-	dec, err := r.s.matcher.Match(ctx, lookup{r.s}, wirefeed.Candidate{Feed: r.f.state.Name, Item: cand, Seen: r.seen})
+	dec, err := r.mtx.Match(ctx, wirefeed.Candidate{Feed: r.f.state.Name, Item: cand, Seen: r.seen})
 	if err != nil {
 		return fmt.Errorf("matching item %q: %w", it.GUID, err)
 	}
@@ -102,8 +102,9 @@ func (r *recording) item(ctx context.Context, it *wirefeed.Item) error {
 	}
 	r.s.nextItem++
 	n := &item{id: r.s.nextItem, feed: r.f, key: key, it: copyItem(it), seen: r.seen, story: id,
-		bodyHash: dec.BodyHash, words: dec.Words, rule: dec.Rule, signature: dec.Signature}
+		bodyHash: dec.BodyHash, words: dec.Words, rule: dec.Rule, signature: dec.Signature, compared: dec.Compared}
 	r.s.items[n.id] = n
+	r.s.signed(n, nil, dec.Signature)
 	for _, h := range dec.Sentences {
 		if r.f.sentences[h] == nil {
 			r.f.sentences[h] = map[int64]bool{}
@@ -111,20 +112,23 @@ func (r *recording) item(ctx context.Context, it *wirefeed.Item) error {
 		r.f.sentences[h][n.id] = true
 	}
 	for _, h := range dec.Learned {
-		r.f.learned[h] = true
+		if !r.f.learned[h] {
+			r.f.learned[h] = true
+			r.s.logged(change{kind: wirefeed.ChangeLearned, feed: r.f, hash: h})
+		}
 	}
 	r.res.NewItems++
 	if added, ok := r.touched[id]; !ok || added != nil {
 		r.touched[id] = append(added, wirefeed.Member{ItemID: n.id, FeedName: r.f.state.Name, GUID: key, URL: it.URL,
 			Title: it.Title, Published: it.Published, FirstSeen: r.seen, Words: dec.Words})
 	}
-	r.assigned = append(r.assigned, wirefeed.Assigned{ItemID: n.id, Feed: r.f.state.Name, GUID: key, StoryID: id, Seen: r.seen, Decision: dec})
 	return nil
 }
 
 // update stores what the source changed in a known item; it keeps its
-// story, and an undated item keeps its dates.
-func (r *recording) update(k *item, it *wirefeed.Item) {
+// story, and an undated item keeps its dates. A changed copy is signed
+// again.
+func (r *recording) update(ctx context.Context, k *item, it *wirefeed.Item) error {
 	next := copyItem(it)
 	if it.DateMissing {
 		next.Published, next.Updated = k.it.Published, k.it.Updated
@@ -134,19 +138,22 @@ func (r *recording) update(k *item, it *wirefeed.Item) {
 	if !copyChanged && old.Summary == next.Summary && old.ContentHTML == next.ContentHTML &&
 		slices.Equal(old.Authors, next.Authors) && slices.Equal(old.Categories, next.Categories) &&
 		old.Published.Equal(next.Published) && old.Updated.Equal(next.Updated) {
-		return
+		return nil
 	}
 	next.GUID, next.Key, next.DateMissing = old.GUID, old.Key, old.DateMissing
-	k.it = next
-	if rs, ok := r.s.matcher.(Resigner); ok && copyChanged {
-		dec := rs.Resign(r.f.state.Name, it)
+	if copyChanged {
+		dec, err := r.mtx.Resign(ctx, r.f.state.Name, it)
+		if err != nil {
+			return fmt.Errorf("signing updated item %q: %w", it.GUID, err)
+		}
 		replaced := k.signature
-		k.words, k.bodyHash, k.signature = dec.Words, dec.BodyHash, dec.Signature
-		r.assigned = append(r.assigned, wirefeed.Assigned{ItemID: k.id, Feed: r.f.state.Name, GUID: it.GUID, StoryID: k.story,
-			Seen: k.seen, Decision: dec, Replaced: replaced})
+		k.words, k.bodyHash, k.signature, k.compared = dec.Words, dec.BodyHash, dec.Signature, dec.Compared
+		r.s.signed(k, replaced, dec.Signature)
 	}
+	k.it = next
 	r.res.UpdatedItems++
 	r.touched[k.story] = nil
+	return nil
 }
 
 // copyItem returns it as the store keeps it: dates to the second, lists
@@ -287,6 +294,9 @@ func (s *Store) RemoveItem(feedName, guid string) bool {
 		return false
 	}
 	delete(s.items, it.id)
+	if it.signature != nil {
+		s.logged(change{kind: wirefeed.ChangeUnsigned, itemID: it.id, seen: it.seen})
+	}
 	for _, hs := range f.sentences {
 		delete(hs, it.id)
 	}
@@ -301,49 +311,73 @@ func (s *Store) RemoveItem(feedName, guid string) bool {
 
 // ScanSignatures calls fn for every item first seen at or after since
 // that has a signature, by the day it was first seen, then in the order
-// the items were stored (dedupe.SignatureSource).
-func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) error {
+// the items were stored, and returns the position of the change sequence
+// the scan reflects (wirefeed.ChangeSource).
+func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error) {
 	s.mu.Lock()
+	pos, its := s.signatures(since)
+	s.mu.Unlock()
+	for _, it := range its {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if err := fn(it.id, it.seen, it.signature); err != nil {
+			return 0, err
+		}
+	}
+	return pos, nil
+}
+
+// signatures returns the items first seen at or after since that have a
+// signature, in the order ScanSignatures reports them, and the position of
+// the change sequence; the caller holds the lock.
+func (s *Store) signatures(since time.Time) (int64, []*item) {
 	var its []*item
 	for _, it := range s.items {
 		if it.signature != nil && !it.seen.Before(since) {
 			its = append(its, it)
 		}
 	}
-	s.mu.Unlock()
-	const day = 24 * 60 * 60
 	slices.SortFunc(its, func(a, b *item) int {
-		if c := a.seen.Unix()/day - b.seen.Unix()/day; c != 0 {
+		if c := a.seen.Unix()/secondsPerDay - b.seen.Unix()/secondsPerDay; c != 0 {
 			return int(c)
 		}
 		return int(a.id - b.id)
 	})
-	for _, it := range its {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := fn(it.id, it.seen, it.signature); err != nil {
-			return err
-		}
-	}
-	return nil
+	return int64(len(s.changes)), its
 }
 
+const secondsPerDay = 24 * 60 * 60
+
 // ScanBoilerplate calls fn for every sentence learned as a feed's
-// boilerplate, by feed name then hash (dedupe.SignatureSource).
+// boilerplate, by feed name then hash (wirefeed.ChangeSource).
 func (s *Store) ScanBoilerplate(ctx context.Context, fn func(feed string, hash int64) error) error {
-	type learned struct {
-		feed string
-		hash int64
-	}
 	s.mu.Lock()
+	all := s.boilerplate()
+	s.mu.Unlock()
+	for _, l := range all {
+		if err := fn(l.feed, l.hash); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// learned is a sentence learned as a feed's boilerplate.
+type learned struct {
+	feed string
+	hash int64
+}
+
+// boilerplate returns every learned sentence, by feed name then hash; the
+// caller holds the lock.
+func (s *Store) boilerplate() []learned {
 	var all []learned
 	for _, f := range s.feeds {
 		for h := range f.learned {
 			all = append(all, learned{f.state.Name, h})
 		}
 	}
-	s.mu.Unlock()
 	slices.SortFunc(all, func(a, b learned) int {
 		if a.feed != b.feed {
 			if a.feed < b.feed {
@@ -359,10 +393,5 @@ func (s *Store) ScanBoilerplate(ctx context.Context, fn func(feed string, hash i
 		}
 		return 0
 	})
-	for _, l := range all {
-		if err := fn(l.feed, l.hash); err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
+	return all
 }

@@ -21,15 +21,21 @@ const maxErrorLen = 1000
 // the Matcher. It serves stories newest first as store.Store does, and
 // counts a generation that grows with every change a reader could see.
 //
+// Each Record is one matching session of the Matcher (wirefeed.MatchTx),
+// and the Store keeps the change sequence a Matcher catches up from
+// (wirefeed.ChangeSource), as the store's change log does: signatures
+// stored, replaced and deleted, sentences learned, feeds renamed.
+//
 // It does not search (StoryQuery.Terms is an error), does not recognise
 // a GUID its feed reissued for an item it has (the new key is a new
 // item), and is not transactional: a Matcher error leaves the outcome's
-// earlier items recorded. Use the real store for those.
+// earlier items recorded (and the session aborted). Use the real store
+// for those.
 //
 // Store is safe for concurrent use. The Matcher is called with the
 // Store's lock held, as the store calls it inside its write transaction.
 type Store struct {
-	matcher Matcher
+	matcher wirefeed.Matcher
 
 	mu       sync.Mutex
 	gen      int64
@@ -38,6 +44,33 @@ type Store struct {
 	items    map[int64]*item
 	nextItem int64
 	stories  map[string]*story
+	changes  []change // position i+1 is changes[i]
+}
+
+// change is an entry of the change sequence; Changes reads what it names
+// as it stands then, as the store's log does.
+type change struct {
+	kind    wirefeed.ChangeKind
+	itemID  int64
+	seen    time.Time
+	feed    *feed
+	oldName string
+	hash    int64
+}
+
+// logged adds an entry to the change sequence.
+func (s *Store) logged(c change) { s.changes = append(s.changes, c) }
+
+// signed logs what storing sig in place of old (nil: none) changed.
+func (s *Store) signed(it *item, old, sig []byte) {
+	switch {
+	case old == nil && sig != nil:
+		s.logged(change{kind: wirefeed.ChangeSigned, itemID: it.id, seen: it.seen})
+	case old != nil && sig != nil:
+		s.logged(change{kind: wirefeed.ChangeResigned, itemID: it.id, seen: it.seen})
+	case old != nil:
+		s.logged(change{kind: wirefeed.ChangeUnsigned, itemID: it.id, seen: it.seen})
+	}
 }
 
 // feed is a feed's row.
@@ -51,7 +84,7 @@ type feed struct {
 
 // NewStore returns an empty Store whose new items go where m decides; nil
 // means URLMatcher.
-func NewStore(m Matcher) *Store {
+func NewStore(m wirefeed.Matcher) *Store {
 	if m == nil {
 		m = URLMatcher{}
 	}
@@ -64,22 +97,29 @@ func (s *Store) Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.Recor
 		return wirefeed.RecordResult{}, fmt.Errorf("wirefeedtest: record %q: %w", o.Feed.Name, err)
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	fail := func(err error) (wirefeed.RecordResult, error) {
+		return wirefeed.RecordResult{}, fmt.Errorf("wirefeedtest: record %q: %w", o.Feed.Name, err)
+	}
+	mtx, err := s.matcher.Begin(ctx, lookup{s})
+	if err != nil {
+		return fail(fmt.Errorf("matching: %w", err))
+	}
+	defer mtx.Abort()
 	var res wirefeed.RecordResult
-	var assigned []wirefeed.Assigned
 	f := s.ensureFeed(o.Feed)
 	if o.Err == nil && !o.NotModified && len(o.Items) > 0 {
-		r := &recording{s: s, f: f, o: o, seen: o.Attempted.UTC().Truncate(time.Second), touched: map[string][]wirefeed.Member{}}
+		r := &recording{s: s, f: f, o: o, mtx: mtx, seen: o.Attempted.UTC().Truncate(time.Second), touched: map[string][]wirefeed.Member{}}
 		if err := r.record(ctx); err != nil {
-			s.mu.Unlock()
-			return wirefeed.RecordResult{}, fmt.Errorf("wirefeedtest: record %q: %w", o.Feed.Name, err)
+			return fail(err)
 		}
-		res, assigned = r.res, r.assigned
+		res = r.res
 	}
 	s.applyState(f, o)
-	s.mu.Unlock()
-	if len(assigned) > 0 {
-		s.matcher.Committed(assigned)
+	if err := mtx.Prepare(ctx); err != nil {
+		return fail(fmt.Errorf("matching: %w", err))
 	}
+	mtx.Commit()
 	return res, nil
 }
 
@@ -176,6 +216,7 @@ func (s *Store) SyncFeeds(ctx context.Context, feeds []wirefeed.Feed) (map[strin
 			if name := old.state.Name; old.configURL == f.URL && !configured[name] && renamed[name] == "" {
 				old.state.Name = f.Name
 				renamed[name] = f.Name
+				s.logged(change{kind: wirefeed.ChangeFeedRenamed, feed: old, oldName: name})
 				break
 			}
 		}
@@ -258,4 +299,9 @@ func sec(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(t.Unix(), 0).UTC()
+}
+
+// Changes reports the changes after position since (wirefeed.ChangeSource).
+func (s *Store) Changes(ctx context.Context, since int64, fn func(wirefeed.IndexChange) error) (int64, error) {
+	return s.Lookup().Changes(ctx, since, fn)
 }

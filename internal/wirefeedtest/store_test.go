@@ -37,13 +37,14 @@ type fakeSubject interface {
 	Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.Story, error)
 	Totals(ctx context.Context) (wirefeed.Totals, error)
 	Generation(ctx context.Context) (int64, error)
-	ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) error
+	ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error)
 	ScanBoilerplate(ctx context.Context, fn func(feed string, hash int64) error) error
+	Changes(ctx context.Context, since int64, fn func(wirefeed.IndexChange) error) (int64, error)
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func openReal(t *testing.T, m store.Matcher) *store.Store {
+func openReal(t *testing.T, m wirefeed.Matcher) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "wirefeed.db"), store.Options{Matcher: m, Logger: quiet})
 	if err != nil {
@@ -206,6 +207,13 @@ func TestStoreRunsTheDeduplicator(t *testing.T) {
 	engine := func() *dedupe.Engine { return dedupe.New(dedupe.Options{Logger: quiet}) }
 	realEngine, fakeEngine := engine(), engine()
 	p := newPair(t, openReal(t, realEngine), wirefeedtest.NewStore(fakeEngine))
+	var starts [2]int64
+	for i, src := range []fakeSubject{p.real, p.fake} {
+		var err error
+		if starts[i], err = src.ScanSignatures(context.Background(), t0, func(int64, time.Time, []byte) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	corpus := fixtures.GenerateCorpus(fixtures.CorpusOptions{Feeds: 8, Items: 12, MinWords: 80, MaxWords: 200, Republished: 0.3, Base: t0})
 	var docs []*fetcher.Document
@@ -254,7 +262,7 @@ func TestStoreRunsTheDeduplicator(t *testing.T) {
 	}
 	scan := func(src fakeSubject) (sigs []sig, learned []string) {
 		ctx := context.Background()
-		if err := src.ScanSignatures(ctx, t0.Add(-24*time.Hour), func(id int64, seen time.Time, b []byte) error {
+		if _, err := src.ScanSignatures(ctx, t0.Add(-24*time.Hour), func(id int64, seen time.Time, b []byte) error {
 			sigs = append(sigs, sig{id, seen, string(b)})
 			return nil
 		}); err != nil {
@@ -275,6 +283,22 @@ func TestStoreRunsTheDeduplicator(t *testing.T) {
 	}
 	if !reflect.DeepEqual(learned1, learned2) {
 		t.Errorf("ScanBoilerplate: store %v, fake %v", learned1, learned2)
+	}
+
+	// Both report the same changes to a deduplicator catching up: items
+	// signed and re-signed, sentences learned.
+	changes := func(src fakeSubject, since int64) (out []string) {
+		if _, err := src.Changes(context.Background(), since, func(c wirefeed.IndexChange) error {
+			out = append(out, fmt.Sprintf("%d %d %s %x %q %q %d", c.Kind, c.ItemID, c.Seen.Format(time.RFC3339), c.Signature, c.Feed, c.OldFeed, c.Hash))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	ch1, ch2 := changes(p.real, starts[0]), changes(p.fake, starts[1])
+	if len(ch1) == 0 || !reflect.DeepEqual(ch1, ch2) {
+		t.Errorf("Changes: %d from the store, %d from the fake, or they differ:\nstore %q\nfake  %q", len(ch1), len(ch2), ch1, ch2)
 	}
 
 	// Asked outside Record, the fake's Lookup answers as the store's.

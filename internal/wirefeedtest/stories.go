@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wirefeed/wirefeed"
 )
@@ -180,7 +181,7 @@ func (l lookup) Items(_ context.Context, ids []int64) ([]wirefeed.StoredItem, er
 		}
 		si := wirefeed.StoredItem{ID: it.id, Feed: it.feed.state.Name, GUID: it.key, URL: it.it.URL, Title: it.it.Title,
 			Summary: it.it.Summary, Text: it.it.Text, Published: it.it.Published, FirstSeen: it.seen,
-			StoryID: it.story, Words: it.words}
+			StoryID: it.story, Words: it.words, Compared: it.compared}
 		if st := l.s.stories[it.story]; st != nil {
 			si.StoryFirstSeen = st.firstSeen
 		}
@@ -220,6 +221,53 @@ func (l lookup) SentenceCounts(_ context.Context, feed string, hashes []int64) (
 		}
 	}
 	return out, nil
+}
+
+// Changes reports the changes after position since (wirefeed.ChangeSource),
+// each read as it stands now, as the store's change log is.
+func (l lookup) Changes(ctx context.Context, since int64, fn func(wirefeed.IndexChange) error) (int64, error) {
+	if since < 0 {
+		return since, fmt.Errorf("wirefeedtest: changes after %d: %w", since, wirefeed.ErrChangesLost)
+	}
+	for i := since; i < int64(len(l.s.changes)); i++ {
+		c := l.s.changes[i]
+		ch := wirefeed.IndexChange{Pos: i + 1, Kind: c.kind, ItemID: c.itemID, Seen: c.seen, Hash: c.hash, OldFeed: c.oldName}
+		switch c.kind {
+		case wirefeed.ChangeSigned, wirefeed.ChangeResigned:
+			if it := l.s.items[c.itemID]; it != nil {
+				ch.Signature = it.signature
+			}
+		case wirefeed.ChangeUnsigned:
+			ch.Seen = time.Unix(c.seen.Unix()/secondsPerDay*secondsPerDay, 0).UTC()
+		case wirefeed.ChangeLearned, wirefeed.ChangeFeedRenamed:
+			ch.Feed = c.feed.state.Name
+		}
+		if err := fn(ch); err != nil {
+			return since, err
+		}
+	}
+	return max(since, int64(len(l.s.changes))), nil
+}
+
+// ScanSignatures is Store.ScanSignatures with the lock held.
+func (l lookup) ScanSignatures(_ context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error) {
+	pos, its := l.s.signatures(since)
+	for _, it := range its {
+		if err := fn(it.id, it.seen, it.signature); err != nil {
+			return 0, err
+		}
+	}
+	return pos, nil
+}
+
+// ScanBoilerplate is Store.ScanBoilerplate with the lock held.
+func (l lookup) ScanBoilerplate(_ context.Context, fn func(feed string, hash int64) error) error {
+	for _, b := range l.s.boilerplate() {
+		if err := fn(b.feed, b.hash); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Lookup returns the Store's answers to the deduplicator's questions, for
@@ -265,4 +313,22 @@ func (l lockedLookup) SentenceCounts(ctx context.Context, feed string, hashes []
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
 	return lookup(l).SentenceCounts(ctx, feed, hashes)
+}
+
+func (l lockedLookup) Changes(ctx context.Context, since int64, fn func(wirefeed.IndexChange) error) (int64, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return lookup(l).Changes(ctx, since, fn)
+}
+
+func (l lockedLookup) ScanSignatures(ctx context.Context, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return lookup(l).ScanSignatures(ctx, since, fn)
+}
+
+func (l lockedLookup) ScanBoilerplate(ctx context.Context, fn func(feed string, hash int64) error) error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return lookup(l).ScanBoilerplate(ctx, fn)
 }

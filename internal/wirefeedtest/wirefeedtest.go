@@ -17,33 +17,34 @@ import (
 	"github.com/wirefeed/wirefeed"
 )
 
-// Matcher decides the story of each new item the Store records; it has
-// the shape of store.Matcher, which dedupe.Engine and URLMatcher satisfy.
-type Matcher interface {
-	Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error)
-	Committed(assigned []wirefeed.Assigned)
-	Representative(members []wirefeed.Member) int
-}
-
-// Resigner is a Matcher that signs an updated item again (store.Resigner).
-type Resigner interface {
-	Resign(feed string, it *wirefeed.Item) wirefeed.Decision
-}
-
-// URLMatcher is the smallest real Matcher: an item joins the story of the
-// latest stored item with the same canonical URL, else starts its own.
-// Every decision carries wirefeed.RuleURL; the first member represents a
-// story. The zero value is ready to use.
+// URLMatcher is the smallest real Matcher (wirefeed.Matcher): an item
+// joins the story of the latest stored item with the same canonical URL,
+// else starts its own. Every decision carries wirefeed.RuleURL; the first
+// member represents a story; an updated item gets no signature. The zero
+// value is ready to use.
 type URLMatcher struct{}
 
-// Match implements Matcher.
-func (URLMatcher) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	id, err := l.StoryByURL(ctx, c.Item.URL)
+// Begin implements wirefeed.Matcher.
+func (URLMatcher) Begin(_ context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
+	return urlSession{l}, nil
+}
+
+// Representative implements wirefeed.Matcher: the first member, the
+// earliest.
+func (URLMatcher) Representative([]wirefeed.Member) int { return 0 }
+
+// urlSession is a URLMatcher's matching session; it keeps nothing.
+type urlSession struct{ l wirefeed.Lookup }
+
+func (s urlSession) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	id, err := s.l.StoryByURL(ctx, c.Item.URL)
 	return wirefeed.Decision{StoryID: id, Rule: wirefeed.RuleURL}, err
 }
 
-// Committed implements Matcher; URLMatcher keeps nothing.
-func (URLMatcher) Committed([]wirefeed.Assigned) {}
+func (urlSession) Resign(context.Context, string, *wirefeed.Item) (wirefeed.Decision, error) {
+	return wirefeed.Decision{Rule: wirefeed.RuleUpdate}, nil
+}
 
-// Representative implements Matcher: the first member, the earliest.
-func (URLMatcher) Representative([]wirefeed.Member) int { return 0 }
+func (urlSession) Prepare(context.Context) error { return nil }
+func (urlSession) Commit()                       {}
+func (urlSession) Abort()                        {}
