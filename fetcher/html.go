@@ -68,7 +68,7 @@ func sanitizeWithText(raw string, base *url.URL) (string, string) {
 			}
 			continue
 		case html.StartTagToken, html.SelfClosingTagToken:
-			if resolve {
+			if resolve && hasLinkAttr(raw) {
 				t := z.Token()
 				changed := false
 				for i, a := range t.Attr {
@@ -88,7 +88,10 @@ func sanitizeWithText(raw string, base *url.URL) (string, string) {
 				textBreak(&text, &skip, tt, t.DataAtom)
 				continue
 			}
-			name, _ := z.TagName()
+			name, _ := z.TagName() // lower-cases the name in raw, as Token does
+			if resolve {
+				out.Write(raw) // nothing to resolve: as resolveLinks writes it
+			}
 			textBreak(&text, &skip, tt, atom.Lookup(name))
 			continue
 		case html.EndTagToken:
@@ -103,6 +106,25 @@ func sanitizeWithText(raw string, base *url.URL) (string, string) {
 			out.Write(raw)
 		}
 	}
+}
+
+// hasLinkAttr reports whether a raw start tag may have an href or src
+// attribute, in any case: a tag without one needs no Token (which copies
+// and unescapes every attribute) to be written as it came.
+func hasLinkAttr(raw []byte) bool {
+	for i := 1; i+3 <= len(raw); i++ {
+		switch raw[i] | 0x20 {
+		case 'h':
+			if i+4 <= len(raw) && raw[i+1]|0x20 == 'r' && raw[i+2]|0x20 == 'e' && raw[i+3]|0x20 == 'f' {
+				return true
+			}
+		case 's':
+			if raw[i+1]|0x20 == 'r' && raw[i+2]|0x20 == 'c' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // textBreak does to the text what htmlToText does for a tag: paragraph

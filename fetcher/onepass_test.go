@@ -126,3 +126,27 @@ func TestFoldParagraphsFastPathAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestHasLinkAttr: the test that lets a start tag skip Token may say yes
+// for a tag without a link, never no for a tag with one.
+func TestHasLinkAttr(t *testing.T) {
+	tests := []struct {
+		tag  string
+		want bool
+	}{
+		{`<a href="/x">`, true},
+		{`<A HREF="/x">`, true},
+		{`<img Src=a.jpg>`, true},
+		{`<img src="a.jpg"/>`, true},
+		{`<a title="srcset">`, true},
+		{`<p>`, false},
+		{`<p class="x" id="y">`, false},
+		{`<hr/>`, false},
+		{`<s>`, false},
+	}
+	for _, tt := range tests {
+		if got := hasLinkAttr([]byte(tt.tag)); got != tt.want {
+			t.Errorf("hasLinkAttr(%q) = %v, want %v", tt.tag, got, tt.want)
+		}
+	}
+}
