@@ -150,3 +150,20 @@ func TestHasLinkAttr(t *testing.T) {
 		}
 	}
 }
+
+// TestHasC1 checks the byte test for C1 controls against decoding every
+// character, on random strings with the bytes around them.
+func TestHasC1(t *testing.T) {
+	pieces := []string{"a", "\u0085", "\u0092", "\u009f", "\u00a0", "\u00c2", "\xc2", "\x85", "\xe2\xc2", "é", "中", "\xff"}
+	rng := rand.New(rand.NewPCG(4, 13))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := hasC1(s), strings.ContainsFunc(s, isC1); got != want {
+			t.Fatalf("hasC1(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
