@@ -9,7 +9,6 @@ import (
 
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/dedupe"
-	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -17,7 +16,7 @@ import (
 // item (same feed and GUID) is updated in place and keeps its story; the
 // counts of RecordResult say so.
 func testRecordAndUpdate(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
 	ctx := context.Background()
 	a := item("a1", "Summit opens", "Leaders met in Geneva.", t0)
 	res, err := s.Record(ctx, &wirefeed.Outcome{Feed: feedOf("Agency"), Attempted: t0, Status: 200, ETag: `"1"`,
@@ -80,17 +79,26 @@ func testRecordAndUpdate(t *testing.T, b Backend) {
 	}
 }
 
-// failMatcher fails on one GUID.
+// failMatcher is urlMatcher, failing on one GUID.
 type failMatcher struct {
-	wirefeedtest.URLMatcher
+	urlMatcher
 	guid string
 }
 
-func (m failMatcher) Match(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	if c.Item.GUID == m.guid {
-		return wirefeed.Decision{}, errors.New("no decision for " + m.guid)
+func (m failMatcher) Begin(ctx context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
+	return failSession{urlSession{l}, m.guid}, nil
+}
+
+type failSession struct {
+	urlSession
+	guid string
+}
+
+func (s failSession) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
+	if c.Item.GUID == s.guid {
+		return wirefeed.Decision{}, errors.New("no decision for " + s.guid)
 	}
-	return m.URLMatcher.Match(ctx, l, c)
+	return s.urlSession.Match(ctx, c)
 }
 
 // testRecordBatchIsolates: feeds recorded together are all stored, and one
@@ -126,7 +134,7 @@ func testRecordBatchIsolates(t *testing.T, b Backend) {
 // testFeedHealth: validators, errors and backoff, a long error cut, 410
 // Gone, a permanent move, and a config URL change that starts afresh.
 func testFeedHealth(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
 	ctx := context.Background()
 	feed := wirefeed.Feed{Name: "World Desk", URL: "https://old.example.com/feed"}
 	if _, err := s.SyncFeeds(ctx, []wirefeed.Feed{feed}); err != nil {
@@ -190,7 +198,7 @@ func testFeedHealth(t *testing.T, b Backend) {
 // testHostPauses: the latest end of a host's pause wins; expired pauses are
 // not returned.
 func testHostPauses(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
 	ctx := context.Background()
 	pause := func(name, host string, at, until time.Time) {
 		t.Helper()
