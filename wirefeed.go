@@ -144,7 +144,7 @@ const (
 	RuleTitle         MatchRule = "title"          // a near-identical title, close in time (title-only copies)
 	RuleNew           MatchRule = "new"            // none matched: the item starts a story
 	// RuleUpdate is the rule of an item signed again after its source
-	// changed it (store.Resigner); the item keeps its story.
+	// changed it (MatchTx.Resign); the item keeps its story.
 	RuleUpdate MatchRule = "update"
 )
 

@@ -50,18 +50,15 @@ func TestComparedFormPreparesAsTheText(t *testing.T) {
 		}
 	}
 	var ids []int64
-	rows, err := st.DB().Query(`SELECT id FROM items ORDER BY id`)
+	stories, err := st.Stories(ctx, wirefeed.StoryQuery{Limit: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
+	for _, s := range stories {
+		for _, m := range s.Members {
+			ids = append(ids, m.ItemID)
 		}
-		ids = append(ids, id)
 	}
-	rows.Close()
 	var stored []wirefeed.StoredItem
 	if err := st.ReadLookup(ctx, func(l wirefeed.Lookup) error {
 		var err error

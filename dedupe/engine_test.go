@@ -10,19 +10,38 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 	"github.com/wirefeed/wirefeed/store"
 )
 
-// recorder records items through a real store with an Engine, one fetch at
-// a time, as the fetcher does.
+// recorder records items through a store with an Engine, one fetch at a
+// time, as the fetcher does.
 type recorder struct {
 	t    *testing.T
-	st   *store.Store
+	st   recordStore
 	e    *Engine
-	path string
+	path string // of the SQLite store; "" for the in-memory one
 }
 
+// recordStore is what a recorder records into and reads back.
+type recordStore interface {
+	Record(ctx context.Context, o *wirefeed.Outcome) (wirefeed.RecordResult, error)
+	Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.Story, error)
+	SignatureSource
+}
+
+// newRecorder records into an in-memory store (wirefeedtest.Store), which
+// stores decisions as the SQLite store does: the test exercises the
+// deduplicator alone.
 func newRecorder(t *testing.T, opts Options) *recorder {
+	t.Helper()
+	e := New(opts)
+	return &recorder{t: t, st: wirefeedtest.NewStore(e), e: e}
+}
+
+// newStoreRecorder records into a real store, for the tests that restart
+// from it, re-sign updated items or explain stored items.
+func newStoreRecorder(t *testing.T, opts Options) *recorder {
 	t.Helper()
 	e := New(opts)
 	path := filepath.Join(t.TempDir(), "wirefeed.db")
@@ -31,15 +50,25 @@ func newRecorder(t *testing.T, opts Options) *recorder {
 		t.Fatal(err)
 	}
 	r := &recorder{t: t, st: st, e: e, path: path}
-	t.Cleanup(func() { r.st.Close() })
+	t.Cleanup(func() { r.sqlite().Close() })
 	return r
+}
+
+// sqlite returns the real store of a recorder made by newStoreRecorder.
+func (r *recorder) sqlite() *store.Store {
+	r.t.Helper()
+	st, ok := r.st.(*store.Store)
+	if !ok {
+		r.t.Fatal("this test needs newStoreRecorder: it reads the SQLite store")
+	}
+	return st
 }
 
 // restart closes the store and opens it again with a new Engine rebuilt
 // from it at time now, as `wirefeed serve` does at start.
 func (r *recorder) restart(now time.Time) {
 	r.t.Helper()
-	if err := r.st.Close(); err != nil {
+	if err := r.sqlite().Close(); err != nil {
 		r.t.Fatal(err)
 	}
 	e := New(r.e.opt)
@@ -77,6 +106,14 @@ func (r *recorder) story(feed, guid string) string {
 		r.t.Fatalf("item %s/%s not stored", feed, guid)
 	}
 	return c
+}
+
+// learned returns how many sentences the store keeps as learned
+// boilerplate.
+func (r *recorder) learned() (int, error) {
+	n := 0
+	err := r.st.ScanBoilerplate(context.Background(), func(string, int64) error { n++; return nil })
+	return n, err
 }
 
 // stories returns how many stories the merged feed has.
@@ -228,8 +265,7 @@ func TestCommonFooterDoesNotCollapseFeed(t *testing.T) {
 	if n := r.stories(); n != len(ids) {
 		t.Errorf("%d stories, want %d", n, len(ids))
 	}
-	var learned int
-	if err := r.st.DB().QueryRow(`SELECT count(*) FROM dedupe_boilerplate`).Scan(&learned); err != nil || learned != 3 {
+	if learned, err := r.learned(); err != nil || learned != 3 {
 		t.Errorf("learned boilerplate sentences: %d (%v), want 3 (the footer's)", learned, err)
 	}
 	// The feed's copy of a story still joins the agency's original, which
@@ -374,8 +410,7 @@ func TestExactRepublicationsTeachNoBoilerplate(t *testing.T) {
 		it.URL = "https://churn.example/finland-border"
 		r.add("Churn", t0.Add(time.Duration(i)*15*time.Minute), it)
 	}
-	var learned int
-	if err := r.st.DB().QueryRow(`SELECT count(*) FROM dedupe_boilerplate`).Scan(&learned); err != nil || learned != 0 {
+	if learned, err := r.learned(); err != nil || learned != 0 {
 		t.Errorf("%d sentences learned as boilerplate (%v), want 0", learned, err)
 	}
 	if n := r.stories(); n != 1 {
@@ -393,13 +428,12 @@ func TestUpdatedItemIsSignedAgain(t *testing.T) {
 	title, paras := storyText(t, "S44")
 	for _, restart := range []bool{false, true} {
 		t.Run(fmt.Sprint("restart ", restart), func(t *testing.T) {
-			r := newRecorder(t, Options{})
+			r := newStoreRecorder(t, Options{})
 			// First seen with its title only, then with its text.
 			r.add("Westminster", t0, wirefeed.Item{GUID: "w", URL: "https://example.com/w", Title: title})
 			r.add("Westminster", t0.Add(20*time.Minute), body("w", title, text(paras...)))
-			var words int
-			if err := r.st.DB().QueryRow(`SELECT near_words FROM items WHERE guid = 'w'`).Scan(&words); err != nil || words == 0 {
-				t.Fatalf("near_words after the update: %d, %v", words, err)
+			if it, err := r.sqlite().FindItem(context.Background(), "w"); err != nil || it.Words == 0 {
+				t.Fatalf("words after the update: %d, %v", it.Words, err)
 			}
 			if restart {
 				r.restart(t0.Add(time.Hour))

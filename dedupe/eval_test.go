@@ -3,6 +3,7 @@ package dedupe
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -104,25 +105,25 @@ func recordAll(tb testing.TB, bs []batch, opts Options, restartAfter int) *store
 	return st
 }
 
-// storedClusters reads every item's story from the database.
-func storedClusters(tb testing.TB, st *store.Store) map[itemKey]string {
+// storedClusters reads every item's story, as the merged feed lists
+// them.
+func storedClusters(tb testing.TB, st interface {
+	Stories(context.Context, wirefeed.StoryQuery) ([]wirefeed.Story, error)
+}) map[itemKey]string {
 	tb.Helper()
-	rows, err := st.DB().Query(`SELECT f.name, i.guid, i.cluster_id FROM items i JOIN feeds f ON f.id = i.feed_id`)
+	stories, err := st.Stories(context.Background(), wirefeed.StoryQuery{Limit: math.MaxInt32})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer rows.Close()
 	out := map[itemKey]string{}
-	for rows.Next() {
-		var k itemKey
-		var c string
-		if err := rows.Scan(&k.feed, &k.guid, &c); err != nil {
-			tb.Fatal(err)
+	for _, s := range stories {
+		for _, m := range s.Members {
+			k := itemKey{m.FeedName, m.GUID}
+			if _, dup := out[k]; dup {
+				tb.Fatalf("two stored items are %s/%s", k.feed, k.guid)
+			}
+			out[k] = s.ID
 		}
-		out[k] = c
-	}
-	if err := rows.Err(); err != nil {
-		tb.Fatal(err)
 	}
 	return out
 }

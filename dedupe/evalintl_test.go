@@ -16,7 +16,6 @@ import (
 	"testing"
 
 	"github.com/wirefeed/wirefeed"
-	"github.com/wirefeed/wirefeed/fetcher"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -187,8 +186,7 @@ func (g *intlGen) resource(key string, s record, outlet string, at time.Time) st
 // htmlItem is an item whose body is the given HTML, normalised as the
 // fetcher normalises it.
 func htmlItem(guid, url, title, html string, at time.Time) wirefeed.Item {
-	clean := fetcher.SanitizeHTML(html, nil)
-	text := fetcher.HTMLToText(clean)
+	clean, text := fetched(html)
 	return wirefeed.Item{GUID: guid, URL: url, Title: title, ContentHTML: clean, Text: text,
 		Summary: firstRunes(text, 400), Published: at, Updated: at}
 }

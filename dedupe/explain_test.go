@@ -17,14 +17,14 @@ func (r *recorder) explain(a, b itemKey) Explanation {
 	r.t.Helper()
 	ctx := context.Background()
 	find := func(k itemKey) wirefeed.StoredItem {
-		it, err := r.st.FindItem(ctx, "https://example.com/"+k.guid)
+		it, err := r.sqlite().FindItem(ctx, "https://example.com/"+k.guid)
 		if err != nil {
 			r.t.Fatal(err)
 		}
 		return it
 	}
 	var x Explanation
-	err := r.st.ReadLookup(ctx, func(l wirefeed.Lookup) error {
+	err := r.sqlite().ReadLookup(ctx, func(l wirefeed.Lookup) error {
 		var err error
 		x, err = r.e.Explain(ctx, l, find(a), find(b))
 		return err
@@ -39,7 +39,7 @@ func TestExplainMatchesDecisions(t *testing.T) {
 	title, paras := storyText(t, "S24")
 	yTitle, yParas := storyText(t, "S26")
 	sx, sy := firstSentence(paras[0]), firstSentence(yParas[0])
-	r := newRecorder(t, Options{})
+	r := newStoreRecorder(t, Options{})
 	withURL := func(it wirefeed.Item) wirefeed.Item {
 		it.URL = "https://example.com/" + it.GUID
 		return it
@@ -82,7 +82,7 @@ func TestExplainMatchesDecisions(t *testing.T) {
 func TestExplainShowsComparedText(t *testing.T) {
 	s := intlStory(t, "en", "en-S1")
 	page := fullPage(t, s, "Kenya, Ethiopia to reopen Moyale border post")
-	r := newRecorder(t, Options{})
+	r := newStoreRecorder(t, Options{})
 	r.add("Reuters", t0, body("wire", s.get("title"), text(wire(s.body, s.get("dateline"), s.get("credit"))...)))
 	r.add("CNA", t0.Add(time.Hour), body("page", s.get("title"), page))
 	x := r.explain(itemKey{"CNA", "page"}, itemKey{"Reuters", "wire"})
@@ -110,21 +110,21 @@ func TestExplainShowsComparedText(t *testing.T) {
 	}
 
 	// A pool: two sources' copies of a story in one feed.
-	p := newRecorder(t, Options{})
+	p := newStoreRecorder(t, Options{})
 	for i, src := range []string{"Reuters", "CNA", "Reuters", "CNA", "Reuters", "CNA"} {
 		p.add("Pool", t0.Add(time.Duration(i)*time.Minute), poolItem(fmt.Sprint("bg", i), fmt.Sprintf("Background headline number %d about something else", i), src))
 	}
 	p.add("Pool", t0.Add(time.Hour), poolItem("a", s.get("title"), "Reuters"))
 	p.add("Pool", t0.Add(2*time.Hour), poolItem("b", s.get("title"), "CNA"))
 	find := func(guid string) wirefeed.StoredItem {
-		it, err := p.st.FindItem(context.Background(), guid)
+		it, err := p.sqlite().FindItem(context.Background(), guid)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return it
 	}
 	var px Explanation
-	err := p.st.ReadLookup(context.Background(), func(l wirefeed.Lookup) error {
+	err := p.sqlite().ReadLookup(context.Background(), func(l wirefeed.Lookup) error {
 		var err error
 		px, err = p.e.Explain(context.Background(), l, find("b"), find("a"))
 		return err

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/wirefeed/wirefeed/fetcher"
 )
 
 // intlStory returns a base story of the multilingual set: its record.
@@ -45,7 +43,7 @@ func fullPage(t *testing.T, s record, related ...string) string {
 		b.WriteString(`<li><a href="https://cna.example/r">` + r + `</a></li>`)
 	}
 	b.WriteString(`</ul></div><div><h3>Also worth reading</h3></div><p><a href="https://cna.example/x">Chile's copper output falls for third month on mine stoppages</a></p>`)
-	return fetcher.HTMLToText(fetcher.SanitizeHTML(b.String(), nil))
+	return fetchedText(b.String())
 }
 
 func TestExtractFullPage(t *testing.T) {

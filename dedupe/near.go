@@ -203,15 +203,14 @@ const titleBonus = 0.5
 // drops the links their stories' roots and members do not bear out, and
 // chooses the story p joins and the stories it merges.
 func (e *Engine) near(ctx context.Context, l wirefeed.Lookup, c wirefeed.Candidate, p *prepared) (verdict, error) {
-	m := &nearMatch{e: e, l: l, c: c, p: p,
-		cache: map[int64]*prepared{}, titles: map[int64]*prepared{},
-		bodyLinks: map[string]*link{}, titleLinks: map[string]*link{},
-		contradicted: map[string][]*prepared{}, members: map[string][]*prepared{}, vetoed: map[string]bool{},
-	}
+	m := &nearMatch{e: e, l: l, c: c, p: p}
 	bodyCands, titleCands, err := m.gather(ctx)
 	if err != nil || len(bodyCands)+len(titleCands) == 0 {
-		return verdict{}, err
+		return verdict{}, err // most items: nothing to compare
 	}
+	m.cache, m.titles = map[int64]*prepared{}, map[int64]*prepared{}
+	m.bodyLinks, m.titleLinks = map[string]*link{}, map[string]*link{}
+	m.contradicted, m.members, m.vetoed = map[string][]*prepared{}, map[string][]*prepared{}, map[string]bool{}
 	m.linkBodies(bodyCands)
 	m.linkTitles(titleCands)
 	if err := m.checkRoots(ctx); err != nil {

@@ -2,6 +2,7 @@ package dedupe
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -26,7 +27,7 @@ import (
 // from the Engine's clock.
 func newWriter(t *testing.T, now time.Time) *recorder {
 	t.Helper()
-	r := newRecorder(t, Options{})
+	r := newStoreRecorder(t, Options{})
 	withNow(now, func() {
 		if err := r.e.Rebuild(context.Background(), r.st); err != nil {
 			t.Fatal(err)
@@ -45,7 +46,7 @@ func (r *recorder) writer(now time.Time) *recorder {
 		r.t.Fatal(err)
 	}
 	w := &recorder{t: r.t, st: st, e: e, path: r.path}
-	r.t.Cleanup(func() { w.st.Close() })
+	r.t.Cleanup(func() { st.Close() })
 	withNow(now, func() {
 		if err := e.Rebuild(context.Background(), st); err != nil {
 			r.t.Fatal(err)
@@ -93,7 +94,7 @@ func TestServeAndCronKeepOneStory(t *testing.T) {
 	title, copies := editedCopies(t, "S01", 3)
 	cron := daemon.writer(t0)
 	cron.add("Outlet A", t0, body("a", title, copies[0]))
-	if err := cron.st.Close(); err != nil { // the cron run ends
+	if err := cron.sqlite().Close(); err != nil { // the cron run ends
 		t.Fatal(err)
 	}
 	daemon.add("Outlet B", t0.Add(10*time.Minute), body("b", title+" - Outlet B", copies[1]))
@@ -140,7 +141,7 @@ func TestWritersSeeWhatOthersChanged(t *testing.T) {
 			t.Fatalf("daemon indexes %d items, want 2", n)
 		}
 		// cron's config no longer lists Outlet A: `wirefeed feeds prune`.
-		if _, err := cron.st.PruneFeeds(ctx, []string{"Outlet B"}, false); err != nil {
+		if _, err := cron.sqlite().PruneFeeds(ctx, []string{"Outlet B"}, false); err != nil {
 			t.Fatal(err)
 		}
 		daemon.add("Outlet B", t0.Add(2*time.Minute), body("c", "A third story", "Yet another story that shares nothing with either of the others and is long enough to count."))
@@ -168,7 +169,7 @@ func TestWritersSeeWhatOthersChanged(t *testing.T) {
 		// cron's config renames the feed (same URL).
 		renamed := feedOf("Outlet A")
 		renamed.Name = "Outlet A (renamed)"
-		if _, err := cron.st.SyncFeeds(ctx, []wirefeed.Feed{renamed}); err != nil {
+		if _, err := cron.sqlite().SyncFeeds(ctx, []wirefeed.Feed{renamed}); err != nil {
 			t.Fatal(err)
 		}
 		daemon.add("Other", t0.Add(11*time.Minute), body("o2", "Unrelated 2", "Another unrelated story with a body of its own, long enough to count as one for the deduplicator."))
@@ -192,7 +193,7 @@ func sentenceHashOf(s string) uint64 {
 // does not use boilerplate that was never committed.
 func TestAbortedSessionLeavesNoTrace(t *testing.T) {
 	ctx := context.Background()
-	r := newRecorder(t, Options{})
+	r := newStoreRecorder(t, Options{})
 	const footer = "The regional assembly will take up the question again when it sits in the autumn."
 	long := func(i int) string {
 		return fmt.Sprintf("Report %d describes a meeting of officials on day %d that ended without agreement on any point.", i, i)
@@ -238,13 +239,13 @@ func TestAbortedSessionLeavesNoTrace(t *testing.T) {
 	r.add("Feed", t0.Add(2*time.Hour), changed)
 	fresh := New(Options{})
 	var want wirefeed.Decision
-	withSession(t, fresh, r.st, func(tx wirefeed.MatchTx) {
+	withSession(t, fresh, r.sqlite(), func(tx wirefeed.MatchTx) {
 		want, err = tx.Resign(ctx, "Feed", &changed)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	its := storedItemsByGUID(t, r.st, "Feed", "x")
+	its := storedItemsByGUID(t, r.sqlite(), "Feed", "x")
 	if its.Words != want.Words {
 		t.Errorf("re-signed item has %d words, a fresh engine counts %d: it used boilerplate that was rolled back", its.Words, want.Words)
 	}
@@ -330,13 +331,18 @@ func TestTrimmedChangeLogReloads(t *testing.T) {
 	cron := daemon.writer(t0)
 	cron.add("Outlet A", t0.Add(time.Minute), body("a", title, copies[0]))
 	// A day passes: retention (in the cron process) trims the log.
-	if _, err := cron.st.DB().Exec(`UPDATE change_log SET at = at - 2 * 86400`); err != nil {
+	db, err := sql.Open("sqlite", "file:"+daemon.path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cron.st.Prune(ctx, t0.Add(-365*24*time.Hour)); err != nil {
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE change_log SET at = at - 2 * 86400`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := daemon.st.Changes(ctx, daemon.e.pos, func(wirefeed.IndexChange) error { return nil }); !errors.Is(err, wirefeed.ErrChangesLost) {
+	if _, err := cron.sqlite().Prune(ctx, t0.Add(-365*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := daemon.sqlite().Changes(ctx, daemon.e.pos, func(wirefeed.IndexChange) error { return nil }); !errors.Is(err, wirefeed.ErrChangesLost) {
 		t.Fatalf("Changes after the daemon's position = %v, want ErrChangesLost", err)
 	}
 	withNow(t0.Add(time.Hour), func() {

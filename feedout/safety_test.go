@@ -10,6 +10,7 @@ import (
 
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/internal/redact"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -24,7 +25,7 @@ func TestEveryOutputHidesSecretsAndSpoofing(t *testing.T) {
 		{Name: "Private \u202Ewire", URL: feedURL},
 		{Name: "Public", URL: "https://public.example/rss"},
 	}
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "wirefeed.db"), store.Options{Matcher: urlMatcher{}})
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "wirefeed.db"), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}

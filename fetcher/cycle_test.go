@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -155,7 +156,7 @@ func TestRunnerLimitsConcurrency(t *testing.T) {
 			feeds = append(feeds, wirefeed.Feed{Name: path, URL: srv.url(host, path)})
 		}
 	}
-	st := openStore(t)
+	st := wirefeedtest.NewStore(nil)
 	r := newTestRunner(t, st, nil, RunnerOptions{Concurrency: 4, PerHost: 2})
 	rep, err := r.Run(context.Background(), feeds, false)
 	if err != nil {
@@ -200,7 +201,7 @@ func TestRunnerSpreadsScheduledCycles(t *testing.T) {
 	// The window is long enough that the bounds below are gross ones: a
 	// busy CI machine must not make this test fail.
 	const window = 2 * time.Second
-	r := newTestRunner(t, openStore(t), nil, RunnerOptions{Concurrency: 8})
+	r := newTestRunner(t, wirefeedtest.NewStore(nil), nil, RunnerOptions{Concurrency: 8})
 	began := time.Now()
 	rep, err := r.RunCycle(context.Background(), feeds, CycleOptions{Spread: window})
 	if err != nil {
@@ -242,7 +243,7 @@ func TestRunnerFeedHealth(t *testing.T) {
 		w.Write(rssDoc("Flaky", "flaky", 2))
 	})
 	feed := wirefeed.Feed{Name: "Flaky", URL: srv.url("flaky.test", "/flaky")}
-	st := openStore(t)
+	st := wirefeedtest.NewStore(nil)
 	c := newClock()
 	r := newTestRunner(t, st, c, RunnerOptions{Backoff: Backoff{Min: time.Minute, Max: time.Hour}})
 	ctx := context.Background()
@@ -295,7 +296,7 @@ func TestRunnerSkipsAndForce(t *testing.T) {
 	srv.handle("/ok", serveBytes(rssDoc("OK", "ok", 1)))
 	gone := wirefeed.Feed{Name: "Gone", URL: srv.url("gone.test", "/gone")}
 	ok := wirefeed.Feed{Name: "OK", URL: srv.url("ok.test", "/ok")}
-	st := openStore(t)
+	st := wirefeedtest.NewStore(nil)
 	c := newClock()
 	r := newTestRunner(t, st, c, RunnerOptions{})
 	ctx := context.Background()
@@ -360,7 +361,7 @@ func TestRunnerRetryAfterPausesHost(t *testing.T) {
 					{Name: "Sibling 2", URL: srv.url("BUSY.test", "/sibling2")},
 					{Name: "Elsewhere", URL: srv.url("calm.test", "/elsewhere")},
 				}
-				st := openStore(t)
+				st := wirefeedtest.NewStore(nil)
 				clk := &clock{t: c.Now()}
 				// One fetch at a time, so the limited feed answers before
 				// its siblings are taken from the queue.
@@ -419,7 +420,7 @@ func TestRunner503WithoutRetryAfterIsFeedBackoffOnly(t *testing.T) {
 	srv.handle("/down", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
 	srv.handle("/up", serveBytes(rssDoc("Up", "up", 1)))
 	feeds := []wirefeed.Feed{{Name: "Down", URL: srv.url("h.test", "/down")}, {Name: "Up", URL: srv.url("h.test", "/up")}}
-	r := newTestRunner(t, openStore(t), newClock(), RunnerOptions{Concurrency: 1})
+	r := newTestRunner(t, wirefeedtest.NewStore(nil), newClock(), RunnerOptions{Concurrency: 1})
 	rep, _ := r.Run(context.Background(), feeds, false)
 	if res := resultOf(t, rep, "Up"); res.Status != Fetched {
 		t.Errorf("sibling of a plain 503: %+v, want fetched", res)
@@ -443,7 +444,7 @@ func TestRunnerFollowsPermanentMoves(t *testing.T) {
 			srv.handle("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, newURL, tt.code) })
 			srv.handle("/new", serveBytes(rssDoc("Moved", "moved", 1)))
 			feed := wirefeed.Feed{Name: "Mover", URL: srv.url("old.test", "/old")}
-			st := openStore(t)
+			st := wirefeedtest.NewStore(nil)
 			c := newClock()
 			r := newTestRunner(t, st, c, RunnerOptions{})
 			if rep, _ := r.Run(context.Background(), []wirefeed.Feed{feed}, false); rep.Count(Fetched) != 1 {
@@ -478,7 +479,7 @@ func TestRunnerSameBytesNotParsedAgain(t *testing.T) {
 	body := rssDoc("Static", "static", 3)
 	srv.handle("/static", func(w http.ResponseWriter, r *http.Request) { w.Write(body) }) // no validators
 	feed := wirefeed.Feed{Name: "Static", URL: srv.url("static.test", "/static")}
-	st := openStore(t)
+	st := wirefeedtest.NewStore(nil)
 	r := newTestRunner(t, st, newClock(), RunnerOptions{})
 	ctx := context.Background()
 	rep, _ := r.Run(ctx, []wirefeed.Feed{feed}, false)
@@ -522,7 +523,7 @@ func TestRunnerCacheHints(t *testing.T) {
 			srv := newTestServer(t)
 			srv.handle("/f", serveBytes([]byte(tt.body), tt.header...))
 			feed := wirefeed.Feed{Name: "Hinted", URL: srv.url("h.test", "/f")}
-			st := openStore(t)
+			st := wirefeedtest.NewStore(nil)
 			c := newClock()
 			r := newTestRunner(t, st, c, RunnerOptions{MaxCacheInterval: tt.maxCache})
 			ctx := context.Background()
@@ -563,7 +564,7 @@ func TestRunnerCacheHints(t *testing.T) {
 			w.Write([]byte(ttlFeed))
 		})
 		feed := wirefeed.Feed{Name: "TTL", URL: srv.url("h.test", "/f")}
-		st := openStore(t)
+		st := wirefeedtest.NewStore(nil)
 		c := newClock()
 		r := newTestRunner(t, st, c, RunnerOptions{})
 		r.Run(context.Background(), []wirefeed.Feed{feed}, false)
@@ -592,7 +593,7 @@ func TestRunnerCancelled(t *testing.T) {
 	for i := range 5 {
 		feeds = append(feeds, wirefeed.Feed{Name: fmt.Sprint("slow ", i), URL: srv.url("slow.test", "/slow")})
 	}
-	r := newTestRunner(t, openStore(t), nil, RunnerOptions{Concurrency: 2, PerHost: 1})
+	r := newTestRunner(t, wirefeedtest.NewStore(nil), nil, RunnerOptions{Concurrency: 2, PerHost: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	rep, err := r.Run(ctx, feeds, false)
@@ -623,7 +624,7 @@ func TestRunnerDrainStopsNewStarts(t *testing.T) {
 		srv.handle(path, serveBytes(rssDoc("Later", fmt.Sprintf("later%d", i), 1)))
 		feeds = append(feeds, wirefeed.Feed{Name: fmt.Sprintf("later %d", i), URL: srv.url(fmt.Sprintf("l%d.test", i), path)})
 	}
-	r := newTestRunner(t, openStore(t), nil, RunnerOptions{Concurrency: 8})
+	r := newTestRunner(t, wirefeedtest.NewStore(nil), nil, RunnerOptions{Concurrency: 8})
 	drain, stop := context.WithCancel(context.Background())
 	done := make(chan Report, 1)
 	go func() {
@@ -670,7 +671,7 @@ func (s failingItemsStore) Record(ctx context.Context, o *wirefeed.Outcome) (wir
 func TestRunnerRecordsAFailureToStore(t *testing.T) {
 	srv := newTestServer(t)
 	srv.handle("/f", serveBytes(rssDoc("F", "f", 2), "ETag", `"v1"`))
-	st := openStore(t)
+	st := wirefeedtest.NewStore(nil)
 	c := newClock()
 	r := newTestRunner(t, failingItemsStore{st}, c, RunnerOptions{Backoff: Backoff{Min: time.Minute, Max: time.Hour}})
 	f := wirefeed.Feed{Name: "F", URL: srv.url("f.test", "/f")}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 // fault is one way a feed server can misbehave.
@@ -226,8 +227,7 @@ func TestFaults(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) {
 			before := runtime.NumGoroutine()
 			func() {
-				st := openStore(t)
-				defer st.Close()
+				st := wirefeedtest.NewStore(nil)
 				srv := httptest.NewServer(f.handler)
 				defer srv.Close()
 				healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

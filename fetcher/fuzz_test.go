@@ -86,7 +86,7 @@ func FuzzCanonicalURL(f *testing.F) {
 	})
 }
 
-// FuzzHTMLToText checks that HTMLToText never panics, returns valid UTF-8
+// FuzzHTMLToText checks that htmlToText never panics, returns valid UTF-8
 // without markup from script or style, and is stable on its own output's
 // white space (a second pass folds nothing more).
 func FuzzHTMLToText(f *testing.F) {
@@ -97,12 +97,12 @@ func FuzzHTMLToText(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := HTMLToText(s)
+		got := htmlToText(s)
 		if !utf8.ValidString(got) {
-			t.Fatalf("HTMLToText(%q) = %q: invalid UTF-8", s, got)
+			t.Fatalf("htmlToText(%q) = %q: invalid UTF-8", s, got)
 		}
 		if strings.Contains(got, "\n\n\n") || strings.HasPrefix(got, " ") || strings.HasSuffix(got, " ") {
-			t.Fatalf("HTMLToText(%q) = %q: white space not folded", s, got)
+			t.Fatalf("htmlToText(%q) = %q: white space not folded", s, got)
 		}
 		if line := plainLine(s); strings.ContainsAny(line, "\n\t") {
 			t.Fatalf("plainLine(%q) = %q: not one line", s, line)

@@ -13,9 +13,9 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// SanitizeHTML returns raw with active content removed and relative links
+// sanitizeHTML returns raw with active content removed and relative links
 // resolved against base. It is what the merged feed may carry.
-func SanitizeHTML(raw string, base *url.URL) string {
+func sanitizeHTML(raw string, base *url.URL) string {
 	if strings.TrimSpace(raw) == "" {
 		return ""
 	}
@@ -26,13 +26,13 @@ func SanitizeHTML(raw string, base *url.URL) string {
 	return strings.TrimSpace(resolveLinks(clean, base))
 }
 
-// sanitizeWithText returns what SanitizeHTML(raw, base) returns and its
-// text, HTMLToText of it, reading the sanitised HTML once: links are
+// sanitizeWithText returns what sanitizeHTML(raw, base) returns and its
+// text, htmlToText of it, reading the sanitised HTML once: links are
 // resolved and text is gathered in the same pass (issue 13: the body was
 // tokenized three times, by the sanitiser, for links and for text).
 func sanitizeWithText(raw string, base *url.URL) (string, string) {
 	if strings.TrimSpace(raw) == "" {
-		return "", HTMLToText("")
+		return "", htmlToText("")
 	}
 	clean := htmlsafe.Sanitize(fixC1(raw))
 	if !strings.ContainsAny(clean, "<&") {
@@ -105,7 +105,7 @@ func sanitizeWithText(raw string, base *url.URL) (string, string) {
 	}
 }
 
-// textBreak does to the text what HTMLToText does for a tag: paragraph
+// textBreak does to the text what htmlToText does for a tag: paragraph
 // breaks at block elements, nothing inside elements without readable text.
 func textBreak(b *strings.Builder, skip *int, tt html.TokenType, a atom.Atom) {
 	switch tt {
@@ -183,10 +183,10 @@ var skipElements = map[atom.Atom]bool{
 	atom.Iframe: true, atom.Object: true, atom.Svg: true, atom.Head: true, atom.Title: true,
 }
 
-// HTMLToText returns the readable text of an HTML fragment: entities decoded,
+// htmlToText returns the readable text of an HTML fragment: entities decoded,
 // whitespace folded within a paragraph, paragraphs separated by a blank
 // line. Plain text without markup passes through with its entities decoded.
-func HTMLToText(s string) string {
+func htmlToText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return foldParagraphs(s)
 	}
@@ -325,6 +325,6 @@ func foldParagraphs(s string) string {
 // noncharacters; see htmlsafe.Label) dropped. Titles, author names and
 // categories go through it.
 func plainLine(s string) string {
-	t := HTMLToText(s)
+	t := htmlToText(s)
 	return htmlsafe.Label(strings.Join(strings.Fields(t), " "))
 }

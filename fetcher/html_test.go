@@ -36,19 +36,19 @@ func TestSanitizeHTML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := SanitizeHTML(tt.in, base)
+			got := sanitizeHTML(tt.in, base)
 			if tt.exact && got != tt.want {
-				t.Errorf("SanitizeHTML(%q) = %q, want %q", tt.in, got, tt.want)
+				t.Errorf("sanitizeHTML(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 			low := strings.ToLower(got)
 			for _, s := range tt.absent {
 				if strings.Contains(low, strings.ToLower(s)) {
-					t.Errorf("SanitizeHTML(%q) = %q, still contains %q", tt.in, got, s)
+					t.Errorf("sanitizeHTML(%q) = %q, still contains %q", tt.in, got, s)
 				}
 			}
 			for _, s := range tt.present {
 				if !strings.Contains(got, s) {
-					t.Errorf("SanitizeHTML(%q) = %q, want it to contain %q", tt.in, got, s)
+					t.Errorf("sanitizeHTML(%q) = %q, want it to contain %q", tt.in, got, s)
 				}
 			}
 		})
@@ -74,8 +74,8 @@ func TestHTMLToText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := HTMLToText(tt.in); got != tt.want {
-				t.Errorf("HTMLToText(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := htmlToText(tt.in); got != tt.want {
+				t.Errorf("htmlToText(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

@@ -269,7 +269,8 @@ func TestRunnerFutureLastModified(t *testing.T) {
 	// A validator stored by an older version: the server answers 304 to
 	// it for good. After the limit, one unconditional fetch.
 	sendFuture.Store(false)
-	if _, err := st.DB().Exec(`UPDATE feeds SET last_modified = ?, body_hash = '' WHERE name = 'Clock'`, future); err != nil {
+	if _, err := st.Record(context.Background(), &wirefeed.Outcome{Feed: feed, Attempted: c.Now(), Status: http.StatusNotModified,
+		NotModified: true, LastMod: future}); err != nil {
 		t.Fatal(err)
 	}
 	before := unconditional.Load()

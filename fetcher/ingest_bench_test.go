@@ -166,11 +166,11 @@ func BenchmarkIngest(b *testing.B) {
 		if err := st.Checkpoint(ctx); err != nil {
 			b.Fatal(err)
 		}
-		var pages, pageSize int64
-		if err := st.DB().QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count), (SELECT page_size FROM pragma_page_size)`).Scan(&pages, &pageSize); err != nil {
+		size, err := st.Size(ctx)
+		if err != nil {
 			b.Fatal(err)
 		}
-		bytesPerItem = float64(pages*pageSize) / float64(newItems)
+		bytesPerItem = float64(size) / float64(newItems)
 		st.Close()
 		b.StartTimer()
 	}

@@ -304,7 +304,7 @@ func (c itemContext) normalizeItem(it *gofeed.Item, ef *entryFacts, base *url.UR
 	item.ContentHTML, item.Text = sanitizeWithText(body, linkBase)
 	if len(item.ContentHTML) > lim.MaxHTMLBytes {
 		item.ContentHTML = truncateHTML(item.ContentHTML, lim.MaxHTMLBytes)
-		item.Text = HTMLToText(item.ContentHTML)
+		item.Text = htmlToText(item.ContentHTML)
 	}
 	if strings.TrimSpace(content) != "" && strings.TrimSpace(description) != "" {
 		item.Summary = truncateRunes(textLine(description, descKind), 4*summaryRunes)

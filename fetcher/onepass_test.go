@@ -14,7 +14,7 @@ import (
 )
 
 // TestSanitizeWithTextEqualsTheThreePasses checks the one-pass body
-// reading against what it replaces, SanitizeHTML then HTMLToText, on
+// reading against what it replaces, sanitizeHTML then htmlToText, on
 // hand-written edge cases, every body of the generated corpus and, when
 // ../shared is there, every document of the real corpus.
 func TestSanitizeWithTextEqualsTheThreePasses(t *testing.T) {
@@ -56,8 +56,8 @@ func TestSanitizeWithTextEqualsTheThreePasses(t *testing.T) {
 	}
 	for _, b := range bodies {
 		for _, u := range []*url.URL{base, nil} {
-			wantHTML := SanitizeHTML(b, u)
-			wantText := HTMLToText(wantHTML)
+			wantHTML := sanitizeHTML(b, u)
+			wantText := htmlToText(wantHTML)
 			gotHTML, gotText := sanitizeWithText(b, u)
 			if gotHTML != wantHTML || gotText != wantText {
 				t.Fatalf("sanitizeWithText(%.200q, %v)\n= %.200q, %.200q\nwant %.200q, %.200q", b, u, gotHTML, gotText, wantHTML, wantText)

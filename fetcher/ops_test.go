@@ -11,6 +11,7 @@ import (
 	"log/slog"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 // lines returns the log's lines.
@@ -33,7 +34,7 @@ func loggingRunner(t *testing.T, st Store, logs *syncBuffer, opts RunnerOptions)
 func TestFailureLoggedOnce(t *testing.T) {
 	srv := newTestServer(t)
 	srv.handle("/missing", http.NotFound)
-	st := openStore(t)
+	st := wirefeedtest.NewStore(nil)
 	logs := &syncBuffer{}
 	r := loggingRunner(t, st, logs, RunnerOptions{Backoff: Backoff{Min: time.Minute, Max: time.Hour}})
 	f := wirefeed.Feed{Name: "Broken Feed", URL: srv.url("broken.test", "/missing")}
@@ -74,7 +75,7 @@ func TestInterruptedFetchLogsNoError(t *testing.T) {
 		started <- struct{}{}
 		<-r.Context().Done()
 	})
-	st := openStore(t)
+	st := wirefeedtest.NewStore(nil)
 	logs := &syncBuffer{}
 	var observed []Result
 	var mu sync.Mutex
@@ -123,7 +124,7 @@ func TestSchedulerUpdate(t *testing.T) {
 	for _, p := range []string{"/a", "/b", "/c"} {
 		srv.handle(p, serveBytes(rssDoc("F", strings.TrimPrefix(p, "/"), 1)))
 	}
-	st := openStore(t)
+	st := wirefeedtest.NewStore(nil)
 	r := newTestRunner(t, st, nil, RunnerOptions{})
 	a := wirefeed.Feed{Name: "A", URL: srv.url("a.test", "/a")}
 	b := wirefeed.Feed{Name: "B", URL: srv.url("b.test", "/b")}
@@ -173,7 +174,7 @@ func TestSchedulerUpdate(t *testing.T) {
 // TestNextAttempt: the next attempt is the first tick of the feed's
 // schedule at or after the time it may be fetched, plus its offset.
 func TestNextAttempt(t *testing.T) {
-	r := newTestRunner(t, openStore(t), nil, RunnerOptions{Jitter: 2 * time.Minute})
+	r := newTestRunner(t, wirefeedtest.NewStore(nil), nil, RunnerOptions{Jitter: 2 * time.Minute})
 	f := wirefeed.Feed{Name: "Hourly", URL: "https://h.example/", Schedule: "@hourly"}
 	s, err := NewScheduler(r, []wirefeed.Feed{f}, "@every 15m", quietLogger, nil)
 	if err != nil {

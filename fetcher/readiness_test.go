@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 // TestCheckCycles: a scheduler is ready while its cycles run on time, and
@@ -19,7 +20,7 @@ func TestCheckCycles(t *testing.T) {
 	defer srv.Close()
 	client := NewClient(ClientOptions{AllowPrivate: true})
 	defer client.CloseIdleConnections()
-	r := NewRunner(client, openStore(t), RunnerOptions{Logger: quietLogger})
+	r := NewRunner(client, wirefeedtest.NewStore(nil), RunnerOptions{Logger: quietLogger})
 	feeds := []wirefeed.Feed{{Name: "Ticking", URL: srv.URL}, {Name: "Hourly", URL: srv.URL + "/h", Schedule: "@hourly"}}
 	cycled := make(chan struct{}, 1)
 	s, err := NewScheduler(r, feeds, "@every 10m", quietLogger, func(context.Context, Report) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/internal/redact"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 // TestRunnerKeepsFeedSecretsInside: a feed URL's credentials and secret
@@ -48,7 +49,7 @@ func TestRunnerKeepsFeedSecretsInside(t *testing.T) {
 	urls := []string{feeds[0].URL, feeds[1].URL, feeds[2].URL}
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st := openStore(t)
+	st := wirefeedtest.NewStore(nil)
 	client := NewClient(ClientOptions{AllowPrivate: true, MaxRedirects: 3})
 	defer client.CloseIdleConnections()
 	r := NewRunner(client, st, RunnerOptions{Logger: logger, Redact: redact.New(nil, urls...), Rand: func() float64 { return 0 }})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 // TestRetryAfterMessagesTellThePauseApplied: a server that asks for 30
@@ -39,7 +40,7 @@ func TestRetryAfterMessagesTellThePauseApplied(t *testing.T) {
 				w.WriteHeader(tt.status)
 			}))
 			defer srv.Close()
-			st := openStore(t)
+			st := wirefeedtest.NewStore(nil)
 			client := NewClient(ClientOptions{AllowPrivate: true})
 			defer client.CloseIdleConnections()
 			r := NewRunner(client, st, RunnerOptions{Logger: quietLogger, Rand: func() float64 { return 1 }, MaxRetryAfter: 24 * time.Hour,

@@ -35,7 +35,9 @@ func sharedCorpus(t testing.TB) string {
 }
 
 // openStore opens a real store in a temporary directory, with the dedupe
-// engine wired as cmd/wirefeed wires it.
+// engine wired as cmd/wirefeed wires it, for the tests about what the
+// store keeps of the fetcher's items (identity_test.go) and the
+// benchmarks. The Runner's own tests use a wirefeedtest.Store.
 func openStore(t testing.TB) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "wirefeed.db"), store.Options{
@@ -92,7 +94,7 @@ func rssDoc(title, prefix string, n int) []byte {
 }
 
 // feedStates reads the store's feed states or fails the test.
-func feedStates(t testing.TB, st *store.Store) map[string]wirefeed.FeedState {
+func feedStates(t testing.TB, st Store) map[string]wirefeed.FeedState {
 	t.Helper()
 	m, err := st.FeedStates(context.Background())
 	if err != nil {

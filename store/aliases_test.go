@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 // TestUpgradeTo0013DropsAliases opens a database as migration 0011 left
@@ -18,7 +19,7 @@ func TestUpgradeTo0013DropsAliases(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	quiet := slog.New(slog.DiscardHandler)
-	old, err := open(ctx, path, Options{Matcher: urlMatcher{}, Logger: quiet}, 11)
+	old, err := open(ctx, path, Options{Matcher: wirefeedtest.URLMatcher{}, Logger: quiet}, 11)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestUpgradeTo0013DropsAliases(t *testing.T) {
 	}
 	old.Close()
 
-	st, err := Open(ctx, path, Options{Matcher: urlMatcher{}, Logger: quiet})
+	st, err := Open(ctx, path, Options{Matcher: wirefeedtest.URLMatcher{}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

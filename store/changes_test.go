@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/store"
 )
 
 // TestChangeLogReportsEveryChange: every change a deduplicator keeps in
@@ -127,7 +128,7 @@ func TestChangeLogIsTrimmed(t *testing.T) {
 	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0, Status: 200, Items: []wirefeed.Item{item("a1", "", "One", wireText, t0)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().Exec(`UPDATE change_log SET at = at - 86400 - 60`); err != nil {
+	if _, err := store.DB(st).Exec(`UPDATE change_log SET at = at - 86400 - 60`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Record(ctx, &wirefeed.Outcome{Feed: f, Attempted: t0, Status: 200, Items: []wirefeed.Item{item("a2", "", "Two", "two words", t0)}}); err != nil {
@@ -151,7 +152,7 @@ func TestChangeLogIsTrimmed(t *testing.T) {
 		t.Errorf("Changes after a scan = %v", err)
 	}
 	var left int
-	if err := st.DB().QueryRow(`SELECT count(*) FROM change_log`).Scan(&left); err != nil || left != 1 {
+	if err := store.DB(st).QueryRow(`SELECT count(*) FROM change_log`).Scan(&left); err != nil || left != 1 {
 		t.Errorf("%d entries left in the log (%v), want 1: a2's, logged within the day", left, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 func TestBodyRoundTrip(t *testing.T) {
@@ -76,7 +77,7 @@ func TestUpgradeTo0010KeepsItems(t *testing.T) {
 	}
 	old.Close()
 
-	st, err := Open(ctx, path, Options{Matcher: urlMatcher{}, Logger: slog.New(slog.DiscardHandler)})
+	st, err := Open(ctx, path, Options{Matcher: wirefeedtest.URLMatcher{}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestUpgradeTo0015CountsSentences(t *testing.T) {
 	}
 	old.Close()
 
-	st, err := Open(ctx, path, Options{Matcher: urlMatcher{}, Logger: slog.New(slog.DiscardHandler)})
+	st, err := Open(ctx, path, Options{Matcher: wirefeedtest.URLMatcher{}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,7 +162,7 @@ func TestHostPauses(t *testing.T) {
 	// Expired pauses are dropped by the next recording.
 	record("d", "third.example", t0.Add(3*time.Hour), t0.Add(4*time.Hour))
 	var n int
-	if err := s.DB().QueryRow(`SELECT count(*) FROM host_pauses`).Scan(&n); err != nil {
+	if err := s.db.QueryRow(`SELECT count(*) FROM host_pauses`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {

@@ -19,21 +19,21 @@ func TestWriteProbeCommitsAHeartbeat(t *testing.T) {
 		t.Fatalf("WriteProbe on a writable database: %v", err)
 	}
 	var beat int64
-	if err := st.DB().QueryRow(`SELECT value FROM meta WHERE key = 'ready_probe'`).Scan(&beat); err != nil || beat == 0 {
+	if err := store.DB(st).QueryRow(`SELECT value FROM meta WHERE key = 'ready_probe'`).Scan(&beat); err != nil || beat == 0 {
 		t.Errorf("heartbeat row = %d (%v): the probe must commit", beat, err)
 	}
 	if g, _ := st.Generation(ctx); g != gen {
 		t.Errorf("the probe moved the generation from %d to %d: every rendering would be redone", gen, g)
 	}
 	// Within a second the last answer is given again, without a write.
-	if _, err := st.DB().Exec(`DELETE FROM meta WHERE key = 'ready_probe'`); err != nil {
+	if _, err := store.DB(st).Exec(`DELETE FROM meta WHERE key = 'ready_probe'`); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.WriteProbe(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	st.DB().QueryRow(`SELECT count(*) FROM meta WHERE key = 'ready_probe'`).Scan(&n)
+	store.DB(st).QueryRow(`SELECT count(*) FROM meta WHERE key = 'ready_probe'`).Scan(&n)
 	if n != 0 {
 		t.Error("a second probe within a second wrote again")
 	}
@@ -43,7 +43,7 @@ func TestWriteProbeGivesUpWithItsContext(t *testing.T) {
 	st, _ := MustOpen(t, dedupe.New(dedupe.Options{}))
 	// Another connection holds the write lock: the probe must answer
 	// within its context, not wait for the busy timeout.
-	tx, err := st.DB().Begin()
+	tx, err := store.DB(st).Begin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestReadOnlyStore(t *testing.T) {
 		if err := ro.WriteProbe(ctx); !errors.Is(err, store.ErrReadOnly) {
 			t.Errorf("WriteProbe on a read-only store = %v, want ErrReadOnly", err)
 		}
-		if _, err := ro.DB().Exec(`UPDATE meta SET value = value + 1 WHERE key = 'generation'`); err == nil {
+		if _, err := store.DB(ro).Exec(`UPDATE meta SET value = value + 1 WHERE key = 'generation'`); err == nil {
 			t.Error("a read-only store accepted a write")
 		}
 		ro.Close()
@@ -99,7 +99,7 @@ func TestReadOnlyStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rw.DB().Exec(`DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)`); err != nil {
+	if _, err := store.DB(rw).Exec(`DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)`); err != nil {
 		t.Fatal(err)
 	}
 	rw.Close()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/internal/fixtures"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 // BenchmarkSearch100k measures ?q= on a cache miss: Stories with search
@@ -24,7 +25,7 @@ func BenchmarkSearch100k(b *testing.B) {
 	}
 	const stories = 100_000
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "search.db"), Options{Matcher: urlMatcher{}})
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "search.db"), Options{Matcher: wirefeedtest.URLMatcher{}})
 	if err != nil {
 		b.Fatal(err)
 	}

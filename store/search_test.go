@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 // searchTitles returns the titles of the stories matching terms.
@@ -46,7 +47,7 @@ func TestSearchIndexFollowsItems(t *testing.T) {
 		t.Errorf("pruned item still found: %q", got)
 	}
 	var rows int
-	if err := s.DB().QueryRow(`SELECT count(*) FROM items_search`).Scan(&rows); err != nil || rows != 0 {
+	if err := s.db.QueryRow(`SELECT count(*) FROM items_search`).Scan(&rows); err != nil || rows != 0 {
 		t.Errorf("search index holds %d rows after pruning every item (%v)", rows, err)
 	}
 }
@@ -55,13 +56,13 @@ func TestSearchIndexFollowsItems(t *testing.T) {
 // never built (as one migrated from before 0009 is) and finds its items.
 func TestSearchIndexBuiltForOlderDatabases(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "w.db")
-	s, err := Open(context.Background(), path, Options{Matcher: urlMatcher{}})
+	s, err := Open(context.Background(), path, Options{Matcher: wirefeedtest.URLMatcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	record(t, s, "Agency", item("g1", "Summit in Zürich", "Leaders met.", storiesT0))
 	for _, q := range []string{`DELETE FROM items_search`, `UPDATE meta SET value = 0 WHERE key = 'search_version'`} {
-		if _, err := s.DB().Exec(q); err != nil {
+		if _, err := s.db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -69,7 +70,7 @@ func TestSearchIndexBuiltForOlderDatabases(t *testing.T) {
 		t.Fatalf("emptied index still finds %q", got)
 	}
 	s.Close()
-	s, err = Open(context.Background(), path, Options{Matcher: urlMatcher{}})
+	s, err = Open(context.Background(), path, Options{Matcher: wirefeedtest.URLMatcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestRecordCountsMergesByRule(t *testing.T) {
 	if err != nil || len(got) != 1 || len(got[0].Members) != 2 {
 		t.Fatalf("Stories = %+v, %v", got, err)
 	}
-	// urlMatcher gives "url" to every decision, the first one included.
+	// URLMatcher gives "url" to every decision, the first one included.
 	if r := got[0].Members[1].Rule; r != "url" {
 		t.Errorf("second member's Rule = %q, want url", r)
 	}

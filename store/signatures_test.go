@@ -56,7 +56,7 @@ func (tx *scriptedTx) end(n *int) {
 func storyOf(t *testing.T, st *store.Store, guid string) string {
 	t.Helper()
 	var c string
-	if err := st.DB().QueryRow(`SELECT cluster_id FROM items WHERE guid = ?`, guid).Scan(&c); err != nil {
+	if err := store.DB(st).QueryRow(`SELECT cluster_id FROM items WHERE guid = ?`, guid).Scan(&c); err != nil {
 		t.Fatalf("story of %s: %v", guid, err)
 	}
 	return c
@@ -278,7 +278,7 @@ func TestSentenceCountsFollowTheItems(t *testing.T) {
 	rows := func(table string) int {
 		t.Helper()
 		var n int
-		if err := st.DB().QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+		if err := store.DB(st).QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

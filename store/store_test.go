@@ -44,11 +44,11 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 	st, path := MustOpen(t, dedupe.New(dedupe.Options{}))
 	ctx := context.Background()
 	var mode string
-	if err := st.DB().QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+	if err := store.DB(st).QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q (%v), want wal", mode, err)
 	}
 	var fk int
-	if err := st.DB().QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+	if err := store.DB(st).QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d (%v), want 1", fk, err)
 	}
 	st.Close()
@@ -58,7 +58,7 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 	}
 	defer st2.Close()
 	var versions int
-	if err := st2.DB().QueryRow("SELECT count(*) FROM schema_migrations").Scan(&versions); err != nil || versions == 0 {
+	if err := store.DB(st2).QueryRow("SELECT count(*) FROM schema_migrations").Scan(&versions); err != nil || versions == 0 {
 		t.Errorf("schema_migrations rows = %d (%v)", versions, err)
 	}
 	if _, err := st2.Record(ctx, &wirefeed.Outcome{Feed: wirefeed.Feed{Name: "x", URL: "https://x.example/"}}); !errors.Is(err, store.ErrNoMatcher) {
@@ -171,7 +171,7 @@ func TestRecordIsAllOrNothing(t *testing.T) {
 		t.Fatalf("Record error = %v, want one naming the feed and the cause", err)
 	}
 	var n int
-	if err := st.DB().QueryRow("SELECT count(*) FROM items").Scan(&n); err != nil || n != 0 {
+	if err := store.DB(st).QueryRow("SELECT count(*) FROM items").Scan(&n); err != nil || n != 0 {
 		t.Errorf("items after a failed record: %d, want 0", n)
 	}
 	states, _ := st.FeedStates(ctx)
@@ -299,11 +299,11 @@ func TestKill9LosesNothingCommitted(t *testing.T) {
 	}
 	defer st.Close()
 	var check string
-	if err := st.DB().QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+	if err := store.DB(st).QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check = %q, %v", check, err)
 	}
 	var items, maxBatch int
-	if err := st.DB().QueryRow(`SELECT count(*), coalesce(max(CAST(substr(guid, 1, instr(guid, '-') - 1) AS INTEGER)), 0) FROM items`).Scan(&items, &maxBatch); err != nil {
+	if err := store.DB(st).QueryRow(`SELECT count(*), coalesce(max(CAST(substr(guid, 1, instr(guid, '-') - 1) AS INTEGER)), 0) FROM items`).Scan(&items, &maxBatch); err != nil {
 		t.Fatal(err)
 	}
 	if maxBatch < committed {
@@ -332,7 +332,7 @@ func TestCrashWriter(t *testing.T) {
 	}
 	// Continue after the last batch that made it in.
 	var last int
-	_ = st.DB().QueryRow(`SELECT coalesce(max(CAST(substr(guid, 1, instr(guid, '-') - 1) AS INTEGER)), 0) FROM items`).Scan(&last)
+	_ = store.DB(st).QueryRow(`SELECT coalesce(max(CAST(substr(guid, 1, instr(guid, '-') - 1) AS INTEGER)), 0) FROM items`).Scan(&last)
 	if last < start {
 		fmt.Printf("lost: batch %d reported committed, database has %d\n", start, last)
 	}

@@ -10,34 +10,12 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
-
-// urlMatcher is a minimal Matcher for story queries: an item joins the story
-// of any stored item with the same URL.
-type urlMatcher struct{}
-
-func (urlMatcher) Begin(_ context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
-	return urlSession{l}, nil
-}
-
-// urlSession is a urlMatcher's matching session.
-type urlSession struct{ l wirefeed.Lookup }
-
-func (s urlSession) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
-	id, err := s.l.StoryByURL(ctx, c.Item.URL)
-	return wirefeed.Decision{StoryID: id, Rule: "url"}, err
-}
-func (urlSession) Resign(context.Context, string, *wirefeed.Item) (wirefeed.Decision, error) {
-	return wirefeed.Decision{Rule: wirefeed.RuleUpdate}, nil
-}
-func (urlSession) Prepare(context.Context) error        { return nil }
-func (urlSession) Commit()                              {}
-func (urlSession) Abort()                               {}
-func (urlMatcher) Representative([]wirefeed.Member) int { return 0 }
 
 func openStoriesStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.db"), Options{Matcher: urlMatcher{}})
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.db"), Options{Matcher: wirefeedtest.URLMatcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}

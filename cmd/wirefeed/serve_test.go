@@ -100,9 +100,8 @@ func TestServeServesAndShutsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var n int
-	if err := st.DB().QueryRow(`SELECT count(*) FROM items`).Scan(&n); err != nil || n != 5 {
-		t.Errorf("items after shutdown: %d (%v), want 5", n, err)
+	if tot, err := st.Totals(context.Background()); err != nil || tot.Items != 5 {
+		t.Errorf("items after shutdown: %d (%v), want 5", tot.Items, err)
 	}
 	if code, _, _ := cli(t, "healthcheck", "-url", "http://"+addr+"/healthz", "-timeout", "2s"); code != exitFailure {
 		t.Errorf("healthcheck against a stopped daemon: exit %d, want %d", code, exitFailure)

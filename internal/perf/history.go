@@ -27,6 +27,7 @@ import (
 	"github.com/wirefeed/wirefeed/dedupe"
 	"github.com/wirefeed/wirefeed/internal/fixtures"
 	"github.com/wirefeed/wirefeed/store"
+	_ "modernc.org/sqlite" // the "sqlite" driver, for openFile
 )
 
 // HistoryOptions shapes a generated history.
@@ -111,7 +112,12 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	defer st.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			st.Close()
+		}
+	}()
 	feeds := HistoryFeeds(o, "http://127.0.0.1:9")
 	if _, err := st.SyncFeeds(ctx, feeds); err != nil {
 		return fmt.Errorf("history: %w", err)
@@ -146,16 +152,11 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 		}
 		first += n
 	}
-	if err := copyOld(ctx, st, old, o.Items-o.Recorded); err != nil {
+	closed = true
+	if err := st.Close(); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	// A database with a month of items keeps a day of change log (the
-	// store trims it): drop what building this one logged.
-	if _, err := st.DB().ExecContext(ctx, `DELETE FROM change_log;
-		UPDATE meta SET value = (SELECT seq FROM sqlite_sequence WHERE name = 'change_log') WHERE key = 'change_log_floor'`); err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	if err := st.Checkpoint(ctx); err != nil {
+	if err := copyOld(ctx, path, old, o.Items-o.Recorded); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
 	o.Logger.Info("history built", slog.String("path", path), slog.Int("items", o.Items), slog.Int("window", o.Window),
@@ -166,9 +167,14 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 // copyOld adds n copies of the first recorded old items (ids 1 to old) in
 // SQL: each copy a story of its own, with its item's body, dates,
 // signature and sentence counts, and a GUID, URL and body hash of its own.
-// It writes the store's tables directly and so follows its schema.
-func copyOld(ctx context.Context, st *store.Store, old, n int) error {
-	db := st.DB()
+// It writes the store's tables directly, in the database at path once the
+// store has closed it, and so follows its schema.
+func copyOld(ctx context.Context, path string, old, n int) error {
+	db, err := openFile(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	for round := 1; n > 0; round++ {
 		k := min(n, old)
 		var maxID int64
@@ -204,7 +210,21 @@ func copyOld(ctx context.Context, st *store.Store, old, n int) error {
 		}
 		n -= k
 	}
-	return nil
+	// A database with a month of items keeps a day of change log (the
+	// store trims it): drop what building this one logged.
+	if _, err := db.ExecContext(ctx, `DELETE FROM change_log;
+		UPDATE meta SET value = (SELECT seq FROM sqlite_sequence WHERE name = 'change_log') WHERE key = 'change_log_floor'`); err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	return err
+}
+
+// openFile opens the database file at path directly, for writing or
+// reading the store's tables where the Store has no method to: only while
+// no Store has it open.
+func openFile(path string) (*sql.DB, error) {
+	return sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
 }
 
 // copySentences gives the copies of items 1 to k (ids shifted by shift)
@@ -300,13 +320,21 @@ func schemaKey(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("history: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	st, err := store.Open(ctx, filepath.Join(tmp, "schema.db"), store.Options{})
+	path := filepath.Join(tmp, "schema.db")
+	st, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
 		return "", fmt.Errorf("history: %w", err)
 	}
-	defer st.Close()
+	if err := st.Close(); err != nil {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	db, err := openFile(path)
+	if err != nil {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	defer db.Close()
 	var schema sql.NullString
-	if err := st.DB().QueryRowContext(ctx, `SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master ORDER BY name)`).Scan(&schema); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master ORDER BY name)`).Scan(&schema); err != nil {
 		return "", fmt.Errorf("history: %w", err)
 	}
 	sum := sha256.Sum256([]byte(schema.String))
