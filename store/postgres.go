@@ -4,14 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
+	"math"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/redact"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 )
@@ -47,22 +51,10 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-// RedactDSN returns dsn with its password replaced, for messages and logs.
-func RedactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "postgres://REDACTED"
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "REDACTED")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
+// RedactDSN returns dsn fit for messages and logs: without its userinfo
+// (user and password) and with secret parameters (password=) masked, as
+// internal/redact shows every URL.
+func RedactDSN(dsn string) string { return redact.New(nil, dsn).URL(dsn) }
 
 // openPostgresDB opens a pool on dsn and checks that the server answers.
 func openPostgresDB(ctx context.Context, dsn string) (*sql.DB, error) {
@@ -141,4 +133,96 @@ func pgLockWriter(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("taking the write lock: %w", err)
 	}
 	return nil
+}
+
+// openPostgres opens the PostgreSQL database dsn names, migrated up to
+// upTo (or only checked, read-only), and starts renewing this instance's
+// feed leases. Errors name the database without its password.
+func openPostgres(ctx context.Context, dsn string, opts Options, upTo int) (*Store, error) {
+	name := RedactDSN(dsn)
+	db, err := openPostgresDB(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", name, redactErr(err, dsn))
+	}
+	s := &Store{db: db, stmts: newStmtCache(db, true), path: name, matcher: opts.Matcher, logger: opts.Logger,
+		pg: true, readOnly: opts.ReadOnly}
+	if opts.ReadOnly {
+		if err := s.checkPostgresSchema(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open %s read-only: %w", name, err)
+		}
+		return s, nil
+	}
+	if err := migratePostgres(ctx, db, upTo); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", name, err)
+	}
+	if upTo < math.MaxInt {
+		return s, nil
+	}
+	if err := s.buildSearchIndex(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", name, err)
+	}
+	ttl := opts.LeaseTTL
+	if ttl <= 0 {
+		ttl = DefaultLeaseTTL
+	}
+	s.leases = startLeases(db, newInstanceID(), ttl, opts.Logger)
+	return s, nil
+}
+
+// redactErr is err with dsn's secrets, should the driver quote them,
+// masked.
+func redactErr(err error, dsn string) error {
+	msg := redact.New(nil, dsn).Text(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
+}
+
+// checkPostgresSchema returns an error when the database misses
+// migrations that this version embeds.
+func (s *Store) checkPostgresSchema(ctx context.Context) error {
+	names, err := fs.Glob(pgMigrations, "pgmigrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	want, err := strconv.Atoi(strings.SplitN(path.Base(names[len(names)-1]), "_", 2)[0])
+	if err != nil {
+		return err
+	}
+	var have sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("not a wirefeed database: %w", err)
+	}
+	if int(have.Int64) < want {
+		return fmt.Errorf("schema version %d, this wirefeed needs %d: run wirefeed fetch or serve once with write access to migrate it", have.Int64, want)
+	}
+	return nil
+}
+
+// ClaimFeeds implements fetcher.Claimer: on PostgreSQL, where several
+// instances share the feeds, it claims the named feeds for this instance
+// (leases.go). On SQLite every feed is the caller's.
+func (s *Store) ClaimFeeds(ctx context.Context, names []string, window time.Duration) ([]wirefeed.ClaimState, error) {
+	if s.leases == nil {
+		out := make([]wirefeed.ClaimState, len(names))
+		for i := range out {
+			out[i] = wirefeed.ClaimGranted
+		}
+		return out, nil
+	}
+	return s.leases.claim(ctx, names, window)
+}
+
+// LeaseTTL implements fetcher.Claimer: how long a claim lasts without
+// renewal; zero on a store that is not shared (SQLite, or read-only).
+func (s *Store) LeaseTTL() time.Duration {
+	if s.leases == nil {
+		return 0
+	}
+	return s.leases.ttl
 }

@@ -26,11 +26,11 @@ const (
 	qSentenceCounts = `SELECT hash, items FROM dedupe_sentence_counts WHERE feed_id = ? AND hash IN (` + inList + `)`
 	qFeedID         = `SELECT id FROM feeds WHERE name = ?`
 	qAddSentence    = `INSERT INTO dedupe_sentence_counts (feed_id, hash, items) VALUES (?, ?, ?)
-		ON CONFLICT (feed_id, hash) DO UPDATE SET items = items + excluded.items`
+		ON CONFLICT (feed_id, hash) DO UPDATE SET items = dedupe_sentence_counts.items + excluded.items`
 	qAddSentences = `INSERT INTO dedupe_sentence_counts (feed_id, hash, items) VALUES (?, ?, ?)` +
 		`, (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)` +
 		`, (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)
-		ON CONFLICT (feed_id, hash) DO UPDATE SET items = items + excluded.items`
+		ON CONFLICT (feed_id, hash) DO UPDATE SET items = dedupe_sentence_counts.items + excluded.items`
 	qDropUncounted  = `DELETE FROM dedupe_sentence_counts WHERE feed_id = ? AND items <= 0 AND hash IN (` + inList + `)`
 	qItemSentences  = `INSERT INTO item_sentences (day, item_id, first_seen, feed_id, hashes) VALUES (?, ?, ?, ?, ?)`
 	qPrunedSentence = `SELECT feed_id, hashes FROM item_sentences WHERE day <= ? AND first_seen < ?`
@@ -70,7 +70,7 @@ func recordSentences(ctx context.Context, tx *txn, feedID, itemID int64, dec wir
 		}
 	}
 	for _, h := range dec.Learned {
-		if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 			feedID, h, seen.Unix()); err != nil {
 			return err
 		}

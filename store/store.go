@@ -60,6 +60,11 @@ type Store struct {
 
 	readOnly bool
 
+	// pg: the database is PostgreSQL (postgres.go); leases: this
+	// instance's feed leases there (leases.go).
+	pg     bool
+	leases *leases
+
 	probeMu  sync.Mutex // WriteProbe's last answer
 	probeAt  time.Time
 	probeErr error
@@ -77,10 +82,15 @@ type Options struct {
 	// explain), which may run as a user who may only read the file. See
 	// openReadOnly.
 	ReadOnly bool
+	// LeaseTTL is how long this instance's claim on a feed lasts without
+	// renewal, on PostgreSQL (ClaimFeeds): how soon another instance takes
+	// over the feeds of one that died. Zero means DefaultLeaseTTL.
+	LeaseTTL time.Duration
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
-// up to date.
+// up to date. A postgres:// URL instead of a path opens a PostgreSQL
+// database (postgres.go).
 func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 	return open(ctx, dbPath, opts, math.MaxInt)
 }
@@ -90,6 +100,9 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 func open(ctx context.Context, dbPath string, opts Options, upTo int) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if IsPostgres(dbPath) {
+		return openPostgres(ctx, dbPath, opts, upTo)
 	}
 	if opts.ReadOnly {
 		return openReadOnly(ctx, dbPath, opts)
@@ -120,7 +133,7 @@ func open(ctx context.Context, dbPath string, opts Options, upTo int) (*Store, e
 	}
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, stmts: newStmtCache(db), path: dbPath, matcher: opts.Matcher, logger: opts.Logger}
+	s := &Store{db: db, stmts: newStmtCache(db, false), path: dbPath, matcher: opts.Matcher, logger: opts.Logger}
 	if err := s.migrate(ctx, upTo); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
@@ -166,9 +179,12 @@ func createWithPageSize(ctx context.Context, dbPath string) error {
 
 // Close closes the database, checkpointing the WAL into the main file.
 func (s *Store) Close() error {
+	if s.leases != nil {
+		s.leases.close()
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if !s.readOnly {
+	if !s.readOnly && !s.pg {
 		_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	}
 	s.stmts.close()
@@ -269,8 +285,12 @@ func bumpGeneration(ctx context.Context, tx *txn) error {
 
 // Checkpoint copies the WAL into the database file and truncates it, so a
 // long-running daemon's WAL does not grow without bound, and refreshes the
-// query planner's statistics where the data changed enough.
+// query planner's statistics where the data changed enough. On PostgreSQL
+// the server does both itself (autovacuum); Checkpoint does nothing.
 func (s *Store) Checkpoint(ctx context.Context) error {
+	if s.pg {
+		return nil
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
