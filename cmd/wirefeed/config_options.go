@@ -11,6 +11,7 @@ import (
 	"github.com/wirefeed/wirefeed/feedout"
 	"github.com/wirefeed/wirefeed/fetcher"
 	"github.com/wirefeed/wirefeed/internal/redact"
+	"github.com/wirefeed/wirefeed/store"
 )
 
 // duration returns a validated duration value.
@@ -51,13 +52,46 @@ func (c *Config) feedURLs() []string {
 // (userinfo, secret query parameters) wherever text leaves the process.
 func (c *Config) Redactor() *redact.Redactor {
 	if c.redact == nil {
-		c.redact = redact.New(c.SecretQueryParams, c.feedURLs()...)
+		c.redact = redact.New(c.SecretQueryParams, c.secretURLs()...)
 	}
 	return c.redact
 }
 
+// secretURLs are the URLs whose secrets are redacted from every text: the
+// feeds' and the database's.
+func (c *Config) secretURLs() []string {
+	urls := c.feedURLs()
+	if c.Store.DSN != "" {
+		urls = append(urls, c.Store.DSN)
+	}
+	return urls
+}
+
 // DBPath is the database file inside the data directory.
 func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "wirefeed.db") }
+
+// Database is what store.Open takes: [store] dsn when set (PostgreSQL),
+// else DBPath.
+func (c *Config) Database() string {
+	if c.Store.DSN != "" {
+		return c.Store.DSN
+	}
+	return c.DBPath()
+}
+
+// DatabaseName names the database in messages and logs: DBPath, or the
+// DSN without its secrets.
+func (c *Config) DatabaseName() string {
+	if c.Store.DSN != "" {
+		return store.RedactDSN(c.Store.DSN)
+	}
+	return c.DBPath()
+}
+
+// storeOptions are the options every command opens the database with.
+func (c *Config) storeOptions(m wirefeed.Matcher, logger *slog.Logger) store.Options {
+	return store.Options{Matcher: m, Logger: logger, LeaseTTL: duration(c.Store.LeaseTTL)}
+}
 
 // DomainFeeds returns the configured feeds as domain values.
 func (c *Config) DomainFeeds() []wirefeed.Feed {
