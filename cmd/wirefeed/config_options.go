@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"time"
@@ -62,9 +63,26 @@ func (c *Config) Redactor() *redact.Redactor {
 func (c *Config) secretURLs() []string {
 	urls := c.feedURLs()
 	if c.Store.DSN != "" {
-		urls = append(urls, c.Store.DSN)
+		urls = append(urls, dsnSecrets(c.Store.DSN))
 	}
 	return urls
+}
+
+// dsnSecrets is the DSN as the redactor should learn its secrets: without
+// the user name, which is no secret (a database user called "wirefeed"
+// would otherwise be masked in every log line), but with the password and
+// the query's secret parameters.
+func dsnSecrets(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if pw, ok := u.User.Password(); ok {
+		u.User = url.UserPassword("", pw)
+	} else {
+		u.User = nil
+	}
+	return u.String()
 }
 
 // DBPath is the database file inside the data directory.

@@ -32,7 +32,7 @@ func explainFixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: dedupe.New(cfg.dedupeOptions(nil))})
+	st, err := store.Open(ctx, cfg.Database(), store.Options{Matcher: dedupe.New(cfg.dedupeOptions(nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -341,7 +341,7 @@ func TestHostileCorpusThroughFetchAndEveryOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ro, err := store.Open(ctx, cfg.DBPath(), store.Options{ReadOnly: true})
+	ro, err := store.Open(ctx, cfg.Database(), store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
