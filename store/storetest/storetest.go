@@ -62,6 +62,8 @@ var Tests = []Test{
 	{"PruneKeepsStoryIDs", testPruneKeepsIDs},
 	{"SyncAndPruneFeeds", testSyncAndPruneFeeds},
 	{"Generation", testGeneration},
+	{"WritersCatchUp", testWritersCatchUp},
+	{"SharedWork", testSharedWork},
 }
 
 // Run runs the whole suite on b, each test as a subtest.
