@@ -5,24 +5,35 @@
 # detector, the store conformance suite (every store test shared by SQLite
 # and PostgreSQL), the lease tests, every end-to-end test of the command
 # line with its database on PostgreSQL, and the three-instance test (real
-# processes, one SIGKILLed mid-cycle); then stops the cluster. About 2
-# minutes.
+# processes, one SIGKILLed mid-cycle); then stops the cluster. About 40
+# seconds on an idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 work=$(mktemp -d)
+# The cluster runs as an unprivileged user (postgres.sh), who must reach
+# its directory inside this one.
+chmod 755 "$work"
 port=${WIREFEED_PG_PORT:-55433}
 cleanup() {
   bash .ci/postgres.sh stop "$work/pg" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-eval "$(bash .ci/postgres.sh start "$work/pg" "$port")"
+# An assignment, not eval "$(...)": a cluster that fails to start must
+# fail the suite, not let every test skip.
+dsn_line=$(bash .ci/postgres.sh start "$work/pg" "$port")
+eval "$dsn_line"
+: "${WIREFEED_TEST_POSTGRES:?postgres.sh printed no DSN}"
 export WIREFEED_TEST_POSTGRES
 # End-to-end tests of cmd/wirefeed keep their database on PostgreSQL.
 export WIREFEED_TEST_BACKEND=postgres
 
 start=$(date +%s)
-go test -count=1 -race ./store/... ./fetcher/
+# The store's tests that touch PostgreSQL (the rest run on SQLite in the
+# main CI), with the race detector; then the command line's tests, every
+# one whose database is configurable on PostgreSQL, the three-instance
+# test among them.
+go test -count=1 -race -run 'TestConformance|TestLeases' ./store/
 go test -count=1 ./cmd/wirefeed/
 echo "postgres suite: ok in $(( $(date +%s) - start ))s"
