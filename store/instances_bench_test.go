@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -124,7 +123,7 @@ func ingestOnce(b *testing.B, dsn string, instances int, feeds []wirefeed.Feed) 
 		}
 	}
 	if fetched != len(feeds) {
-		b.Fatal(fmt.Sprintf("%d instances fetched %d feeds between them, want each of the %d once", instances, fetched, len(feeds)))
+		b.Fatalf("%d instances fetched %d feeds between them, want each of the %d once", instances, fetched, len(feeds))
 	}
 	return items, took
 }
