@@ -75,6 +75,14 @@ func testWritersCatchUp(t *testing.T, b Backend) {
 	if len(got) != 2*n {
 		t.Errorf("%d stories, want %d", len(got), 2*n)
 	}
+	// Retention takes every item off its feed's sentence counts and
+	// deletes it, whoever stored it.
+	if pruned, err := writers[1].Prune(ctx, time.Now().Add(time.Hour)); err != nil || pruned != int64(2*n*len(writers)) {
+		t.Errorf("Prune: %d items (%v), want all %d", pruned, err, 2*n*len(writers))
+	}
+	if got := stories(t, writers[2], wirefeed.StoryQuery{}); len(got) != 0 {
+		t.Errorf("%d stories after pruning everything", len(got))
+	}
 }
 
 // testSharedWork: ClaimFeeds hands each feed to one instance per cycle on
