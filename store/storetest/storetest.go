@@ -57,6 +57,7 @@ var Tests = []Test{
 	{"StoriesQueries", testStoriesQueries},
 	{"StoriesPaging", testStoriesPaging},
 	{"SearchFollowsItems", testSearchFollowsItems},
+	{"SearchTerms", testSearchTerms},
 	{"NearDuplicatesAcrossFeeds", testNearDuplicates},
 	{"ReissuedGUIDs", testReissuedGUIDs},
 	{"PruneKeepsStoryIDs", testPruneKeepsIDs},
