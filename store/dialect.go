@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // The store's SQL is written once, for both backends: SQLite's placeholders
@@ -66,20 +67,33 @@ func pgText(q string) string {
 }
 
 // pgArgs converts args for PostgreSQL: a bool becomes 0 or 1, what the
-// store's integer flag columns hold (SQLite converts it so itself). The
-// caller's slice is not changed.
+// store's integer flag columns hold (SQLite converts it so itself), and a
+// string that PostgreSQL's text would refuse (a NUL character, which a
+// JSON feed may carry as \u0000, or bytes that are not UTF-8) has those
+// replaced by U+FFFD, so that such a feed is stored rather than failed.
+// The caller's slice is not changed.
 func pgArgs(args []any) []any {
 	var out []any
 	for i, a := range args {
-		if v, ok := a.(bool); ok {
-			if out == nil {
-				out = slices.Clone(args)
-			}
-			out[i] = int64(0)
+		var conv any
+		switch v := a.(type) {
+		case bool:
+			conv = int64(0)
 			if v {
-				out[i] = int64(1)
+				conv = int64(1)
 			}
+		case string:
+			if strings.IndexByte(v, 0) < 0 && utf8.ValidString(v) {
+				continue
+			}
+			conv = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
+		default:
+			continue
 		}
+		if out == nil {
+			out = slices.Clone(args)
+		}
+		out[i] = conv
 	}
 	if out == nil {
 		return args

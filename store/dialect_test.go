@@ -23,9 +23,9 @@ func TestRebind(t *testing.T) {
 }
 
 func TestPGArgs(t *testing.T) {
-	in := []any{true, "x", false, int64(7)}
+	in := []any{true, "x", false, int64(7), "a\x00b", "c\xffd"}
 	got := pgArgs(in)
-	if want := []any{int64(1), "x", int64(0), int64(7)}; !slices.Equal(got, want) {
+	if want := []any{int64(1), "x", int64(0), int64(7), "a\uFFFDb", "c\uFFFDd"}; !slices.Equal(got, want) {
 		t.Errorf("pgArgs(%v) = %v, want %v", in, got, want)
 	}
 	if in[0] != true {

@@ -260,3 +260,23 @@ func testReissuedGUIDs(t *testing.T, b Backend) {
 		t.Errorf("stories after a reissued GUID: %+v", got)
 	}
 }
+
+// testOddText: text a feed may carry that a database could refuse (a NUL
+// character, from a JSON feed's \u0000; bytes that are not UTF-8) is
+// stored, found again by its key, and updated in place.
+func testOddText(t *testing.T, b Backend) {
+	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	it := item("odd\x00guid", "Title with a NUL \x00 and \xff bytes", "Text \x00 with \xfe\xff odd bytes", t0)
+	it.Authors = []string{"Ann \xff"}
+	record(t, s, "Odd", it)
+	it.Updated = it.Updated.Add(time.Hour)
+	it.Text = "Text, corrected."
+	record(t, s, "Odd", it)
+	got := stories(t, s, wirefeed.StoryQuery{})
+	if len(got) != 1 || len(got[0].Members) != 1 {
+		t.Fatalf("stories: %+v, want one story of one item", got)
+	}
+	if title := got[0].Representative.Title; !strings.HasPrefix(title, "Title with a NUL ") || !strings.HasSuffix(title, " bytes") {
+		t.Errorf("title read back as %q", title)
+	}
+}

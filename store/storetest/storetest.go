@@ -58,6 +58,7 @@ var Tests = []Test{
 	{"StoriesPaging", testStoriesPaging},
 	{"SearchFollowsItems", testSearchFollowsItems},
 	{"SearchTerms", testSearchTerms},
+	{"OddText", testOddText},
 	{"NearDuplicatesAcrossFeeds", testNearDuplicates},
 	{"ReissuedGUIDs", testReissuedGUIDs},
 	{"PruneKeepsStoryIDs", testPruneKeepsIDs},
