@@ -159,28 +159,14 @@ func translateExpect(expr string) ([]expectCheck, bool) {
 }
 
 // splitAnd splits on " and " outside string literals.
-func splitAnd(s string) []string {
-	var out []string
-	start, quote := 0, byte(0)
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case quote != 0 && c == '\\':
-			i++
-		case quote != 0 && c == quote:
-			quote = 0
-		case quote == 0 && (c == '\'' || c == '"'):
-			quote = c
-		case quote == 0 && strings.HasPrefix(s[i:], " and "):
-			out = append(out, strings.TrimSpace(s[start:i]))
-			start = i + len(" and ")
-			i += len(" and ") - 1
-		}
-	}
-	return append(out, strings.TrimSpace(s[start:]))
-}
+func splitAnd(s string) []string { return splitOutsideLiterals(s, " and ") }
 
 // splitEq splits on " == " outside string literals.
-func splitEq(s string) []string {
+func splitEq(s string) []string { return splitOutsideLiterals(s, " == ") }
+
+// splitOutsideLiterals splits s on sep where sep stands outside Python
+// string literals, and trims each part.
+func splitOutsideLiterals(s, sep string) []string {
 	var out []string
 	start, quote := 0, byte(0)
 	for i := 0; i < len(s); i++ {
@@ -191,10 +177,10 @@ func splitEq(s string) []string {
 			quote = 0
 		case quote == 0 && (c == '\'' || c == '"'):
 			quote = c
-		case quote == 0 && strings.HasPrefix(s[i:], " == "):
+		case quote == 0 && strings.HasPrefix(s[i:], sep):
 			out = append(out, strings.TrimSpace(s[start:i]))
-			start = i + len(" == ")
-			i += len(" == ") - 1
+			start = i + len(sep)
+			i += len(sep) - 1
 		}
 	}
 	return append(out, strings.TrimSpace(s[start:]))

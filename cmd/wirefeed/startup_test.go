@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,11 +19,6 @@ func TestServeAnswersWhileTheIndexLoads(t *testing.T) {
 		t.Fatalf("fetch: exit %d\n%s\n%s", code, out, errOut)
 	}
 	fx.counts() // forget the first fetch's requests
-	cfg, err := LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-
 	loading, release, loaded := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	defer func(f func(context.Context, *app) error) { loadIndex = f }(loadIndex)
 	real := loadIndex
@@ -37,19 +31,7 @@ func TestServeAnswersWhileTheIndexLoads(t *testing.T) {
 		defer close(loaded)
 		return real(ctx, a)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, newLogger(io.Discard, "error", "text", nil), ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve returned early: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	addr := startTestDaemon(t, cfgPath).addr
 	<-loading
 	if body, code := get(t, "http://"+addr+"/healthz"); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
 		t.Errorf("/healthz while the index loads: %d %q", code, body)
@@ -76,9 +58,5 @@ func TestServeAnswersWhileTheIndexLoads(t *testing.T) {
 			t.Fatal("no feed fetched after the index loaded")
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
 	}
 }
