@@ -1,10 +1,11 @@
-// Package store keeps wirefeed's state in an embedded SQLite database:
+// Package store keeps wirefeed's state in an embedded SQLite database, or
+// in PostgreSQL (postgres.go) for several instances sharing one database:
 // feeds and their health, items, and the stories (clusters) they belong to.
 // It owns durability: the schema comes from embedded, versioned migrations;
 // each fetched feed is recorded in one transaction; readers never see half
 // of a feed's items.
 //
-// The database runs in WAL mode with synchronous=NORMAL: a crash of the
+// SQLite runs in WAL mode with synchronous=NORMAL: a crash of the
 // process (kill -9) loses no committed transaction; a power loss may lose
 // the last few, which is harmless here because the feed validators (ETag,
 // Last-Modified) are lost with them and the next cycle fetches those items
