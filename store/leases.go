@@ -109,8 +109,17 @@ const (
 			RETURNING l.feed
 		)
 		SELECT c.feed, c.feed IN (SELECT feed FROM took), c.done AND c.claimed > now() - $3 * interval '1 microsecond' FROM cur c`
-	qLeaseDone    = `UPDATE feed_leases SET done = true, expires = now() WHERE feed = $1 AND owner = $2 AND NOT done`
-	qLeaseRenew   = `UPDATE feed_leases SET expires = now() + $2 * interval '1 microsecond' WHERE owner = $1 AND NOT done`
+	qLeaseDone = `UPDATE feed_leases SET done = true, expires = now() WHERE feed = $1 AND owner = $2 AND NOT done`
+	// qLeaseRenew renews the instance's leases ($1) for another ttl ($2),
+	// except those claimed longer than maxHold ($3) ago: a claim whose
+	// fetch is never recorded (the cycle was cancelled in between) is let
+	// go, not held for as long as the instance lives.
+	qLeaseRenew = `UPDATE feed_leases SET expires = now() + $2 * interval '1 microsecond'
+		WHERE owner = $1 AND NOT done AND claimed > now() - $3 * interval '1 microsecond'`
+	// qLeaseDrop lets one lease ($1: feed, $2: owner) go at once, without
+	// marking it done: the fetch could not be stored, and whoever asks
+	// next (this instance included) may fetch the feed again.
+	qLeaseDrop    = `UPDATE feed_leases SET owner = '', expires = now() WHERE feed = $1 AND owner = $2 AND NOT done`
 	qLeaseRelease = `UPDATE feed_leases SET expires = now() WHERE owner = $1 AND NOT done`
 )
 
@@ -168,8 +177,22 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// leaseMaxHold is how long after its claim a lease is renewed at most
+// (or ten leases, if longer): far longer than a fetch and its record take
+// (the fetch timeout is 30s by default). Tests shorten it.
+var leaseMaxHold = 10 * time.Minute
+
+func (l *leases) maxHold() time.Duration { return max(leaseMaxHold, 10*l.ttl) }
+
 func (l *leases) renew(ctx context.Context) error {
-	_, err := l.db.ExecContext(ctx, qLeaseRenew, l.owner, micros(l.ttl))
+	_, err := l.db.ExecContext(ctx, qLeaseRenew, l.owner, micros(l.ttl), micros(l.maxHold()))
+	return err
+}
+
+// drop lets this instance's lease on feed go, after its outcome could not
+// be recorded.
+func (l *leases) drop(ctx context.Context, feed string) error {
+	_, err := l.db.ExecContext(ctx, qLeaseDrop, feed, l.owner)
 	return err
 }
 

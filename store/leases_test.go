@@ -174,3 +174,37 @@ func TestLeasesLifecycle(t *testing.T) {
 		t.Errorf("z after its holder closed: %v, want granted at once", st)
 	}
 }
+
+// TestLeaseHeldTooLongIsLetGo: a claim whose fetch is never recorded (its
+// cycle was cancelled in between) is renewed only up to the longest hold,
+// then expires like a dead instance's, though its instance lives on.
+func TestLeaseHeldTooLongIsLetGo(t *testing.T) {
+	db := openLeasesDB(t)
+	// Restored after the leases below stop (cleanups run last first).
+	saved := leaseMaxHold
+	t.Cleanup(func() { leaseMaxHold = saved })
+	leaseMaxHold = 0
+	const ttl = 100 * time.Millisecond // held for at most 10 leases: 1s
+	a := startLeases(db, "a", ttl, slog.New(slog.DiscardHandler))
+	t.Cleanup(a.close)
+	b := startLeases(db, "b", ttl, slog.New(slog.DiscardHandler))
+	t.Cleanup(b.close)
+	if st := claimOne(t, a, "x", time.Minute); st != wirefeed.ClaimGranted {
+		t.Fatal(st)
+	}
+	claimed := time.Now()
+	time.Sleep(3 * ttl)
+	if st := claimOne(t, b, "x", time.Minute); st != wirefeed.ClaimHeld {
+		t.Errorf("x while a renews it: %v, want held", st)
+	}
+	deadline := time.Now().Add(50 * ttl)
+	for claimOne(t, b, "x", time.Minute) != wirefeed.ClaimGranted {
+		if time.Now().After(deadline) {
+			t.Fatalf("x still held %v after its claim (longest hold %v)", time.Since(claimed), a.maxHold())
+		}
+		time.Sleep(ttl / 2)
+	}
+	if took := time.Since(claimed); took < a.maxHold() {
+		t.Errorf("x let go %v after its claim, before the longest hold of %v", took, a.maxHold())
+	}
+}

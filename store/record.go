@@ -64,6 +64,14 @@ func (s *Store) RecordBatch(ctx context.Context, outs []*wirefeed.Outcome) ([]wi
 		for end := i + n; i < end; i++ {
 			r, err := s.recordTx(ctx, outs[i:i+1])
 			res[i], errs[i] = r[0], err
+			if err != nil && s.leases != nil {
+				// Shared work: the feed was not stored, so it is not
+				// done; let it go rather than hold it.
+				if derr := s.leases.drop(context.WithoutCancel(ctx), outs[i].Feed.Name); derr != nil {
+					s.logger.Warn("could not let go of a feed's lease; it expires by itself",
+						slog.String("feed", outs[i].Feed.Name), slog.Any("err", derr))
+				}
+			}
 		}
 	}
 	return res, errs

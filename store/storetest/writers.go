@@ -130,6 +130,19 @@ func testSharedWork(t *testing.T, b Backend) {
 	if got := claim(other, 0, "A"); got[0] != wirefeed.ClaimGranted {
 		t.Errorf("a recorded feed after its window: %v, want granted", got[0])
 	}
+	// A fetch that cannot be stored is not done: its lease goes at once,
+	// and the feed may be fetched again (here, by the other instance).
+	failing := Open(t, dsn, store.Options{Matcher: failMatcher{guid: "e1"}})
+	if got := claim(failing, time.Hour, "E"); got[0] != wirefeed.ClaimGranted {
+		t.Fatalf("claim E: %v", got[0])
+	}
+	if _, err := failing.Record(ctx, &wirefeed.Outcome{Feed: feedOf("E"), Attempted: t0, Status: 200,
+		Items: []wirefeed.Item{item("e1", "E", "e", t0)}}); err == nil {
+		t.Fatal("Record with a failing matcher: no error")
+	}
+	if got := claim(other, time.Hour, "E"); got[0] != wirefeed.ClaimGranted {
+		t.Errorf("a feed whose record failed: %v, want granted", got[0])
+	}
 	// An instance that stops lets its leases go at once: B, claimed and
 	// never recorded, is the other's to take.
 	if err := a.Close(); err != nil {
