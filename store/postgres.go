@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"net/url"
 	"path"
 	"sort"
 	"strconv"
@@ -175,7 +176,14 @@ func openPostgres(ctx context.Context, dsn string, opts Options, upTo int) (*Sto
 // redactErr is err with dsn's secrets, should the driver quote them,
 // masked.
 func redactErr(err error, dsn string) error {
-	msg := redact.New(nil, dsn).Text(err.Error())
+	secrets := dsn
+	if u, perr := url.Parse(dsn); perr == nil && u.User != nil {
+		// The user name is no secret: the driver's "user=…" stays.
+		pw, _ := u.User.Password()
+		u.User = url.UserPassword("", pw)
+		secrets = u.String()
+	}
+	msg := redact.New(nil, secrets).Text(err.Error())
 	if msg == err.Error() {
 		return err
 	}
