@@ -14,7 +14,15 @@ work=$(mktemp -d)
 # The cluster runs as an unprivileged user (postgres.sh), who must reach
 # its directory inside this one.
 chmod 755 "$work"
-port=${WIREFEED_PG_PORT:-55433}
+# The first free loopback port from 55433, so that two runs on one
+# machine do not collide.
+port=${WIREFEED_PG_PORT:-}
+if [ -z "$port" ]; then
+  for p in $(seq 55433 55533); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+  done
+fi
+: "${port:?no free port in 55433-55533}"
 cleanup() {
   bash .ci/postgres.sh stop "$work/pg" || true
   rm -rf "$work"
