@@ -141,14 +141,44 @@ func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wiref
 	return res, nil
 }
 
+// ensureFeed returns the id of the outcome's feed, stored under its name.
+// A fetch that was in flight when a reload renamed its feed still carries
+// the old name: it is recorded under the one stored feed with its
+// configured URL (the renamed row), not as a new feed. A feed unknown by
+// both is added.
 func ensureFeed(ctx context.Context, tx *txn, f wirefeed.Feed) (int64, error) {
 	var id int64
 	err := tx.queryRow(ctx, `SELECT id FROM feeds WHERE name = ?`, f.Name).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		err := tx.queryRow(ctx, `INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?) RETURNING id`, f.Name, f.URL, f.URL).Scan(&id)
+	if !errors.Is(err, sql.ErrNoRows) {
 		return id, err
 	}
+	ids, err := feedsByConfigURL(ctx, tx, f.URL)
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) == 1 {
+		return ids[0], nil
+	}
+	err = tx.queryRow(ctx, `INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?) RETURNING id`, f.Name, f.URL, f.URL).Scan(&id)
 	return id, err
+}
+
+// feedsByConfigURL returns the ids of the stored feeds configured with u.
+func feedsByConfigURL(ctx context.Context, tx *txn, u string) ([]int64, error) {
+	rows, err := tx.query(ctx, `SELECT id FROM feeds WHERE config_url = ?`, u)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // recordItems stores the items of one outcome inside tx, with the
