@@ -259,6 +259,13 @@ type CycleOptions struct {
 	// without it the log says the due time, which is what `wirefeed fetch`
 	// honours.
 	NextAttempt func(name string, earliest time.Time) time.Time
+	// ClaimWindow, on a store shared by several instances (Claimer), is
+	// how long a feed's fetch counts for the cycle it was claimed in: a
+	// feed claimed less than that ago, by any instance, is not fetched
+	// again (the daemon's schedules give half their interval). Nil means
+	// zero: every feed not being fetched elsewhere at this moment is
+	// fetched (`wirefeed fetch`).
+	ClaimWindow func(feed string) time.Duration
 }
 
 // Run fetches every feed in feeds once, at once (no spread). Feeds that are
@@ -303,7 +310,10 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 		q.add(&job{idx: i, feed: f, st: st, url: u, host: host, notBefore: rep.Started.Add(spreadOffset(f.Name, opts.Spread))})
 	}
 
-	workers := min(r.concurrency, q.n)
+	var sh *sharing
+	if c := r.claimer(); c != nil {
+		sh = &sharing{claimer: c, window: opts.ClaimWindow}
+	}
 	// The buffer lets fetching run ahead of the store's single writer for
 	// a while (a burst of 200s), so a busy writer does not idle the fetch
 	// slots; its bound caps the parsed documents held in memory.
@@ -344,14 +354,23 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 			}
 		}
 	}()
-	for range workers {
-		fetchers.Add(1)
-		go func() {
-			defer fetchers.Done()
-			r.work(ctx, startCtx, q, opts.Force, results, recorded)
-		}()
+	runWorkers := func() {
+		r.lim.mu.Lock()
+		workers := min(r.concurrency, q.n)
+		r.lim.mu.Unlock()
+		for range workers {
+			fetchers.Add(1)
+			go func() {
+				defer fetchers.Done()
+				r.work(ctx, startCtx, q, opts.Force, sh, results, recorded)
+			}()
+		}
+		fetchers.Wait()
 	}
-	fetchers.Wait()
+	runWorkers()
+	if sh != nil {
+		r.takeOver(startCtx, sh, q, rep.Started, results, runWorkers)
+	}
 	close(recorded)
 	recorder.Wait()
 
@@ -370,6 +389,84 @@ func (r *Runner) RunCycle(ctx context.Context, feeds []wirefeed.Feed, opts Cycle
 	rep.Results = results
 	rep.Duration = r.now().Sub(rep.Started)
 	return rep, nil
+}
+
+// takeOver waits, after the cycle's own fetches, for the feeds that other
+// instances were fetching: each is asked for again every claimPoll until
+// it is done (by its holder) or granted here (its holder's lease expired:
+// the holder died), and a granted one is fetched here. A feed still held
+// when its claim window has passed since the cycle started, or when the
+// cycle is drained, is left to the next cycle.
+func (r *Runner) takeOver(startCtx context.Context, sh *sharing, q *queue, started time.Time, results []Result, runWorkers func()) {
+	poll := claimPoll(sh.claimer.LeaseTTL())
+	for {
+		watched := sh.takeWatched()
+		now := r.now()
+		byWindow := map[time.Duration][]*job{}
+		for _, j := range watched {
+			w := sh.windowOf(j.feed.Name)
+			if startCtx.Err() != nil || now.Sub(started) >= w {
+				results[j.idx] = skippedElsewhere(j, wirefeed.ClaimHeld)
+				r.notify(results[j.idx])
+				continue
+			}
+			byWindow[w] = append(byWindow[w], j)
+		}
+		if len(byWindow) == 0 {
+			return
+		}
+		t := time.NewTimer(poll)
+		select {
+		case <-startCtx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		granted := 0
+		for w, jobs := range byWindow {
+			names := make([]string, len(jobs))
+			for i, j := range jobs {
+				names[i] = j.feed.Name
+			}
+			var st []wirefeed.ClaimState
+			var err error
+			if startCtx.Err() == nil {
+				st, err = sh.claimer.ClaimFeeds(startCtx, names, w)
+			}
+			if err == nil && len(st) != len(jobs) {
+				err = fmt.Errorf("%d answers for %d feeds", len(st), len(jobs))
+			}
+			if err != nil || startCtx.Err() != nil {
+				if err != nil {
+					r.logger.Warn("could not ask the store about feeds other instances are fetching", slog.Int("feeds", len(jobs)), slog.Any("err", err))
+				}
+				sh.mu.Lock()
+				sh.watched = append(sh.watched, jobs...)
+				sh.mu.Unlock()
+				continue
+			}
+			for i, j := range jobs {
+				switch st[i] {
+				case wirefeed.ClaimGranted:
+					r.logger.Info("taking over a feed whose holder's lease expired", slog.String("feed", j.feed.Name))
+					j.claimed, j.notBefore = true, time.Time{}
+					r.lim.mu.Lock()
+					q.add(j)
+					r.lim.mu.Unlock()
+					granted++
+				case wirefeed.ClaimDone:
+					results[j.idx] = skippedElsewhere(j, wirefeed.ClaimDone)
+					r.notify(results[j.idx])
+				default:
+					sh.mu.Lock()
+					sh.watched = append(sh.watched, j)
+					sh.mu.Unlock()
+				}
+			}
+		}
+		if granted > 0 {
+			runWorkers()
+		}
+	}
 }
 
 // EarliestAttempt is the earliest time a cycle may fetch a feed in state
@@ -432,7 +529,7 @@ func (r *Runner) notify(res Result) {
 // work takes jobs from q until it is empty or startCtx is done: it holds a
 // fetch slot only for the HTTP exchange (bounded by ctx), then parses and
 // hands the outcome to the recorder.
-func (r *Runner) work(ctx, startCtx context.Context, q *queue, force bool, results []Result, recorded chan<- *fetched) {
+func (r *Runner) work(ctx, startCtx context.Context, q *queue, force bool, sh *sharing, results []Result, recorded chan<- *fetched) {
 	for {
 		j, paused, ok := r.lim.acquire(startCtx, q, force, r.now)
 		if !ok {
@@ -442,6 +539,25 @@ func (r *Runner) work(ctx, startCtx context.Context, q *queue, force bool, resul
 			results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Skipped, NextDue: paused.Until, Reason: pausedReason(*paused), Before: j.st, Gone: j.st.Gone}
 			r.notify(results[j.idx])
 			continue
+		}
+		if sh != nil && !j.claimed {
+			// Shared work: the feed is this instance's to fetch only if
+			// the store grants it. A feed held elsewhere is watched
+			// (takeOver) and has no result yet.
+			st, err := sh.claim(ctx, j)
+			if err != nil || st != wirefeed.ClaimGranted {
+				r.lim.release(j.host, nil)
+				switch {
+				case err != nil:
+					r.logger.Warn("feed not fetched: the store could not be asked for it", slog.String("feed", j.feed.Name), slog.Any("err", err))
+					results[j.idx] = Result{Feed: j.feed.Name, URL: j.url, Status: Failed, Err: err, NextDue: j.st.NextDue, Before: j.st, Interrupted: true}
+					r.notify(results[j.idx])
+				case st == wirefeed.ClaimDone:
+					results[j.idx] = skippedElsewhere(j, st)
+					r.notify(results[j.idx])
+				}
+				continue
+			}
 		}
 		start := r.now()
 		o, resp, err := r.exchange(ctx, j)

@@ -190,6 +190,7 @@ type job struct {
 	url       string
 	host      string
 	notBefore time.Time
+	claimed   bool // granted by a shared store already (see takeOver)
 }
 
 // queue holds a cycle's jobs by host, each host's jobs in start order.

@@ -46,6 +46,7 @@ type group struct {
 	spec   string
 	sched  cron.Schedule
 	spread time.Duration
+	window time.Duration // see CycleOptions.ClaimWindow
 	feeds  []wirefeed.Feed
 	entry  cron.EntryID
 }
@@ -91,7 +92,8 @@ func (s *Scheduler) Update(feeds []wirefeed.Feed, globalSpec string) ([]wirefeed
 			if err != nil {
 				return nil, fmt.Errorf("schedule %q: %w", spec, err)
 			}
-			g = &group{spec: spec, sched: sched, spread: scheduleSpread(sched, s.runner.Jitter(), time.Now())}
+			now := time.Now()
+			g = &group{spec: spec, sched: sched, spread: scheduleSpread(sched, s.runner.Jitter(), now), window: scheduleInterval(sched, now) / 2}
 			bySpec[spec] = g
 			order = append(order, g)
 		}
@@ -134,9 +136,26 @@ func (s *Scheduler) Update(feeds []wirefeed.Feed, globalSpec string) ([]wirefeed
 // half the interval between two of its ticks, so a feed's spread fetch
 // never runs into its next tick.
 func scheduleSpread(sched cron.Schedule, jitter time.Duration, now time.Time) time.Duration {
+	return max(0, min(jitter, scheduleInterval(sched, now)/2))
+}
+
+// scheduleInterval is the time between the schedule's next two ticks.
+func scheduleInterval(sched cron.Schedule, now time.Time) time.Duration {
 	first := sched.Next(now)
-	interval := sched.Next(first).Sub(first)
-	return max(0, min(jitter, interval/2))
+	return sched.Next(first).Sub(first)
+}
+
+// claimWindow is how long a feed's fetch counts for its cycle when several
+// instances share the work: half its schedule's interval. Instances whose
+// ticks of one schedule fall within that of each other's fetch it once;
+// the next tick, a whole interval later, fetches it again.
+func (s *Scheduler) claimWindow(name string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.groups[name]; g != nil {
+		return g.window
+	}
+	return 0
 }
 
 // NextAttempt returns when the feed named name will next be fetched if it
@@ -190,7 +209,7 @@ func (s *Scheduler) cycle(feeds []wirefeed.Feed, spread time.Duration) {
 	}
 	s.live.touch(time.Now())
 	defer func() { s.live.touch(time.Now()) }()
-	rep, err := s.runner.RunCycle(s.ctx, feeds, CycleOptions{Spread: spread, Drain: s.drain, NextAttempt: s.NextAttempt})
+	rep, err := s.runner.RunCycle(s.ctx, feeds, CycleOptions{Spread: spread, Drain: s.drain, NextAttempt: s.NextAttempt, ClaimWindow: s.claimWindow})
 	if err != nil {
 		s.logger.Error("fetch cycle failed", slog.Any("err", err))
 		return

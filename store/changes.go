@@ -37,6 +37,10 @@ const (
 		WHERE l.seq > ? ORDER BY l.seq`
 	qChangeFloor    = `SELECT value FROM meta WHERE key = 'change_log_floor'`
 	qChangePosition = `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0)`
+	// qChangePositionPG: on PostgreSQL, the last entry, or the last
+	// trimmed one when the log is empty. Writers are serialised
+	// (postgres.go): no entry below it can still commit.
+	qChangePositionPG = `SELECT greatest((SELECT max(seq) FROM change_log), (SELECT value FROM meta WHERE key = 'change_log_floor'), 0)`
 	// qChangeTrimTo finds the first entry to keep: the primary key is
 	// walked from the oldest entry, so the cost is what is trimmed.
 	qChangeTrimTo = `SELECT seq FROM change_log WHERE at >= ? ORDER BY seq LIMIT 1`
@@ -90,9 +94,13 @@ func changes(ctx context.Context, q rowQueryer, since int64, fn func(wirefeed.In
 }
 
 // changePosition returns the position of the last change logged.
-func changePosition(ctx context.Context, q rowQueryer) (int64, error) {
+func changePosition(ctx context.Context, tx *txn) (int64, error) {
+	q := qChangePosition
+	if tx.pg() {
+		q = qChangePositionPG
+	}
 	var pos int64
-	err := q.queryRow(ctx, qChangePosition).Scan(&pos)
+	err := tx.queryRow(ctx, q).Scan(&pos)
 	return pos, err
 }
 
@@ -118,7 +126,7 @@ func trimChanges(ctx context.Context, tx *txn) error {
 	if n, _ := r.RowsAffected(); n == 0 {
 		return nil
 	}
-	_, err = tx.exec(ctx, `UPDATE meta SET value = max(value, ?) WHERE key = 'change_log_floor'`, keep-1)
+	_, err = tx.exec(ctx, `UPDATE meta SET value = ?1 WHERE key = 'change_log_floor' AND value < ?1`, keep-1)
 	return err
 }
 

@@ -105,8 +105,17 @@ func renameFeeds(ctx context.Context, tx *txn, feeds []wirefeed.Feed) (map[strin
 
 // Size returns the size of the database in bytes (pages in use and free;
 // the WAL is not counted). It reads SQLite's page counts rather than the
-// file, which must not be opened while the database is in use.
+// file, which must not be opened while the database is in use. On
+// PostgreSQL it is the database's size on the server.
 func (s *Store) Size(ctx context.Context) (int64, error) {
+	if s.pg {
+		// PostgreSQL: the database's files, as the server counts them.
+		var n int64
+		if err := s.db.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&n); err != nil {
+			return 0, fmt.Errorf("store: size: %w", err)
+		}
+		return n, nil
+	}
 	var pages, size int64
 	if err := s.db.QueryRowContext(ctx, `SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&pages, &size); err != nil {
 		return 0, fmt.Errorf("store: size: %w", err)

@@ -57,7 +57,7 @@ func TestNoStatementScansHistory(t *testing.T) {
 	for _, q := range []wirefeed.StoryQuery{{}, {Since: time.Now()}, {Terms: []string{"a", "b"}}, {Sources: []string{"A", "B"}},
 		{Since: time.Now(), Terms: []string{"a"}, Sources: []string{"A"}}} {
 		for _, c := range []*wirefeed.StoryCursor{nil, cursor} {
-			sql, _ := storyPageSQL(q, c, 51)
+			sql, _ := storyPageSQL(false, q, c, 51)
 			queries = append(queries, sql)
 		}
 	}

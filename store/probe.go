@@ -48,8 +48,8 @@ func (s *Store) writeProbe(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("store: write probe: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('ready_probe', ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, now.Unix()); err != nil {
+	if _, err := tx.ExecContext(ctx, s.stmts.text(`INSERT INTO meta (key, value) VALUES ('ready_probe', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`), now.Unix()); err != nil {
 		return fmt.Errorf("store: write probe: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

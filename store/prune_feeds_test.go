@@ -96,3 +96,29 @@ func TestSyncFeedsFollowsARename(t *testing.T) {
 		t.Errorf("Size = %d, %v", n, err)
 	}
 }
+
+// TestFetchInFlightDuringARename records an outcome that still carries the
+// feed's old name after SyncFeeds renamed it (a fetch in flight during a
+// reload): its items go to the renamed feed, and no feed of the old name
+// comes back.
+func TestFetchInFlightDuringARename(t *testing.T) {
+	s := openStoriesStore(t)
+	ctx := context.Background()
+	record(t, s, "Old Name", item("o1", "A story", "Text.", storiesT0))
+	if _, err := s.SyncFeeds(ctx, []wirefeed.Feed{{Name: "New Name", URL: "https://oldname.example/feed"}}); err != nil {
+		t.Fatal(err)
+	}
+	record(t, s, "Old Name", item("o2", "Another story", "Other text.", storiesT0.Add(time.Hour)))
+	states, err := s.FeedStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := states["New Name"]; !ok || st.Items != 2 || len(states) != 1 {
+		t.Errorf("feeds after a fetch in flight during the rename: %+v", states)
+	}
+	// A feed unknown by name and URL is still added.
+	record(t, s, "Third", item("t1", "A third story", "Third text.", storiesT0))
+	if states, err = s.FeedStates(ctx); err != nil || len(states) != 2 {
+		t.Errorf("feeds after a new feed's outcome: %+v, %v", states, err)
+	}
+}

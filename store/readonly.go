@@ -68,7 +68,7 @@ func openWith(ctx context.Context, dbPath string, opts Options, q url.Values) (*
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, stmts: newStmtCache(db), path: dbPath, matcher: opts.Matcher, logger: opts.Logger, readOnly: true}, nil
+	return &Store{db: db, stmts: newStmtCache(db, false), path: dbPath, matcher: opts.Matcher, logger: opts.Logger, readOnly: true}, nil
 }
 
 // checkSchema returns an error when the database misses migrations that

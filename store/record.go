@@ -64,6 +64,14 @@ func (s *Store) RecordBatch(ctx context.Context, outs []*wirefeed.Outcome) ([]wi
 		for end := i + n; i < end; i++ {
 			r, err := s.recordTx(ctx, outs[i:i+1])
 			res[i], errs[i] = r[0], err
+			if err != nil && s.leases != nil {
+				// Shared work: the feed was not stored, so it is not
+				// done; let it go rather than hold it.
+				if derr := s.leases.drop(context.WithoutCancel(ctx), outs[i].Feed.Name); derr != nil {
+					s.logger.Warn("could not let go of a feed's lease; it expires by itself",
+						slog.String("feed", outs[i].Feed.Name), slog.Any("err", derr))
+				}
+			}
 		}
 	}
 	return res, errs
@@ -82,7 +90,8 @@ func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wiref
 		return fail(err)
 	}
 	defer tx.Rollback()
-	// The transaction holds the write lock (BEGIN IMMEDIATE): the session
+	// The transaction holds the write lock (BEGIN IMMEDIATE on SQLite, the
+	// writers' advisory lock on PostgreSQL): the session
 	// catches up with what other writers committed, and nobody commits
 	// anything until this transaction ends.
 	lk := &txLookup{tx: tx}
@@ -108,6 +117,13 @@ func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wiref
 		if err := updateFeedState(ctx, tx, feedID, o); err != nil {
 			return fail(err)
 		}
+		if s.leases != nil {
+			// Shared work: the fetch is done, in the transaction that
+			// records it.
+			if err := s.leases.done(ctx, tx.Tx, o.Feed.Name); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	if err := flushSentences(ctx, tx); err != nil {
 		return fail(err)
@@ -125,17 +141,44 @@ func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wiref
 	return res, nil
 }
 
+// ensureFeed returns the id of the outcome's feed, stored under its name.
+// A fetch that was in flight when a reload renamed its feed still carries
+// the old name: it is recorded under the one stored feed with its
+// configured URL (the renamed row), not as a new feed. A feed unknown by
+// both is added.
 func ensureFeed(ctx context.Context, tx *txn, f wirefeed.Feed) (int64, error) {
 	var id int64
 	err := tx.queryRow(ctx, `SELECT id FROM feeds WHERE name = ?`, f.Name).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		r, err := tx.exec(ctx, `INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?)`, f.Name, f.URL, f.URL)
-		if err != nil {
-			return 0, err
-		}
-		return r.LastInsertId()
+	if !errors.Is(err, sql.ErrNoRows) {
+		return id, err
 	}
+	ids, err := feedsByConfigURL(ctx, tx, f.URL)
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) == 1 {
+		return ids[0], nil
+	}
+	err = tx.queryRow(ctx, `INSERT INTO feeds (name, config_url, url) VALUES (?, ?, ?) RETURNING id`, f.Name, f.URL, f.URL).Scan(&id)
 	return id, err
+}
+
+// feedsByConfigURL returns the ids of the stored feeds configured with u.
+func feedsByConfigURL(ctx context.Context, tx *txn, u string) ([]int64, error) {
+	rows, err := tx.query(ctx, `SELECT id FROM feeds WHERE config_url = ?`, u)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // recordItems stores the items of one outcome inside tx, with the
@@ -388,18 +431,15 @@ func newStory(ctx context.Context, tx *txn, feed string, it *wirefeed.Item, seen
 }
 
 func insertItem(ctx context.Context, tx *txn, feedID int64, it *wirefeed.Item, seen time.Time, dec wirefeed.Decision, story string) (int64, error) {
-	r, err := tx.exec(ctx, `
+	var id int64
+	err := tx.queryRow(ctx, `
 		INSERT INTO items (feed_id, guid, source_guid, url, title, body, published, updated,
 		                   first_seen, authors, categories, body_hash, cluster_id, near_words, match_reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		feedID, it.IdentityKey(), sourceGUID(it), it.URL, it.Title, encodeBodyCompared(it.Summary, it.Text, it.ContentHTML, dec.Compared),
-		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, story, dec.Words, dec.Rule)
+		it.Published.Unix(), it.Updated.Unix(), seen.Unix(), jsonList(it.Authors), jsonList(it.Categories), dec.BodyHash, story, dec.Words, string(dec.Rule)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
-	}
-	id, err := r.LastInsertId()
-	if err != nil {
-		return 0, err
 	}
 	if err := putSignature(ctx, tx, id, seen.Unix(), dec.Signature); err != nil {
 		return 0, fmt.Errorf("inserting item %q: %w", it.GUID, err)
@@ -548,7 +588,7 @@ func updateFeedState(ctx context.Context, tx *txn, feedID int64, o *wirefeed.Out
 		                 last_error = '', next_due = ?, next_due_reason = ?, min_interval = ?, gone = 0,
 		                 etag = ?, last_modified = ?, body_hash = ?,
 		                 title = CASE WHEN ? != '' THEN ? ELSE title END,
-		                 last_warning = CASE WHEN ? THEN ? ELSE last_warning END,
+		                 last_warning = CASE WHEN ? != 0 THEN ? ELSE last_warning END,
 		                 suspect_not_modified = ?
 		WHERE id = ?`, o.Status, at, at, unix(o.NextDue), o.NextDueReason, int64(o.MinInterval/time.Second),
 		o.ETag, o.LastMod, o.BodyHash, o.Meta.Title, o.Meta.Title, readDoc, warningText(o.Warnings), o.SuspectNotModified, feedID)

@@ -18,6 +18,14 @@ const searchVersion = 1
 // row it had is removed first (an updated item); a new item has none, since
 // the delete trigger removes a row with its item.
 func indexItem(ctx context.Context, tx *txn, id int64, title, summary, text string, replace bool) error {
+	if tx.pg() {
+		_, err := tx.exec(ctx, `INSERT INTO items_search (item_id, words) VALUES (?, ?::tsvector)
+			ON CONFLICT (item_id) DO UPDATE SET words = excluded.words`, id, pgVector(title, summary, text))
+		if err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		return nil
+	}
 	if replace {
 		if _, err := tx.exec(ctx, `DELETE FROM items_search WHERE rowid = ?`, id); err != nil {
 			return fmt.Errorf("search index: %w", err)
@@ -138,11 +146,20 @@ func (s *Store) buildSearchIndex(ctx context.Context) error {
 
 // searchCondition is the SQL condition, on stories aliased c, that some
 // member matches term, and its argument. A term without words matches
-// nothing.
-func searchCondition(term string) (string, []any) {
+// nothing. On PostgreSQL (pg) the index is items_search's tsvector
+// (pgsearch.go).
+func searchCondition(pg bool, term string) (string, []any) {
+	if pg {
+		phrase := pgPhrase(term)
+		if phrase == "" {
+			return "1 = 0", nil
+		}
+		return `c.id IN (SELECT i.cluster_id FROM items_search s JOIN items i ON i.id = s.item_id WHERE s.words @@ ?::tsquery)`,
+			[]any{phrase}
+	}
 	phrase := searchtext.Phrase(term)
 	if phrase == "" {
-		return "0", nil
+		return "1 = 0", nil
 	}
 	return `c.id IN (SELECT i.cluster_id FROM items_search s JOIN items i ON i.id = s.rowid WHERE items_search MATCH ?)`,
 		[]any{phrase}

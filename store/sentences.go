@@ -26,14 +26,22 @@ const (
 	qSentenceCounts = `SELECT hash, items FROM dedupe_sentence_counts WHERE feed_id = ? AND hash IN (` + inList + `)`
 	qFeedID         = `SELECT id FROM feeds WHERE name = ?`
 	qAddSentence    = `INSERT INTO dedupe_sentence_counts (feed_id, hash, items) VALUES (?, ?, ?)
-		ON CONFLICT (feed_id, hash) DO UPDATE SET items = items + excluded.items`
+		ON CONFLICT (feed_id, hash) DO UPDATE SET items = dedupe_sentence_counts.items + excluded.items`
 	qAddSentences = `INSERT INTO dedupe_sentence_counts (feed_id, hash, items) VALUES (?, ?, ?)` +
 		`, (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)` +
 		`, (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)
-		ON CONFLICT (feed_id, hash) DO UPDATE SET items = items + excluded.items`
-	qDropUncounted  = `DELETE FROM dedupe_sentence_counts WHERE feed_id = ? AND items <= 0 AND hash IN (` + inList + `)`
-	qItemSentences  = `INSERT INTO item_sentences (day, item_id, first_seen, feed_id, hashes) VALUES (?, ?, ?, ?, ?)`
-	qPrunedSentence = `SELECT feed_id, hashes FROM item_sentences WHERE day <= ? AND first_seen < ?`
+		ON CONFLICT (feed_id, hash) DO UPDATE SET items = dedupe_sentence_counts.items + excluded.items`
+	qDropUncounted = `DELETE FROM dedupe_sentence_counts WHERE feed_id = ? AND items <= 0 AND hash IN (` + inList + `)`
+	// On PostgreSQL a feed's hashes go as arrays, in one statement
+	// whatever their number: a round trip to the server costs more than
+	// the statement.
+	qSentenceCountsPG = `SELECT hash, items FROM dedupe_sentence_counts WHERE feed_id = $1 AND hash = ANY($2::bigint[])`
+	qAddSentencesPG   = `INSERT INTO dedupe_sentence_counts (feed_id, hash, items)
+		SELECT $1, h, n FROM unnest($2::bigint[], $3::bigint[]) AS t (h, n)
+		ON CONFLICT (feed_id, hash) DO UPDATE SET items = dedupe_sentence_counts.items + excluded.items`
+	qDropUncountedPG = `DELETE FROM dedupe_sentence_counts WHERE feed_id = $1 AND items <= 0 AND hash = ANY($2::bigint[])`
+	qItemSentences   = `INSERT INTO item_sentences (day, item_id, first_seen, feed_id, hashes) VALUES (?, ?, ?, ?, ?)`
+	qPrunedSentence  = `SELECT feed_id, hashes FROM item_sentences WHERE day <= ? AND first_seen < ?`
 )
 
 // sentenceTally is what a transaction adds to the counts: per feed id, per
@@ -70,7 +78,7 @@ func recordSentences(ctx context.Context, tx *txn, feedID, itemID int64, dec wir
 		}
 	}
 	for _, h := range dec.Learned {
-		if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 			feedID, h, seen.Unix()); err != nil {
 			return err
 		}
@@ -104,6 +112,21 @@ func writeTally(ctx context.Context, tx *txn, t sentenceTally) error {
 			}
 		}
 		slices.Sort(hs) // in key order: the pages are written once each
+		if tx.pg() {
+			ns := make([]int64, len(hs))
+			for i, h := range hs {
+				ns[i] = int64(t[f][h])
+			}
+			if _, err := tx.exec(ctx, qAddSentencesPG, f, hs, ns); err != nil {
+				return fmt.Errorf("sentence counts: %w", err)
+			}
+			if len(drops) > 0 {
+				if _, err := tx.exec(ctx, qDropUncountedPG, f, drops); err != nil {
+					return fmt.Errorf("sentence counts: %w", err)
+				}
+			}
+			continue
+		}
 		for len(hs) >= inBatch {
 			args := make([]any, 0, 3*inBatch)
 			for _, h := range hs[:inBatch] {
@@ -197,7 +220,47 @@ func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int
 	if err != nil || feedID == 0 {
 		return out, err
 	}
-	err = batches(hashes, 0, func(args []any) error {
+	if l.tx.pg() {
+		err = l.sentenceCountsPG(ctx, feedID, hashes, out)
+	} else {
+		err = l.sentenceCounts(ctx, feedID, hashes, out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if pending := l.tx.sentences[feedID]; pending != nil {
+		for _, h := range hashes {
+			if n := pending[h]; n != 0 {
+				out[h] += n
+			}
+		}
+	}
+	return out, nil
+}
+
+// sentenceCountsPG reads the stored counts of hashes into out, on
+// PostgreSQL: one statement.
+func (l *txLookup) sentenceCountsPG(ctx context.Context, feedID int64, hashes []int64, out map[int64]int) error {
+	rows, err := l.tx.query(ctx, qSentenceCountsPG, feedID, hashes)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h int64
+		var n int
+		if err := rows.Scan(&h, &n); err != nil {
+			return err
+		}
+		out[h] = n
+	}
+	return rows.Err()
+}
+
+// sentenceCounts reads the stored counts of hashes into out, on SQLite: a
+// statement per inBatch hashes.
+func (l *txLookup) sentenceCounts(ctx context.Context, feedID int64, hashes []int64, out map[int64]int) error {
+	return batches(hashes, 0, func(args []any) error {
 		rows, err := l.tx.query(ctx, qSentenceCounts, append([]any{feedID}, args...)...)
 		if err != nil {
 			return err
@@ -213,17 +276,6 @@ func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, err
-	}
-	if pending := l.tx.sentences[feedID]; pending != nil {
-		for _, h := range hashes {
-			if n := pending[h]; n != 0 {
-				out[h] += n
-			}
-		}
-	}
-	return out, nil
 }
 
 // feedID returns the id of the feed with this name (0 when there is none),

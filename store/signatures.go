@@ -39,7 +39,7 @@ func (s *Store) ScanSignatures(ctx context.Context, since time.Time, fn func(id 
 	return scanSignatures(ctx, tx, since, fn)
 }
 
-func scanSignatures(ctx context.Context, q rowQueryer, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error) {
+func scanSignatures(ctx context.Context, q *txn, since time.Time, fn func(id int64, seen time.Time, sig []byte) error) (int64, error) {
 	pos, err := changePosition(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("store: scan signatures: %w", err)
@@ -243,7 +243,8 @@ func mergeStories(ctx context.Context, tx *txn, into string, from []string) erro
 			args []any
 		}{
 			{`UPDATE items SET cluster_id = ? WHERE cluster_id = ?`, []any{into, c}},
-			{`UPDATE clusters SET first_seen = min(first_seen, (SELECT first_seen FROM clusters WHERE id = ?)) WHERE id = ?`, []any{c, into}},
+			{`UPDATE clusters SET first_seen = coalesce((SELECT m.first_seen FROM clusters m WHERE m.id = ?1 AND m.first_seen < clusters.first_seen), first_seen)
+				WHERE id = ?2`, []any{c, into}},
 			{`DELETE FROM clusters WHERE id = ?`, []any{c}},
 		}
 		for _, st := range stmts {

@@ -19,12 +19,29 @@ import (
 // for concurrent use.
 type stmtCache struct {
 	db *sql.DB
+	pg bool // PostgreSQL: texts are rebound, arguments converted (dialect.go)
 	mu sync.Mutex
 	m  map[string]*sql.Stmt
 }
 
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, m: map[string]*sql.Stmt{}}
+func newStmtCache(db *sql.DB, pg bool) *stmtCache {
+	return &stmtCache{db: db, pg: pg, m: map[string]*sql.Stmt{}}
+}
+
+// text is q as the database takes it.
+func (c *stmtCache) text(q string) string {
+	if c.pg {
+		return pgText(q)
+	}
+	return q
+}
+
+// args are args as the database takes them.
+func (c *stmtCache) args(args []any) []any {
+	if c.pg {
+		return pgArgs(args)
+	}
+	return args
 }
 
 // get returns the prepared statement for query, preparing it the first
@@ -35,7 +52,7 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st := c.m[query]; st != nil {
 		return st, nil
 	}
-	st, err := c.db.PrepareContext(ctx, query)
+	st, err := c.db.PrepareContext(ctx, c.text(query))
 	if err != nil {
 		return nil, fmt.Errorf("preparing %q: %w", firstLine(query), err)
 	}
@@ -68,7 +85,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	return st.QueryContext(ctx, s.stmts.args(args)...)
 }
 
 // queryRow runs a read statement that returns one row, outside any
@@ -78,9 +95,9 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if err != nil {
 		// sql.Row carries no error of its own making; a query that
 		// cannot be prepared fails the same way through the handle.
-		return s.db.QueryRowContext(ctx, q, args...)
+		return s.db.QueryRowContext(ctx, s.stmts.text(q), s.stmts.args(args)...)
 	}
-	return st.QueryRowContext(ctx, args...)
+	return st.QueryRowContext(ctx, s.stmts.args(args)...)
 }
 
 // txn is a transaction that runs the store's prepared statements: each is
@@ -95,12 +112,26 @@ type txn struct {
 	sentences sentenceTally
 }
 
-// begin starts a transaction; write transactions take the write lock at
-// once (_txlock=immediate).
+// begin starts a transaction; write transactions (opts nil) take the
+// database's write lock at once: on SQLite by BEGIN IMMEDIATE
+// (_txlock=immediate), on PostgreSQL by the writers' advisory lock
+// (postgres.go). On PostgreSQL a read-only transaction reads one snapshot
+// (REPEATABLE READ), as every SQLite transaction does.
 func (s *Store) begin(ctx context.Context, opts *sql.TxOptions) (*txn, error) {
+	if s.pg && opts != nil && opts.ReadOnly {
+		o := *opts
+		o.Isolation = sql.LevelRepeatableRead
+		opts = &o
+	}
 	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
+	}
+	if s.pg && (opts == nil || !opts.ReadOnly) {
+		if err := pgLockWriter(ctx, tx); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
 	}
 	return &txn{Tx: tx, stmts: s.stmts, bound: map[string]*sql.Stmt{}}, nil
 }
@@ -124,7 +155,7 @@ func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(ctx, args...)
+	return st.ExecContext(ctx, t.stmts.args(args)...)
 }
 
 // query runs a statement that returns rows in the transaction.
@@ -133,17 +164,26 @@ func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	return st.QueryContext(ctx, t.stmts.args(args)...)
 }
 
 // queryRow runs a statement that returns one row in the transaction.
 func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	st, err := t.stmt(ctx, q)
 	if err != nil {
-		return t.Tx.QueryRowContext(ctx, q, args...)
+		return t.Tx.QueryRowContext(ctx, t.stmts.text(q), t.stmts.args(args)...)
 	}
-	return st.QueryRowContext(ctx, args...)
+	return st.QueryRowContext(ctx, t.stmts.args(args)...)
 }
+
+// queryOnce runs a statement whose text is made for this query (the
+// stories' dynamic conditions), without preparing it.
+func (t *txn) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.Tx.QueryContext(ctx, t.stmts.text(q), t.stmts.args(args)...)
+}
+
+// pg reports whether the transaction is on PostgreSQL.
+func (t *txn) pg() bool { return t.stmts.pg }
 
 // inBatch is the size of every IN (...) list the store sends: lists of
 // values are cut into batches of this size and the last one is padded, so

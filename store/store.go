@@ -1,10 +1,11 @@
-// Package store keeps wirefeed's state in an embedded SQLite database:
+// Package store keeps wirefeed's state in an embedded SQLite database, or
+// in PostgreSQL (postgres.go) for several instances sharing one database:
 // feeds and their health, items, and the stories (clusters) they belong to.
 // It owns durability: the schema comes from embedded, versioned migrations;
 // each fetched feed is recorded in one transaction; readers never see half
 // of a feed's items.
 //
-// The database runs in WAL mode with synchronous=NORMAL: a crash of the
+// SQLite runs in WAL mode with synchronous=NORMAL: a crash of the
 // process (kill -9) loses no committed transaction; a power loss may lose
 // the last few, which is harmless here because the feed validators (ETag,
 // Last-Modified) are lost with them and the next cycle fetches those items
@@ -60,6 +61,11 @@ type Store struct {
 
 	readOnly bool
 
+	// pg: the database is PostgreSQL (postgres.go); leases: this
+	// instance's feed leases there (leases.go).
+	pg     bool
+	leases *leases
+
 	probeMu  sync.Mutex // WriteProbe's last answer
 	probeAt  time.Time
 	probeErr error
@@ -77,10 +83,15 @@ type Options struct {
 	// explain), which may run as a user who may only read the file. See
 	// openReadOnly.
 	ReadOnly bool
+	// LeaseTTL is how long this instance's claim on a feed lasts without
+	// renewal, on PostgreSQL (ClaimFeeds): how soon another instance takes
+	// over the feeds of one that died. Zero means DefaultLeaseTTL.
+	LeaseTTL time.Duration
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
-// up to date.
+// up to date. A postgres:// URL instead of a path opens a PostgreSQL
+// database (postgres.go).
 func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 	return open(ctx, dbPath, opts, math.MaxInt)
 }
@@ -90,6 +101,9 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 func open(ctx context.Context, dbPath string, opts Options, upTo int) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if IsPostgres(dbPath) {
+		return openPostgres(ctx, dbPath, opts, upTo)
 	}
 	if opts.ReadOnly {
 		return openReadOnly(ctx, dbPath, opts)
@@ -120,7 +134,7 @@ func open(ctx context.Context, dbPath string, opts Options, upTo int) (*Store, e
 	}
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, stmts: newStmtCache(db), path: dbPath, matcher: opts.Matcher, logger: opts.Logger}
+	s := &Store{db: db, stmts: newStmtCache(db, false), path: dbPath, matcher: opts.Matcher, logger: opts.Logger}
 	if err := s.migrate(ctx, upTo); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
@@ -166,9 +180,12 @@ func createWithPageSize(ctx context.Context, dbPath string) error {
 
 // Close closes the database, checkpointing the WAL into the main file.
 func (s *Store) Close() error {
+	if s.leases != nil {
+		s.leases.close()
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if !s.readOnly {
+	if !s.readOnly && !s.pg {
 		_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	}
 	s.stmts.close()
@@ -269,8 +286,12 @@ func bumpGeneration(ctx context.Context, tx *txn) error {
 
 // Checkpoint copies the WAL into the database file and truncates it, so a
 // long-running daemon's WAL does not grow without bound, and refreshes the
-// query planner's statistics where the data changed enough.
+// query planner's statistics where the data changed enough. On PostgreSQL
+// the server does both itself (autovacuum); Checkpoint does nothing.
 func (s *Store) Checkpoint(ctx context.Context) error {
+	if s.pg {
+		return nil
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {

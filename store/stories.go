@@ -76,18 +76,19 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 // storyPage reads up to n stories after cursor that meet q's SQL
 // conditions, with their members.
 func storyPage(ctx context.Context, tx *txn, q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) ([]wirefeed.Story, error) {
-	query, args := storyPageSQL(q, cursor, n)
+	query, args := storyPageSQL(tx.pg(), q, cursor, n)
 	// The text varies with the conditions asked for; a story page is
 	// read once per rendering, so it is not kept prepared.
-	rows, err := tx.QueryContext(ctx, query, args...)
+	rows, err := tx.queryOnce(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	return readStoryPage(ctx, tx, rows)
 }
 
-// storyPageSQL returns the query of a story page and its arguments.
-func storyPageSQL(q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) (string, []any) {
+// storyPageSQL returns the query of a story page and its arguments (pg:
+// on PostgreSQL).
+func storyPageSQL(pg bool, q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) (string, []any) {
 	var conds []string
 	var args []any
 	if !q.Since.IsZero() {
@@ -103,15 +104,15 @@ func storyPageSQL(q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) (s
 		if t = strings.TrimSpace(t); t == "" {
 			continue
 		}
-		cond, a := searchCondition(t)
+		cond, a := searchCondition(pg, t)
 		conds = append(conds, cond)
 		args = append(args, a...)
 	}
 	if len(q.Sources) > 0 {
 		conds = append(conds, `EXISTS (SELECT 1 FROM items s JOIN feeds f ON f.id = s.feed_id
-			WHERE s.cluster_id = c.id AND f.name COLLATE NOCASE IN (?`+strings.Repeat(",?", len(q.Sources)-1)+`))`)
+			WHERE s.cluster_id = c.id AND lower(f.name) IN (?`+strings.Repeat(",?", len(q.Sources)-1)+`))`)
 		for _, src := range q.Sources {
-			args = append(args, src)
+			args = append(args, asciiLower(src))
 		}
 	}
 	where := ""
@@ -168,7 +169,7 @@ func readStoryPage(ctx context.Context, tx *txn, rows *sql.Rows) ([]wirefeed.Sto
 
 const qTotals = `SELECT
 		(SELECT count(*) FROM clusters),
-		(SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id HAVING count(*) > 1)),
+		(SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id HAVING count(*) > 1) AS merged),
 		(SELECT count(*) FROM items)`
 
 // Totals returns counts of stories and items.
@@ -222,3 +223,15 @@ func loadMembers(ctx context.Context, q queryer, clusters []string) (map[string]
 }
 
 func unixUTC(v int64) time.Time { return time.Unix(v, 0).UTC() }
+
+// asciiLower folds ASCII letters only, as SQL's lower() does on both
+// backends (SQLite's, and PostgreSQL's in the C collation of feed names):
+// sources match feed names without regard to ASCII case.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}

@@ -30,11 +30,13 @@ type app struct {
 // deduplicator's index is empty until loadIndex fills it, and nothing may
 // be fetched before. The caller closes the app.
 func openApp(ctx context.Context, cfg *Config, logger *slog.Logger, observe func(fetcher.Result)) (*app, error) {
-	if err := checkDataDir(cfg.DataDir); err != nil {
-		return nil, err
+	if cfg.Store.DSN == "" {
+		if err := checkDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	engine := dedupe.New(cfg.dedupeOptions(logger))
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: engine, Logger: logger})
+	st, err := store.Open(ctx, cfg.Database(), cfg.storeOptions(engine, logger))
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +91,13 @@ func (a *app) maintain(ctx context.Context, retention time.Duration) {
 // read-only (it may belong to the daemon's user) and without creating one
 // where there is none; problems are printed to stderr.
 func openExisting(ctx context.Context, cfg *Config, cmd string, stderr io.Writer) (*store.Store, error) {
+	if cfg.Store.DSN != "" {
+		st, err := store.Open(ctx, cfg.Database(), store.Options{ReadOnly: true})
+		if err != nil {
+			fmt.Fprintf(stderr, "wirefeed %s: %v\n", cmd, err)
+		}
+		return st, err
+	}
 	if _, err := os.Stat(cfg.DBPath()); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("no database at %s (run wirefeed fetch or serve first)", cfg.DBPath())

@@ -108,6 +108,15 @@ type DedupeConfig struct {
 // StoreConfig is the [store] table.
 type StoreConfig struct {
 	Retention string `toml:"retention"`
+	// DSN, when set, is a postgres:// URL: the database is PostgreSQL
+	// instead of the SQLite file in data_dir, and several `wirefeed serve`
+	// instances may share it (issue 11). Its password is a secret: it is
+	// redacted wherever the DSN is shown.
+	DSN string `toml:"dsn"`
+	// LeaseTTL, on PostgreSQL, is how long an instance's claim on a feed
+	// lasts without renewal: how soon the other instances take over the
+	// feeds of one that died (default store.DefaultLeaseTTL).
+	LeaseTTL string `toml:"lease_ttl"`
 }
 
 // RulesConfig selects stories by topic: the [exclude] table and the
@@ -231,7 +240,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	err := parseConfig(&cfg, path, data)
 	var ce *ConfigError
 	if errors.As(err, &ce) {
-		red := redact.New(cfg.SecretQueryParams, cfg.feedURLs()...)
+		red := redact.New(cfg.SecretQueryParams, cfg.secretURLs()...)
 		for i, p := range ce.Problems {
 			ce.Problems[i] = red.Text(p)
 		}
@@ -239,7 +248,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.redact = redact.New(cfg.SecretQueryParams, cfg.feedURLs()...)
+	cfg.redact = redact.New(cfg.SecretQueryParams, cfg.secretURLs()...)
 	return &cfg, nil
 }
 

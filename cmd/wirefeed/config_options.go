@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/wirefeed/wirefeed/feedout"
 	"github.com/wirefeed/wirefeed/fetcher"
 	"github.com/wirefeed/wirefeed/internal/redact"
+	"github.com/wirefeed/wirefeed/store"
 )
 
 // duration returns a validated duration value.
@@ -51,13 +53,63 @@ func (c *Config) feedURLs() []string {
 // (userinfo, secret query parameters) wherever text leaves the process.
 func (c *Config) Redactor() *redact.Redactor {
 	if c.redact == nil {
-		c.redact = redact.New(c.SecretQueryParams, c.feedURLs()...)
+		c.redact = redact.New(c.SecretQueryParams, c.secretURLs()...)
 	}
 	return c.redact
 }
 
+// secretURLs are the URLs whose secrets are redacted from every text: the
+// feeds' and the database's.
+func (c *Config) secretURLs() []string {
+	urls := c.feedURLs()
+	if c.Store.DSN != "" {
+		urls = append(urls, dsnSecrets(c.Store.DSN))
+	}
+	return urls
+}
+
+// dsnSecrets is the DSN as the redactor should learn its secrets: without
+// the user name, which is no secret (a database user called "wirefeed"
+// would otherwise be masked in every log line), but with the password and
+// the query's secret parameters.
+func dsnSecrets(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if pw, ok := u.User.Password(); ok {
+		u.User = url.UserPassword("", pw)
+	} else {
+		u.User = nil
+	}
+	return u.String()
+}
+
 // DBPath is the database file inside the data directory.
 func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "wirefeed.db") }
+
+// Database is what store.Open takes: [store] dsn when set (PostgreSQL),
+// else DBPath.
+func (c *Config) Database() string {
+	if c.Store.DSN != "" {
+		return c.Store.DSN
+	}
+	return c.DBPath()
+}
+
+// DatabaseName names the database in messages and logs: DBPath, or the
+// DSN without its secrets.
+func (c *Config) DatabaseName() string {
+	if c.Store.DSN != "" {
+		return store.RedactDSN(c.Store.DSN)
+	}
+	return c.DBPath()
+}
+
+// storeOptions are the options every command opens the database with.
+func (c *Config) storeOptions(m wirefeed.Matcher, logger *slog.Logger) store.Options {
+	return store.Options{Matcher: m, Logger: logger, LeaseTTL: duration(c.Store.LeaseTTL)}
+}
 
 // DomainFeeds returns the configured feeds as domain values.
 func (c *Config) DomainFeeds() []wirefeed.Feed {

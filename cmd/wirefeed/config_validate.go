@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed/fetcher"
+	"github.com/wirefeed/wirefeed/store"
 )
 
 // problem formats a problem with key, found at line (0 when unknown),
@@ -164,6 +165,20 @@ func (c *Config) validateDedupe() []string {
 func (c *Config) validateStore() []string {
 	var ps []string
 	c.checkDuration(&ps, "store.retention", c.Store.Retention, time.Hour)
+	if c.Store.DSN != "" {
+		// The DSN is not quoted: it holds a password.
+		if !store.IsPostgres(c.Store.DSN) {
+			ps = append(ps, c.at("store.dsn", "must be a postgres:// or postgresql:// URL (leave it out to use the SQLite file in data_dir)"))
+		} else if u, err := url.Parse(c.Store.DSN); err != nil || u.Host == "" {
+			ps = append(ps, c.at("store.dsn", "is not a valid URL with a host: want postgres://user:password@host:5432/database"))
+		}
+	}
+	if c.Store.LeaseTTL != "" {
+		if c.Store.DSN == "" {
+			ps = append(ps, c.at("store.lease_ttl", "applies only with store.dsn (PostgreSQL): on SQLite one process fetches"))
+		}
+		c.checkDuration(&ps, "store.lease_ttl", c.Store.LeaseTTL, time.Second)
+	}
 	// The deduplicator verifies candidates against their stored text; items
 	// pruned inside its window could no longer be compared.
 	// The deduplicator's window is kept in whole UTC days, rounded up, and

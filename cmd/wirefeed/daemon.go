@@ -151,6 +151,8 @@ func restartOnlyChanges(old, cfg *Config) []string {
 		}
 	}
 	diff("data_dir", old.DataDir, cfg.DataDir)
+	diff("store.dsn", old.Store.DSN, cfg.Store.DSN)
+	diff("store.lease_ttl", old.Store.LeaseTTL, cfg.Store.LeaseTTL)
 	diff("server.listen", old.Server.Listen, cfg.Server.Listen)
 	diff("server.metrics", old.Server.Metrics, cfg.Server.Metrics)
 	diff("allow_private_addresses", old.AllowPrivateAddresses, cfg.AllowPrivateAddresses)

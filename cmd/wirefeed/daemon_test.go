@@ -253,7 +253,7 @@ func TestReloadOnSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	states := func() (c, a time.Time) {
-		st, err := store.Open(context.Background(), cfgNow.DBPath(), store.Options{})
+		st, err := store.Open(context.Background(), cfgNow.Database(), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

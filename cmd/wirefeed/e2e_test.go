@@ -103,6 +103,7 @@ func writeTestConfig(t *testing.T, base string, feeds map[string]string) string 
 	dir := t.TempDir()
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\nallow_private_addresses = true\nlog_level = \"warn\"\n", filepath.Join(dir, "data"))
+	b.WriteString(storeTable(t))
 	b.WriteString("[server]\nlisten = \"127.0.0.1:0\"\ntitle = \"wirefeed e2e\"\nbase_url = \"http://wirefeed.test/\"\n")
 	for _, name := range []string{"Outlet A", "Outlet B", "Outlet C"} {
 		fmt.Fprintf(&b, "[[feeds]]\nname = %q\nurl = %q\n", name, base+feeds[name])
@@ -299,7 +300,7 @@ func servedETag(t *testing.T, cfgPath string) (string, int64) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{})
+	st, err := store.Open(ctx, cfg.Database(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func explainFixture(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "wirefeed.toml")
-	cfgText := "data_dir = " + `"` + filepath.Join(dir, "data") + `"` + "\nlog_level = \"warn\"\n" + validFeeds
+	cfgText := "data_dir = " + `"` + filepath.Join(dir, "data") + `"` + "\nlog_level = \"warn\"\n" + storeTable(t) + validFeeds
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func explainFixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: dedupe.New(cfg.dedupeOptions(nil))})
+	st, err := store.Open(ctx, cfg.Database(), store.Options{Matcher: dedupe.New(cfg.dedupeOptions(nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -262,12 +262,12 @@ func runFeedsPrune(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if !ok {
 		return exitUsage
 	}
-	if _, err := os.Stat(cfg.DBPath()); err != nil {
+	if _, err := os.Stat(cfg.DBPath()); err != nil && cfg.Store.DSN == "" {
 		fmt.Fprintf(stderr, "wirefeed feeds prune: no database at %s\n", cfg.DBPath())
 		return exitFailure
 	}
 	logger := newLogger(stderr, "warn", cfg.LogFormat, cfg.Redactor())
-	st, err := store.Open(ctx, cfg.DBPath(), store.Options{Matcher: dedupe.New(cfg.dedupeOptions(logger)), Logger: logger})
+	st, err := store.Open(ctx, cfg.Database(), cfg.storeOptions(dedupe.New(cfg.dedupeOptions(logger)), logger))
 	if err != nil {
 		fmt.Fprintln(stderr, "wirefeed feeds prune:", err)
 		return exitFailure

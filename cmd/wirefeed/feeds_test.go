@@ -189,7 +189,7 @@ func TestFeedsPrune(t *testing.T) {
 		t.Errorf("prune: exit %d, %q %q", code, out, errOut)
 	}
 	cfg, _ := LoadConfig(cfgPath)
-	st, err := store.Open(context.Background(), cfg.DBPath(), store.Options{})
+	st, err := store.Open(context.Background(), cfg.Database(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,6 +119,7 @@ func (w *hostileWorld) config(t *testing.T, only func(hostile.Payload) bool) (cf
 	dir = t.TempDir()
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\nallow_private_addresses = true\nlog_level = \"info\"\n", filepath.Join(dir, "data"))
+	b.WriteString(storeTable(t))
 	b.WriteString("[server]\nlisten = \"127.0.0.1:0\"\ntitle = \"wirefeed hostile\"\n")
 	fmt.Fprintf(&b, "[[feeds]]\nname = \"Outlet A\"\nurl = %q\n[[feeds]]\nname = \"Outlet B\"\nurl = %q\n", w.srv.URL+"/a/feed.rss", w.srv.URL+"/b/feed.atom")
 	for _, p := range w.payloads {
@@ -269,7 +270,11 @@ func TestHostileCorpusThroughFetchAndEveryOutput(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dir, "data", "wirefeed.db"), store.Options{ReadOnly: true})
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, cfg.Database(), store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,11 +342,11 @@ func TestHostileCorpusThroughFetchAndEveryOutput(t *testing.T) {
 		}
 	}
 	// The status page, served by the daemon's handler over this database.
-	cfg, err := LoadConfig(cfgPath)
+	cfg, err = LoadConfig(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ro, err := store.Open(ctx, cfg.DBPath(), store.Options{ReadOnly: true})
+	ro, err := store.Open(ctx, cfg.Database(), store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +496,14 @@ func TestServeSurvivesTheCrashFeed(t *testing.T) {
 		if run == 1 && !strings.Contains(logs, "nests too deep") {
 			t.Errorf("run 1: the failure is not logged:\n%s", tailOf(logs, 2000))
 		}
-		if run == 2 && (!strings.Contains(logs, "skipped=3") || strings.Contains(logs, "nests too deep")) {
+		// On PostgreSQL the restarted daemon is another instance, and the
+		// outlets the first one fetched moments ago are done for this
+		// cycle too (shared work): five skipped.
+		skipped := "skipped=3"
+		if onPostgres() {
+			skipped = "skipped=5"
+		}
+		if run == 2 && (!strings.Contains(logs, skipped) || strings.Contains(logs, "nests too deep")) {
 			t.Errorf("run 2: the failing feeds were fetched again instead of backing off:\n%s", tailOf(logs, 2000))
 		}
 	}

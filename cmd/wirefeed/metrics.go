@@ -188,7 +188,7 @@ var (
 	descIndexItems = prometheus.NewDesc("wirefeed_dedupe_index_items", "Items in the deduplicator's in-memory index.", nil, nil)
 	descIndexBytes = prometheus.NewDesc("wirefeed_dedupe_index_bytes", "Memory held by the deduplicator's index.", nil, nil)
 	descCache      = prometheus.NewDesc("wirefeed_render_cache_bytes", "Bytes of cached feed renderings (both encodings).", nil, nil)
-	descDatabase   = prometheus.NewDesc("wirefeed_database_bytes", "Size of the SQLite database (pages in use and free; WAL not counted).", nil, nil)
+	descDatabase   = prometheus.NewDesc("wirefeed_database_bytes", "Size of the database: SQLite's pages in use and free (WAL not counted), or PostgreSQL's pg_database_size.", nil, nil)
 )
 
 func (c *gaugeCollector) Describe(ch chan<- *prometheus.Desc) {

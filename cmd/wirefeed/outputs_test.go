@@ -136,7 +136,7 @@ func TestFetchOut(t *testing.T) {
 	cfg := fmt.Sprintf(`data_dir = %q
 allow_private_addresses = true
 log_level = "warn"
-[server]
+%s[server]
 base_url = "https://news.example/"
 [exclude]
 keywords = ["cup final"]
@@ -151,7 +151,7 @@ tags = ["world"]
 name = "Sport"
 url = "%s/sport.xml"
 tags = ["sport"]
-`, filepath.Join(dir, "data"), srv.URL, srv.URL)
+`, filepath.Join(dir, "data"), storeTable(t), srv.URL, srv.URL)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

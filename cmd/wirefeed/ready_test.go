@@ -99,6 +99,9 @@ func waitForStatus(t *testing.T, url string, code int) string {
 // a full disk), /healthz still answers 200 but /readyz answers 503, and
 // `wirefeed healthcheck`, which Docker runs, fails.
 func TestReadyzWhenNoWriteCommits(t *testing.T) {
+	if onPostgres() {
+		t.Skip("fills the SQLite file's disk; on PostgreSQL the server's disk is not the daemon's")
+	}
 	if testing.Short() {
 		t.Skip("starts a process")
 	}

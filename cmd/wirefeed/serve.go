@@ -120,7 +120,7 @@ func serveWith(ctx context.Context, cfg *Config, opts serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("server.listen: %w", err)
 	}
-	logger.Info("wirefeed serving", slog.String("addr", ln.Addr().String()), slog.String("database", cfg.DBPath()),
+	logger.Info("wirefeed serving", slog.String("addr", ln.Addr().String()), slog.String("database", cfg.DatabaseName()),
 		slog.Int("feeds", len(cfg.Feeds)), slog.String("version", versionString()))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()

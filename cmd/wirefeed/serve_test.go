@@ -95,7 +95,7 @@ func TestServeServesAndShutsDown(t *testing.T) {
 		t.Fatal("serve did not shut down")
 	}
 	// Closed cleanly: the database opens and holds the stories.
-	st, err := store.Open(context.Background(), cfg.DBPath(), store.Options{})
+	st, err := store.Open(context.Background(), cfg.Database(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

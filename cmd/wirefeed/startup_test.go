@@ -19,7 +19,7 @@ func TestServeAnswersWhileTheIndexLoads(t *testing.T) {
 		t.Fatalf("fetch: exit %d\n%s\n%s", code, out, errOut)
 	}
 	fx.counts() // forget the first fetch's requests
-	loading, release := make(chan struct{}), make(chan struct{})
+	loading, release, loaded := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	defer func(f func(context.Context, *app) error) { loadIndex = f }(loadIndex)
 	real := loadIndex
 	loadIndex = func(ctx context.Context, a *app) error {
@@ -28,6 +28,7 @@ func TestServeAnswersWhileTheIndexLoads(t *testing.T) {
 		case <-release:
 		case <-ctx.Done():
 		}
+		defer close(loaded)
 		return real(ctx, a)
 	}
 	addr := startTestDaemon(t, cfgPath).addr
@@ -46,8 +47,13 @@ func TestServeAnswersWhileTheIndexLoads(t *testing.T) {
 		t.Errorf("feeds fetched before the index loaded: %v", hits)
 	}
 	close(release)
+	<-loaded
+	// On PostgreSQL the feeds are shared work: the fetch above claimed
+	// them moments ago, so the daemon's cycle leaves them to it (the
+	// store's conformance and the instances test check that); on SQLite
+	// it fetches them again.
 	deadline := time.Now().Add(10 * time.Second)
-	for len(fx.counts()) == 0 {
+	for !onPostgres() && len(fx.counts()) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no feed fetched after the index loaded")
 		}
