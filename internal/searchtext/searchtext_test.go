@@ -133,3 +133,19 @@ func BenchmarkNormalizeMostlyASCII(b *testing.B) {
 		Normalize(text)
 	}
 }
+
+// FuzzEachCutsAgree: whatever the text, reading it in pieces gives the
+// words of reading it whole by the general path.
+func FuzzEachCutsAgree(f *testing.F) {
+	for _, s := range []string{"it’s a test", "e\u0301 <\u0338 = x", "Straße İstanbul ﬁ", "南海 and 東京", "a.\u0301b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var got, want []string
+		each(s, func(w string) { got = append(got, w) })
+		eachGeneral(s, func(w string) { want = append(want, w) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("each(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
