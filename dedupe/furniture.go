@@ -269,7 +269,7 @@ func isCredit(s string) bool {
 	case s[0] == '(' && strings.HasSuffix(strings.TrimRight(s, "."), ")"),
 		strings.HasPrefix(s, "（") && strings.HasSuffix(s, "）"):
 		return quickUnits(s, 26*unitsPerWord) <= 25*unitsPerWord
-	case strings.IndexFunc(s, func(r rune) bool { return r == '-' || r == '–' || r == '—' }) == 0:
+	case startsWithDash(s):
 		return quickUnits(s, 5*unitsPerWord) <= 4*unitsPerWord
 	case len(s) <= 8 && countWords(s, 2) == 1 && strings.ToUpper(s) == s && strings.IndexFunc(s, unicode.IsLetter) >= 0:
 		return true // a bare agency name: "AFP", "AP", "DPA"
@@ -288,6 +288,14 @@ func isCredit(s string) bool {
 		}
 	}
 	return false
+}
+
+// startsWithDash reports whether s opens with a hyphen, en or em dash
+// (reading only its first character, where IndexFunc read every sentence
+// without one to its end).
+func startsWithDash(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r == '-' || r == '–' || r == '—'
 }
 
 // creditIndex lists the credit prefixes by their first byte.

@@ -190,14 +190,17 @@ func sequenceHash(ws []uint64) uint64 {
 func foldSpaces(line string) string {
 	clean := len(line) > 0 && line[0] != ' ' && line[len(line)-1] != ' '
 	for i := 0; clean && i < len(line); i++ {
-		c := line[i]
-		if c >= utf8.RuneSelf {
+		switch spaceByte[line[i]] {
+		case 0:
+		case asciiSpace:
+			clean = false
+		case plainSpace:
+			clean = line[i+1] != ' ' // never the last byte: checked above
+		case nonASCII:
 			r, size := utf8.DecodeRuneInString(line[i:])
 			clean = !unicode.IsSpace(r)
 			i += size - 1
-			continue
 		}
-		clean = c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f' && !(c == ' ' && line[i+1] == ' ')
 	}
 	if clean {
 		return line
@@ -226,6 +229,24 @@ func foldSpaces(line string) string {
 	}
 	return b.String()
 }
+
+// spaceByte classes the bytes of a line for foldSpaces, one load per byte.
+var spaceByte = func() (t [256]uint8) {
+	for _, c := range "\t\n\v\f\r" {
+		t[c] = asciiSpace
+	}
+	t[' '] = plainSpace
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = nonASCII
+	}
+	return t
+}()
+
+const (
+	asciiSpace = 1 + iota // white space foldSpaces always replaces
+	plainSpace            // ' ': replaced when another follows
+	nonASCII              // the start or middle of a multi-byte character
+)
 
 // blockTags end a line when markup is left in a body.
 var blockTags = map[string]bool{

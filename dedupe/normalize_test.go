@@ -1,6 +1,7 @@
 package dedupe
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,6 +95,8 @@ func TestIsCredit(t *testing.T) {
 		{"(AFP)", true},
 		{"— AFP", true},
 		{"-- dpa", true},
+		{"– dpa", true},
+		{"The talks — by all accounts — failed.", false},
 		{"AFP", true},
 		{"Additional reporting by Olena Kravets.", true},
 		{"© Agence France-Presse", true},
@@ -299,4 +302,23 @@ func FuzzCleanBody(f *testing.F) {
 		}
 		_ = titleKey(title)
 	})
+}
+
+// TestFoldSpaces checks foldSpaces against its definition (white space of
+// any kind, runs folded to one plain space, trimmed) on random lines made
+// of the bytes its table classes apart.
+func TestFoldSpaces(t *testing.T) {
+	alphabet := []string{"a", "é", "日", " ", "  ", "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u2003", "\u0085", "\u3000", ".", "\xff", "\xe2\x80"}
+	r := rand.New(rand.NewPCG(3, 13))
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		line := b.String()
+		want := strings.Join(strings.FieldsFunc(line, unicode.IsSpace), " ")
+		if got := foldSpaces(line); got != want {
+			t.Fatalf("foldSpaces(%q) = %q, want %q", line, got, want)
+		}
+	}
 }

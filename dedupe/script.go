@@ -262,7 +262,13 @@ func scanRuns(text string, fn func(r run)) {
 			r, size = utf8.DecodeRuneInString(text[i:])
 		}
 		i += size
-		f, c := fold(r)
+		var f rune
+		var c uint8
+		if r < foldTabSize { // fold's tables, without a call per character
+			f, c = foldTab[r], classTab[r]
+		} else {
+			f, c = fold(r)
+		}
 		switch c {
 		case runeWord, runeCJK, runeSEA:
 			if class != c && class != runeSep {

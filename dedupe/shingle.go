@@ -112,11 +112,59 @@ func mix64(x uint64) uint64 {
 }
 
 // sortedSet returns the distinct values of xs, sorted, in a new slice.
+//
+// Shingle hashes are uniform, so a set of more than a few dozen is sorted
+// by distributing its values into buckets by their top bits (about two
+// per bucket) and sorting each bucket by insertion: about three times
+// faster than a comparison sort, which was a sixth of preparing an item
+// (issue 13). A bucket that holds more than it should (a flood of equal
+// values, or values made to share their top bits) is comparison sorted,
+// so no input costs more than the sort it replaces.
 func sortedSet(xs []uint64) []uint64 {
-	out := slices.Clone(xs)
-	slices.Sort(out)
+	out := make([]uint64, len(xs))
+	if len(xs) < bucketSortMin {
+		copy(out, xs)
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	shift := 64 - min(max(bits.Len(uint(len(xs)))-1, 4), 16)
+	ends := make([]int32, 1<<(64-shift))
+	for _, x := range xs {
+		ends[x>>shift]++
+	}
+	sum := int32(0)
+	for b, n := range ends {
+		ends[b] = sum // start of bucket b, for now
+		sum += n
+	}
+	for _, x := range xs {
+		b := x >> shift
+		out[ends[b]] = x
+		ends[b]++ // its end once all are placed
+	}
+	start := int32(0)
+	for _, end := range ends {
+		bucket := out[start:end]
+		if len(bucket) > insertionMax {
+			slices.Sort(bucket)
+		} else {
+			for i := 1; i < len(bucket); i++ {
+				for j := i; j > 0 && bucket[j] < bucket[j-1]; j-- {
+					bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
+				}
+			}
+		}
+		start = end
+	}
 	return slices.Compact(out)
 }
+
+// bucketSortMin is the smallest set sortedSet sorts by buckets;
+// insertionMax the largest bucket it sorts by insertion.
+const (
+	bucketSortMin = 48
+	insertionMax  = 24
+)
 
 // prefixSet returns the distinct shingles of the first n tokens.
 func (s shingled) prefixSet(n int) []uint64 {

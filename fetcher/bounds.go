@@ -136,6 +136,15 @@ type openElement struct {
 }
 
 func checkXMLBounds(b []byte, maxDepth, budget, ceiling int) error {
+	if xmlWithinBounds(b, maxDepth, budget) {
+		return nil
+	}
+	return decodeXMLBounds(b, maxDepth, budget, ceiling)
+}
+
+// decodeXMLBounds is checkXMLBounds with the decoder gofeed uses: exact,
+// and what decides whenever the byte scan cannot.
+func decodeXMLBounds(b []byte, maxDepth, budget, ceiling int) error {
 	if err := checkTags(b); err != nil {
 		return err
 	}

@@ -261,6 +261,9 @@ func TestRepairDoubleUTF8(t *testing.T) {
 		{"plain ASCII", "plain ASCII"},
 		{"mixed “quotes” and â€¦", "mixed “quotes” and â€¦"}, // not wholly double-encoded: left alone
 		{"日本語", "日本語"},
+		{"it’s “quoted”", "it’s “quoted”"}, // a stray continuation byte: left alone at once
+		{"’", "’"},
+		{"x© and Ã©", "x© and Ã©"},
 	}
 	for _, tt := range tests {
 		if got := repairDoubleUTF8(tt.in); got != tt.want {

@@ -68,7 +68,7 @@ func sanitizeWithText(raw string, base *url.URL) (string, string) {
 			}
 			continue
 		case html.StartTagToken, html.SelfClosingTagToken:
-			if resolve {
+			if resolve && hasLinkAttr(raw) {
 				t := z.Token()
 				changed := false
 				for i, a := range t.Attr {
@@ -88,7 +88,10 @@ func sanitizeWithText(raw string, base *url.URL) (string, string) {
 				textBreak(&text, &skip, tt, t.DataAtom)
 				continue
 			}
-			name, _ := z.TagName()
+			name, _ := z.TagName() // lower-cases the name in raw, as Token does
+			if resolve {
+				out.Write(raw) // nothing to resolve: as resolveLinks writes it
+			}
 			textBreak(&text, &skip, tt, atom.Lookup(name))
 			continue
 		case html.EndTagToken:
@@ -103,6 +106,25 @@ func sanitizeWithText(raw string, base *url.URL) (string, string) {
 			out.Write(raw)
 		}
 	}
+}
+
+// hasLinkAttr reports whether a raw start tag may have an href or src
+// attribute, in any case: a tag without one needs no Token (which copies
+// and unescapes every attribute) to be written as it came.
+func hasLinkAttr(raw []byte) bool {
+	for i := 1; i+3 <= len(raw); i++ {
+		switch raw[i] | 0x20 {
+		case 'h':
+			if i+4 <= len(raw) && raw[i+1]|0x20 == 'r' && raw[i+2]|0x20 == 'e' && raw[i+3]|0x20 == 'f' {
+				return true
+			}
+		case 's':
+			if raw[i+1]|0x20 == 'r' && raw[i+2]|0x20 == 'c' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // textBreak does to the text what htmlToText does for a tag: paragraph
@@ -230,10 +252,25 @@ func htmlToText(s string) string {
 // `&#146;` and the like, which XML decodes to a C1 control no reader can
 // show; HTML5 parsers and feedparser ("demoronize") do the same mapping.
 func fixC1(s string) string {
-	if !strings.ContainsFunc(s, isC1) {
+	if !hasC1(s) {
 		return s
 	}
 	return strings.Map(fromC1, s)
+}
+
+// hasC1 reports whether s has a C1 control character: in UTF-8 the bytes
+// C2 80 to C2 9F, found without decoding every character of a body.
+func hasC1(s string) bool {
+	for {
+		i := strings.IndexByte(s, 0xc2)
+		if i < 0 || i+1 >= len(s) {
+			return false
+		}
+		if c := s[i+1]; c >= 0x80 && c <= 0x9f {
+			return true
+		}
+		s = s[i+1:]
+	}
 }
 
 func isC1(r rune) bool { return r >= 0x80 && r <= 0x9f }
@@ -281,7 +318,13 @@ func foldParagraphs(s string) string {
 					}
 				}
 				pendingSpace, pendingBreak = false, false
-				b.WriteByte(c)
+				// The rest of a run of such characters goes as it is.
+				j := i
+				for j < len(s) && plainASCII[s[j]] {
+					j++
+				}
+				b.WriteString(s[i-1 : j])
+				i = j
 			}
 			continue
 		}
@@ -318,6 +361,15 @@ func foldParagraphs(s string) string {
 	}
 	return b.String()
 }
+
+// plainASCII marks the ASCII bytes foldParagraphs copies as they are:
+// all but NUL and white space.
+var plainASCII = func() (t [256]bool) {
+	for c := 1; c < utf8.RuneSelf; c++ {
+		t[c] = !strings.ContainsRune(" \t\n\v\f\r", rune(c))
+	}
+	return t
+}()
 
 // plainLine returns s as a single line of plain text: markup removed,
 // entities decoded, all white space folded to single spaces, and the

@@ -126,3 +126,44 @@ func TestFoldParagraphsFastPathAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestHasLinkAttr: the test that lets a start tag skip Token may say yes
+// for a tag without a link, never no for a tag with one.
+func TestHasLinkAttr(t *testing.T) {
+	tests := []struct {
+		tag  string
+		want bool
+	}{
+		{`<a href="/x">`, true},
+		{`<A HREF="/x">`, true},
+		{`<img Src=a.jpg>`, true},
+		{`<img src="a.jpg"/>`, true},
+		{`<a title="srcset">`, true},
+		{`<p>`, false},
+		{`<p class="x" id="y">`, false},
+		{`<hr/>`, false},
+		{`<s>`, false},
+	}
+	for _, tt := range tests {
+		if got := hasLinkAttr([]byte(tt.tag)); got != tt.want {
+			t.Errorf("hasLinkAttr(%q) = %v, want %v", tt.tag, got, tt.want)
+		}
+	}
+}
+
+// TestHasC1 checks the byte test for C1 controls against decoding every
+// character, on random strings with the bytes around them.
+func TestHasC1(t *testing.T) {
+	pieces := []string{"a", "\u0085", "\u0092", "\u009f", "\u00a0", "\u00c2", "\xc2", "\x85", "\xe2\xc2", "é", "中", "\xff"}
+	rng := rand.New(rand.NewPCG(4, 13))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := hasC1(s), strings.ContainsFunc(s, isC1); got != want {
+			t.Fatalf("hasC1(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

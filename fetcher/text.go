@@ -139,10 +139,13 @@ func repairDoubleUTF8(s string) string {
 		case r < 0x80:
 			b = append(b, byte(r))
 		case r <= 0xff:
+			if strayContinuation(b, byte(r)) {
+				return s
+			}
 			b = append(b, byte(r))
 		default:
 			c, ok := cp1252Bytes[r]
-			if !ok {
+			if !ok || strayContinuation(b, c) {
 				return s
 			}
 			if mojibakePunct[r] && prev >= 0xc4 && prev <= 0xdf {
@@ -160,4 +163,13 @@ func repairDoubleUTF8(s string) string {
 		return s // decoded into control characters: not text
 	}
 	return out
+}
+
+// strayContinuation reports whether c, appended to b, is a UTF-8
+// continuation byte where none can be (at the start, or after an ASCII
+// byte): then b is not UTF-8 whatever follows, and the text was not
+// encoded twice ("it’s" as most text with curly quotes has it), which
+// repairDoubleUTF8 can tell without reading the rest.
+func strayContinuation(b []byte, c byte) bool {
+	return c >= 0x80 && c < 0xc0 && (len(b) == 0 || b[len(b)-1] < 0x80)
 }

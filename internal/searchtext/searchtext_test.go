@@ -1,6 +1,7 @@
 package searchtext
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -96,4 +97,55 @@ func BenchmarkNormalize(b *testing.B) {
 	for b.Loop() {
 		Normalize(text)
 	}
+}
+
+// TestEachCutsAgree: reading mostly-ASCII text in pieces gives the words
+// of reading it whole by the general path, with the characters that fold,
+// decompose or compose across a neighbour next to the places it is cut.
+func TestEachCutsAgree(t *testing.T) {
+	pieces := []string{"a", "Z", "7", " ", ".", "-", "<", "=", "'", "it’s", "é", "e\u0301", "\u0301", "\u0338", "Σ", "ς",
+		"ά", "ß", "İ", "ﬁ", "\u1100", "\u1161", "가", "南海", "ก", "नमस्ते", "ё", "\u00a0", "\ufeff", "\xff"}
+	r := rand.New(rand.NewPCG(5, 13))
+	words := func(s string, each func(string, func(string))) []string {
+		var out []string
+		each(s, func(w string) { out = append(out, w) })
+		return out
+	}
+	for range 30000 {
+		var b strings.Builder
+		for range r.IntN(14) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := words(s, each), words(s, eachGeneral); !slices.Equal(got, want) {
+			t.Fatalf("each(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// BenchmarkNormalizeMostlyASCII: an English body of 4 KB with a few curly
+// quotes and one accented name, as most of the corpus's bodies are.
+func BenchmarkNormalizeMostlyASCII(b *testing.B) {
+	text := strings.Repeat("The foreign ministers met in Manila on Tuesday to discuss tensions in the South China Sea, officials said. ", 36) +
+		"“We’re not there yet,” said José Ramos. " + strings.Repeat("Talks will resume next month. ", 4)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Normalize(text)
+	}
+}
+
+// FuzzEachCutsAgree: whatever the text, reading it in pieces gives the
+// words of reading it whole by the general path.
+func FuzzEachCutsAgree(f *testing.F) {
+	for _, s := range []string{"it’s a test", "e\u0301 <\u0338 = x", "Straße İstanbul ﬁ", "南海 and 東京", "a.\u0301b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var got, want []string
+		each(s, func(w string) { got = append(got, w) })
+		eachGeneral(s, func(w string) { want = append(want, w) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("each(%q) = %q, want %q", s, got, want)
+		}
+	})
 }
