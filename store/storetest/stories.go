@@ -57,6 +57,7 @@ func testStoriesQueries(t *testing.T, b Backend) {
 		{"percent is literal", wirefeed.StoryQuery{Terms: []string{"50%"}}, []string{"Summit in Geneva"}},
 		{"percent is not a wildcard", wirefeed.StoryQuery{Terms: []string{"s%t"}}, nil},
 		{"underscore is literal", wirefeed.StoryQuery{Terms: []string{"trade_deal"}}, []string{"Trade deal signed"}},
+		{"punctuation separates words", wirefeed.StoryQuery{Terms: []string{"ceasefire_talks"}}, []string{"Ceasefire talks"}},
 		{"whole words only", wirefeed.StoryQuery{Terms: []string{"genev"}}, nil},
 		{"prefix", wirefeed.StoryQuery{Terms: []string{"genev*"}}, []string{"Summit in Geneva"}},
 		{"prefix of a phrase", wirefeed.StoryQuery{Terms: []string{"ceasefire tal*"}}, []string{"Ceasefire talks"}},
