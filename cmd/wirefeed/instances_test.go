@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,9 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/internal/pgtest"
-	"github.com/wirefeed/wirefeed/store"
 )
 
 // requestLog counts a fixture world's requests per feed and instance (the
@@ -208,27 +205,7 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 	}
 
 	// No story split.
-	st, err := store.Open(context.Background(), dsn, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	all, err := st.Stories(context.Background(), wirefeed.StoryQuery{Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range all {
-		keys := map[string]bool{}
-		for _, m := range s.Members {
-			keys[m.GUID[strings.LastIndexByte(m.GUID, '-')+1:]] = true
-		}
-		if len(keys) != 1 || len(s.Members) != outlets {
-			t.Errorf("story %s: %d members of stories %v, want the %d outlets' copies of one story", s.ID, len(s.Members), keys, outlets)
-		}
-	}
-	if len(all) != stories {
-		t.Errorf("%d stories, want %d", len(all), stories)
-	}
+	checkOneStoryPerCopySet(t, dsn, outlets, stories)
 
 	// The same answer from both survivors: bytes and ETag of every format.
 	addr := func(l *logLines) string {

@@ -104,7 +104,15 @@ func TestProcessesOnOneDatabaseNeverSplitAStory(t *testing.T) {
 		t.Fatalf("only %d feeds were asked for before the barrier gave up: the processes did not fetch at the same moment", n)
 	}
 
-	st, err := store.Open(context.Background(), filepath.Join(data, "wirefeed.db"), store.Options{ReadOnly: true})
+	checkOneStoryPerCopySet(t, filepath.Join(data, "wirefeed.db"), outlets, stories)
+}
+
+// checkOneStoryPerCopySet opens the database at dsn read-only and checks
+// that it holds the given number of stories, each made of every outlet's
+// copy of one story of editedWorld (never split, never glued).
+func checkOneStoryPerCopySet(t *testing.T, dsn string, outlets, stories int) {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
