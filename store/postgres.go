@@ -6,12 +6,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"net/url"
 	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,17 +87,12 @@ func migratePostgres(ctx context.Context, db *sql.DB, upTo int) error {
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	names, err := fs.Glob(pgMigrations, "pgmigrations/*.sql")
+	files, err := migrationFiles(pgMigrations, "pgmigrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := path.Base(name)
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migrate: %s: file name must start with a version number", base)
-		}
+	for _, m := range files {
+		name, v, base := m.name, m.version, path.Base(m.name)
 		if v > upTo {
 			break
 		}
@@ -148,7 +140,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options, upTo int) (*Sto
 	s := &Store{db: db, stmts: newStmtCache(db, true), path: name, matcher: opts.Matcher, logger: opts.Logger,
 		pg: true, readOnly: opts.ReadOnly}
 	if opts.ReadOnly {
-		if err := s.checkPostgresSchema(ctx); err != nil {
+		if err := s.checkSchema(ctx, pgMigrations, "pgmigrations/*.sql"); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: open %s read-only: %w", name, err)
 		}
@@ -188,28 +180,6 @@ func redactErr(err error, dsn string) error {
 		return err
 	}
 	return errors.New(msg)
-}
-
-// checkPostgresSchema returns an error when the database misses
-// migrations that this version embeds.
-func (s *Store) checkPostgresSchema(ctx context.Context) error {
-	names, err := fs.Glob(pgMigrations, "pgmigrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	want, err := strconv.Atoi(strings.SplitN(path.Base(names[len(names)-1]), "_", 2)[0])
-	if err != nil {
-		return err
-	}
-	var have sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&have); err != nil {
-		return fmt.Errorf("not a wirefeed database: %w", err)
-	}
-	if int(have.Int64) < want {
-		return fmt.Errorf("schema version %d, this wirefeed needs %d: run wirefeed fetch or serve once with write access to migrate it", have.Int64, want)
-	}
-	return nil
 }
 
 // ClaimFeeds implements fetcher.Claimer: on PostgreSQL, where several

@@ -8,10 +8,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -40,7 +36,7 @@ func openReadOnly(ctx context.Context, dbPath string, opts Options) (*Store, err
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s read-only: %w", dbPath, err)
 	}
-	if err := s.checkSchema(ctx); err != nil {
+	if err := s.checkSchema(ctx, migrations, "migrations/*.sql"); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("store: open %s read-only: %w", dbPath, err)
 	}
@@ -72,17 +68,16 @@ func openWith(ctx context.Context, dbPath string, opts Options, q url.Values) (*
 }
 
 // checkSchema returns an error when the database misses migrations that
-// this version embeds.
-func (s *Store) checkSchema(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+// this version embeds (those of fsys that match pattern).
+func (s *Store) checkSchema(ctx context.Context, fsys fs.FS, pattern string) error {
+	files, err := migrationFiles(fsys, pattern)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	want, err := strconv.Atoi(strings.SplitN(path.Base(names[len(names)-1]), "_", 2)[0])
-	if err != nil {
-		return err
+	if len(files) == 0 {
+		return fmt.Errorf("no migrations embedded under %s", pattern)
 	}
+	want := files[len(files)-1].version
 	var have sql.NullInt64
 	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&have); err != nil {
 		return fmt.Errorf("not a wirefeed database: %w", err)

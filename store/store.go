@@ -203,25 +203,46 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	files, err := migrationFiles(migrations, "migrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return err
+	}
+	for _, m := range files {
+		if m.version > upTo {
+			break
+		}
+		if err := s.applyMigration(ctx, m.version, m.name); err != nil {
+			return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
+		}
+	}
+	return nil
+}
+
+// migrationFile is one embedded migration: its version, from the number
+// its file name starts with, and its path in the embedded tree.
+type migrationFile struct {
+	version int
+	name    string
+}
+
+// migrationFiles lists the migrations of fsys that match pattern, in
+// version order.
+func migrationFiles(fsys fs.FS, pattern string) ([]migrationFile, error) {
+	names, err := fs.Glob(fsys, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	sort.Strings(names)
+	files := make([]migrationFile, 0, len(names))
 	for _, name := range names {
 		base := path.Base(name)
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("migrate: %s: file name must start with a version number", base)
+			return nil, fmt.Errorf("migrate: %s: file name must start with a version number", base)
 		}
-		if v > upTo {
-			break
-		}
-		if err := s.applyMigration(ctx, v, name); err != nil {
-			return fmt.Errorf("migrate %s: %w", base, err)
-		}
+		files = append(files, migrationFile{version: v, name: name})
 	}
-	return nil
+	return files, nil
 }
 
 func (s *Store) applyMigration(ctx context.Context, version int, name string) error {
