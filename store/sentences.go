@@ -241,7 +241,21 @@ func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int
 // sentenceCountsPG reads the stored counts of hashes into out, on
 // PostgreSQL: one statement.
 func (l *txLookup) sentenceCountsPG(ctx context.Context, feedID int64, hashes []int64, out map[int64]int) error {
-	rows, err := l.tx.query(ctx, qSentenceCountsPG, feedID, hashes)
+	return l.scanCounts(ctx, out, qSentenceCountsPG, feedID, hashes)
+}
+
+// sentenceCounts reads the stored counts of hashes into out, on SQLite: a
+// statement per inBatch hashes.
+func (l *txLookup) sentenceCounts(ctx context.Context, feedID int64, hashes []int64, out map[int64]int) error {
+	return batches(hashes, 0, func(args []any) error {
+		return l.scanCounts(ctx, out, qSentenceCounts, append([]any{feedID}, args...)...)
+	})
+}
+
+// scanCounts runs query, whose rows are (hash, count), and puts each into
+// out.
+func (l *txLookup) scanCounts(ctx context.Context, out map[int64]int, query string, args ...any) error {
+	rows, err := l.tx.query(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -255,27 +269,6 @@ func (l *txLookup) sentenceCountsPG(ctx context.Context, feedID int64, hashes []
 		out[h] = n
 	}
 	return rows.Err()
-}
-
-// sentenceCounts reads the stored counts of hashes into out, on SQLite: a
-// statement per inBatch hashes.
-func (l *txLookup) sentenceCounts(ctx context.Context, feedID int64, hashes []int64, out map[int64]int) error {
-	return batches(hashes, 0, func(args []any) error {
-		rows, err := l.tx.query(ctx, qSentenceCounts, append([]any{feedID}, args...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h int64
-			var n int
-			if err := rows.Scan(&h, &n); err != nil {
-				return err
-			}
-			out[h] = n
-		}
-		return rows.Err()
-	})
 }
 
 // feedID returns the id of the feed with this name (0 when there is none),
