@@ -51,6 +51,10 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 	if err := store.DB(st).QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d (%v), want 1", fk, err)
 	}
+	var limit int // PRAGMA optimize samples; it never reads a large table whole
+	if err := store.DB(st).QueryRow("PRAGMA analysis_limit").Scan(&limit); err != nil || limit != 1000 {
+		t.Errorf("analysis_limit = %d (%v), want 1000", limit, err)
+	}
 	st.Close()
 	st2, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
