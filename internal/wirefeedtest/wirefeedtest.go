@@ -19,7 +19,7 @@ import (
 
 // URLMatcher is the smallest real Matcher (wirefeed.Matcher): an item
 // joins the story of the latest stored item with the same canonical URL,
-// else starts its own. Every decision carries wirefeed.RuleURL; the first
+// else starts its own (wirefeed.RuleURL, or wirefeed.RuleNew); the first
 // member represents a story; an updated item gets no signature. The zero
 // value is ready to use.
 type URLMatcher struct{}
@@ -38,7 +38,11 @@ type urlSession struct{ l wirefeed.Lookup }
 
 func (s urlSession) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.Decision, error) {
 	id, err := s.l.StoryByURL(ctx, c.Item.URL)
-	return wirefeed.Decision{StoryID: id, Rule: wirefeed.RuleURL}, err
+	rule := wirefeed.RuleURL
+	if id == "" {
+		rule = wirefeed.RuleNew
+	}
+	return wirefeed.Decision{StoryID: id, Rule: rule}, err
 }
 
 func (urlSession) Resign(context.Context, string, *wirefeed.Item) (wirefeed.Decision, error) {

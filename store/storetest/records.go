@@ -9,6 +9,7 @@ import (
 
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/dedupe"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -16,7 +17,7 @@ import (
 // item (same feed and GUID) is updated in place and keeps its story; the
 // counts of RecordResult say so.
 func testRecordAndUpdate(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	ctx := context.Background()
 	a := item("a1", "Summit opens", "Leaders met in Geneva.", t0)
 	res, err := s.Record(ctx, &wirefeed.Outcome{Feed: feedOf("Agency"), Attempted: t0, Status: 200, ETag: `"1"`,
@@ -79,18 +80,19 @@ func testRecordAndUpdate(t *testing.T, b Backend) {
 	}
 }
 
-// failMatcher is urlMatcher, failing on one GUID.
+// failMatcher is wirefeedtest.URLMatcher, failing on one GUID.
 type failMatcher struct {
-	urlMatcher
+	wirefeedtest.URLMatcher
 	guid string
 }
 
 func (m failMatcher) Begin(ctx context.Context, l wirefeed.Lookup) (wirefeed.MatchTx, error) {
-	return failSession{urlSession{l}, m.guid}, nil
+	tx, err := m.URLMatcher.Begin(ctx, l)
+	return failSession{tx, m.guid}, err
 }
 
 type failSession struct {
-	urlSession
+	wirefeed.MatchTx
 	guid string
 }
 
@@ -98,7 +100,7 @@ func (s failSession) Match(ctx context.Context, c wirefeed.Candidate) (wirefeed.
 	if c.Item.GUID == s.guid {
 		return wirefeed.Decision{}, errors.New("no decision for " + s.guid)
 	}
-	return s.urlSession.Match(ctx, c)
+	return s.MatchTx.Match(ctx, c)
 }
 
 // testRecordBatchIsolates: feeds recorded together are all stored, and one
@@ -134,7 +136,7 @@ func testRecordBatchIsolates(t *testing.T, b Backend) {
 // testFeedHealth: validators, errors and backoff, a long error cut, 410
 // Gone, a permanent move, and a config URL change that starts afresh.
 func testFeedHealth(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	ctx := context.Background()
 	feed := wirefeed.Feed{Name: "World Desk", URL: "https://old.example.com/feed"}
 	if _, err := s.SyncFeeds(ctx, []wirefeed.Feed{feed}); err != nil {
@@ -198,7 +200,7 @@ func testFeedHealth(t *testing.T, b Backend) {
 // testHostPauses: the latest end of a host's pause wins; expired pauses are
 // not returned.
 func testHostPauses(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	ctx := context.Background()
 	pause := func(name, host string, at, until time.Time) {
 		t.Helper()
@@ -265,7 +267,7 @@ func testReissuedGUIDs(t *testing.T, b Backend) {
 // character, from a JSON feed's \u0000; bytes that are not UTF-8) is
 // stored, found again by its key, and updated in place.
 func testOddText(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	it := item("odd\x00guid", "Title with a NUL \x00 and \xff bytes", "Text \x00 with \xfe\xff odd bytes", t0)
 	it.Authors = []string{"Ann \xff"}
 	record(t, s, "Odd", it)

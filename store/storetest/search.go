@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -14,7 +15,7 @@ import (
 // summary and text, a prefix with '*', and scripts written without spaces
 // matched by their characters.
 func testSearchTerms(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	record(t, s, "Agency",
 		item("v", "Talks in Vienna", "Foreign ministers met in the Austrian capital.", t0),
 		item("p", "Summit in São Paulo", "Leaders gathered in Brazil.", t0.Add(time.Minute)),

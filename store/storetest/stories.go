@@ -10,6 +10,7 @@ import (
 
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/dedupe"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -17,7 +18,7 @@ import (
 // before, and search: words in any case and script, accents ignored,
 // Chinese by characters, prefixes, phrases in order, literal punctuation.
 func testStoriesQueries(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	record(t, s, "Agency",
 		item("a1", "Summit in Geneva", "Leaders met in Geneva to discuss 50% tariffs.", t0.Add(1*time.Minute)),
 		item("a2", "Ceasefire talks", "Negotiators resumed ceasefire talks on Tuesday.", t0.Add(2*time.Minute)),
@@ -90,7 +91,7 @@ func testStoriesQueries(t *testing.T, b Backend) {
 // filter that rejects most stories, stories first seen at the same second
 // included: the pages together are exactly the one-query list.
 func testStoriesPaging(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	var items []wirefeed.Item
 	for i := range 120 {
 		items = append(items, item(fmt.Sprintf("g%03d", i), fmt.Sprintf("Story %03d", i), "text", t0.Add(time.Duration(i/3)*time.Minute)))
@@ -131,7 +132,7 @@ func testStoriesPaging(t *testing.T, b Backend) {
 // testSearchFollowsItems: the search index changes with the items: an
 // updated text is found by its new words only, a pruned item no more.
 func testSearchFollowsItems(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	find := func(term string) []string { return titles(stories(t, s, wirefeed.StoryQuery{Terms: []string{term}})) }
 	it := item("g1", "Talks in Вена", "Diplomats met in Vienna.", t0)
 	record(t, s, "Agency", it)
@@ -221,7 +222,7 @@ func guids(st wirefeed.Story) []string {
 // testPruneKeepsIDs: retention deletes old items and stories left without
 // members; a story that keeps a member keeps its id.
 func testPruneKeepsIDs(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	ctx := context.Background()
 	old, recent := t0, t0.Add(48*time.Hour)
 	story := item("a1", "Story", "text", old)
@@ -260,7 +261,7 @@ func testPruneKeepsIDs(t *testing.T, b Backend) {
 // configured are deleted with their items, and a story they shared keeps
 // its id.
 func testSyncAndPruneFeeds(t *testing.T, b Backend) {
-	s := Open(t, b.DSN(t), store.Options{Matcher: urlMatcher{}})
+	s := Open(t, b.DSN(t), store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	ctx := context.Background()
 	shared := item("k1", "Shared story", "Both carried it.", t0)
 	record(t, s, "Kept", shared, item("k2", "Kept only", "Only the kept feed.", t0.Add(time.Minute)))
@@ -306,7 +307,7 @@ func testSyncAndPruneFeeds(t *testing.T, b Backend) {
 // merged feed could see, and not with fetches that change none.
 func testGeneration(t *testing.T, b Backend) {
 	dsn := b.DSN(t)
-	s := Open(t, dsn, store.Options{Matcher: urlMatcher{}})
+	s := Open(t, dsn, store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	ctx := context.Background()
 	gen := func() int64 {
 		t.Helper()
@@ -330,7 +331,7 @@ func testGeneration(t *testing.T, b Backend) {
 	}
 	// The generation is the database's: another store on it (another
 	// process, another instance) reads the same, and sees it move.
-	other := Open(t, dsn, store.Options{Matcher: urlMatcher{}})
+	other := Open(t, dsn, store.Options{Matcher: wirefeedtest.URLMatcher{}})
 	if g, err := other.Generation(ctx); err != nil || g != g1 {
 		t.Errorf("another store reads generation %d (%v), want %d", g, err, g1)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/dedupe"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 	"github.com/wirefeed/wirefeed/store"
 )
 
@@ -91,8 +92,8 @@ func testWritersCatchUp(t *testing.T, b Backend) {
 func testSharedWork(t *testing.T, b Backend) {
 	dsn := b.DSN(t)
 	ctx := context.Background()
-	a := Open(t, dsn, store.Options{Matcher: urlMatcher{}, LeaseTTL: time.Minute})
-	other := Open(t, dsn, store.Options{Matcher: urlMatcher{}, LeaseTTL: time.Minute})
+	a := Open(t, dsn, store.Options{Matcher: wirefeedtest.URLMatcher{}, LeaseTTL: time.Minute})
+	other := Open(t, dsn, store.Options{Matcher: wirefeedtest.URLMatcher{}, LeaseTTL: time.Minute})
 	claim := func(s *store.Store, window time.Duration, names ...string) []wirefeed.ClaimState {
 		t.Helper()
 		st, err := s.ClaimFeeds(ctx, names, window)
