@@ -87,6 +87,18 @@ func (it *Item) IdentityKey() string {
 	return it.GUID
 }
 
+// Keyed returns the item as the deduplicator and story ids know it: with
+// its identity key as its GUID. It is it itself when the two are the same.
+func (it *Item) Keyed() *Item {
+	key := it.IdentityKey()
+	if key == it.GUID {
+		return it
+	}
+	c := *it
+	c.GUID = key
+	return &c
+}
+
 // Member is one outlet's copy of a story, as stored.
 type Member struct {
 	ItemID int64

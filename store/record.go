@@ -266,13 +266,7 @@ func (r *itemRecorder) item(ctx context.Context, it *wirefeed.Item) error {
 		}
 		return r.reissued(ctx, it, id)
 	}
-	// The deduplicator and the story id know an item by its key.
-	cand := it
-	if key != it.GUID {
-		c := *it
-		c.GUID = key
-		cand = &c
-	}
+	cand := it.Keyed() // the deduplicator and the story id know an item by its key
 	dec, err := r.mtx.Match(ctx, wirefeed.Candidate{Feed: r.o.Feed.Name, Item: cand, Seen: r.seen})
 	if err != nil {
 		return fmt.Errorf("matching item %q: %w", it.GUID, err)

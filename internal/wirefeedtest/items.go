@@ -71,12 +71,7 @@ func (r *recording) item(ctx context.Context, it *wirefeed.Item) error {
 	if known := r.s.itemByKey(r.f, key); known != nil {
 		return r.update(ctx, known, it)
 	}
-	cand := it
-	if key != it.GUID {
-		c := *it
-		c.GUID = key
-		cand = &c
-	}
+	cand := it.Keyed()
 	dec, err := r.mtx.Match(ctx, wirefeed.Candidate{Feed: r.f.state.Name, Item: cand, Seen: r.seen})
 	if err != nil {
 		return fmt.Errorf("matching item %q: %w", it.GUID, err)
