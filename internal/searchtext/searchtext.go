@@ -81,6 +81,30 @@ outer:
 	return false
 }
 
+// HasPhrase reports whether text holds the words of phrase one after
+// another, both as Normalize returns them (words joined by single spaces):
+// Contains on the normalised strings, without cutting them into words.
+// With prefix, the last word of phrase need only begin a word of text, as
+// the last word of a search term ending in '*' does.
+func HasPhrase(text, phrase string, prefix bool) bool {
+	if phrase == "" {
+		return false
+	}
+	for i := 0; i+len(phrase) <= len(text); {
+		j := strings.Index(text[i:], phrase)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(phrase)
+		if (j == 0 || text[j-1] == ' ') && (prefix || end == len(text) || text[end] == ' ') {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+
 // each calls fn with every word of s.
 //
 // Text that is mostly ASCII with a few other characters (curly quotes,

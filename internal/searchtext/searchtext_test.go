@@ -83,6 +83,66 @@ func TestContains(t *testing.T) {
 	}
 }
 
+// TestHasPhrase: HasPhrase on normalised strings is Contains on their
+// words, and a prefix phrase matches where its last word begins a word.
+func TestHasPhrase(t *testing.T) {
+	tests := []struct {
+		text, phrase string
+		prefix, want bool
+	}{
+		{"中国在南海举行演习", "南海", false, true},
+		{"中国在南部海域", "南海", false, false},
+		{"Crickets sing", "cricket", false, false},
+		{"Crickets sing", "cricket", true, true},
+		{"the cricket", "cricket", false, true},
+		{"a cricket b", "cricket", false, true},
+		{"talks in São Paulo today", "sao paulo", false, true},
+		{"talks in São Paulo today", "sao paul", true, true},
+		{"talks in São Paulo today", "sao paul", false, false},
+		{"talks in São Paulo today", "ao paulo", true, false},
+		{"Paulo Sao", "sao paulo", false, false},
+		{"Визит в Москву", "москв", true, true},
+		{"Визит в Москву", "москва", false, false},
+		{"aa aab a", "a", false, true},
+		{"aab aa", "aa", false, true},
+		{"aab", "aa", false, false},
+		{"anything", "", true, false},
+		{"", "x", false, false},
+	}
+	for _, tt := range tests {
+		if got := HasPhrase(Normalize(tt.text), Normalize(tt.phrase), tt.prefix); got != tt.want {
+			t.Errorf("HasPhrase(%q, %q, %v) = %v, want %v", tt.text, tt.phrase, tt.prefix, got, tt.want)
+		}
+	}
+}
+
+// FuzzHasPhrase: whatever the texts, HasPhrase on their normalised forms
+// agrees with Contains on their words (prefix false), and with Contains
+// on all but the last word and a prefix test of the last (prefix true).
+func FuzzHasPhrase(f *testing.F) {
+	f.Add("talks in São Paulo today", "sao paulo")
+	f.Add("aa aab a", "a")
+	f.Add("南海局势", "海局")
+	f.Add("x y x y z", "x y z")
+	f.Fuzz(func(t *testing.T, text, phrase string) {
+		words, ph := Tokens(text), Tokens(phrase)
+		if got, want := HasPhrase(Normalize(text), Normalize(phrase), false), Contains(words, ph); got != want {
+			t.Fatalf("HasPhrase(%q, %q, false) = %v, Contains says %v", text, phrase, got, want)
+		}
+		want := false
+		for i := 0; len(ph) > 0 && i+len(ph) <= len(words); i++ {
+			n := len(ph) - 1
+			if slices.Equal(words[i:i+n], ph[:n]) && strings.HasPrefix(words[i+n], ph[n]) {
+				want = true
+				break
+			}
+		}
+		if got := HasPhrase(Normalize(text), Normalize(phrase), true); got != want {
+			t.Fatalf("HasPhrase(%q, %q, true) = %v, want %v", text, phrase, got, want)
+		}
+	})
+}
+
 func BenchmarkNormalizeASCII(b *testing.B) {
 	text := "The foreign ministers of China and the Philippines met in Manila on Tuesday to discuss tensions in the South China Sea, officials said."
 	b.SetBytes(int64(len(text)))
