@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
+	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/internal/searchtext"
 )
 
@@ -31,8 +33,8 @@ func indexItem(ctx context.Context, tx *txn, id int64, title, summary, text stri
 			return fmt.Errorf("search index: %w", err)
 		}
 	}
-	_, err := tx.exec(ctx, `INSERT INTO items_search (rowid, title, summary, text) VALUES (?, ?, ?, ?)`,
-		id, searchtext.Normalize(title), searchtext.Normalize(summary), searchtext.Normalize(text))
+	_, err := tx.exec(ctx, `INSERT INTO items_search (rowid, words) VALUES (?, ?)`,
+		id, searchWords(searchtext.Normalize(title), searchtext.Normalize(summary), searchtext.Normalize(text)))
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
@@ -147,7 +149,10 @@ func (s *Store) buildSearchIndex(ctx context.Context) error {
 // searchCondition is the SQL condition, on stories aliased c, that some
 // member matches term, and its argument. A term without words matches
 // nothing. On PostgreSQL (pg) the index is items_search's tsvector
-// (pgsearch.go).
+// (pgsearch.go), which answers phrases itself. On SQLite the index knows
+// which words an item has, not in what order: the condition selects the
+// stories where some member has all the words of term, and a term of more
+// than one word is checked on them (searchPhrases).
 func searchCondition(pg bool, term string) (string, []any) {
 	if pg {
 		phrase := pgPhrase(term)
@@ -157,10 +162,120 @@ func searchCondition(pg bool, term string) (string, []any) {
 		return `c.id IN (SELECT i.cluster_id FROM items_search s JOIN items i ON i.id = s.item_id WHERE s.words @@ ?::tsquery)`,
 			[]any{phrase}
 	}
-	phrase := searchtext.Phrase(term)
-	if phrase == "" {
+	p := newSearchPhrase(term)
+	if p.words == "" {
 		return "1 = 0", nil
 	}
 	return `c.id IN (SELECT i.cluster_id FROM items_search s JOIN items i ON i.id = s.rowid WHERE items_search MATCH ?)`,
-		[]any{phrase}
+		[]any{ftsAllWords(strings.Split(p.words, " "), p.prefix)}
+}
+
+// searchPhrase is a search term as the index and the check read it: its
+// words, normalised and joined by single spaces, and whether the last of
+// them is a prefix (the term ends in '*').
+type searchPhrase struct {
+	words  string
+	prefix bool
+}
+
+func newSearchPhrase(term string) searchPhrase {
+	term = strings.TrimSpace(term)
+	prefix := strings.HasSuffix(term, "*")
+	return searchPhrase{words: searchtext.Normalize(strings.TrimSuffix(term, "*")), prefix: prefix}
+}
+
+// searchPhrases returns the terms of a search on SQLite whose order the
+// index cannot tell: those of more than one word. The stories the index
+// finds for them are kept only when some member has the words of each one
+// after another (matchesPhrases).
+func searchPhrases(pg bool, terms []string) []searchPhrase {
+	if pg {
+		return nil
+	}
+	var out []searchPhrase
+	for _, t := range terms {
+		if p := newSearchPhrase(t); strings.Contains(p.words, " ") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// maxSearchRejects bounds the candidate stories one Stories call checks
+// and rejects for phrases (a common word in a phrase that rarely matches
+// finds candidates in most of history, and each costs reading its members'
+// texts). A search that reaches it returns the stories found among the
+// candidates checked, newest first: a short page, with no next page.
+const maxSearchRejects = 2000
+
+// matchesPhrases reports whether, for each phrase, some member of st has
+// its words one after another in its title, summary or text, as
+// migration 0009's index, which kept positions, found them.
+func matchesPhrases(st *wirefeed.Story, phrases []searchPhrase) bool {
+	fields := make([][3]string, len(st.Members))
+	read := make([]bool, len(st.Members))
+	for _, p := range phrases {
+		found := false
+		for i := range st.Members {
+			if !read[i] {
+				m := &st.Members[i]
+				fields[i] = [3]string{searchtext.Normalize(m.Title), searchtext.Normalize(m.Summary), searchtext.Normalize(m.Text)}
+				read[i] = true
+			}
+			for _, f := range fields[i] {
+				if searchtext.HasPhrase(f, p.words, p.prefix) {
+					found = true
+					break
+				}
+			}
+			if found {
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// searchWords is what the search index holds for an item, from its title,
+// summary and text as searchtext.Normalize gives them: the three joined,
+// without the summary when the title or the text holds it already (a
+// summary is mostly the text's opening). The index keeps which words an
+// item has, not where (detail=none), so a word that comes again adds
+// nothing to it, only work.
+func searchWords(title, summary, text string) string {
+	if searchtext.HasPhrase(text, summary, false) || searchtext.HasPhrase(title, summary, false) {
+		summary = ""
+	}
+	var b strings.Builder
+	b.Grow(len(title) + len(summary) + len(text) + 2)
+	for _, f := range []string{title, summary, text} {
+		if f == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
+// ftsAllWords is the FTS5 query for items that have all of words, the last
+// of them as a prefix when prefix is set. Words hold only letters, digits
+// and marks (searchtext): nothing to escape.
+func ftsAllWords(words []string, prefix bool) string {
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`"` + w + `"`)
+	}
+	if prefix {
+		b.WriteByte('*')
+	}
+	return b.String()
 }

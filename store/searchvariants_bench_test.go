@@ -10,26 +10,78 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wirefeed/wirefeed/fetcher"
 	"github.com/wirefeed/wirefeed/internal/fixtures"
 	"github.com/wirefeed/wirefeed/internal/searchtext"
 )
 
+// indexVariant is a layout of the search index: the FTS5 table's options,
+// its columns, and what a row of them holds, made from an item's
+// normalised title, summary and text.
+type indexVariant struct {
+	name    string
+	options string
+	columns []string
+	values  func(title, summary, text string) []any
+	// positions: the index keeps word positions (detail=full) and answers
+	// phrase queries itself; otherwise a search asks for all the words
+	// and checks their order on the candidates' texts.
+	positions bool
+}
+
+func threeColumns(title, summary, text string) []any { return []any{title, summary, text} }
+
+var indexVariants = []indexVariant{
+	// The table of migration 0009.
+	{"store", `tokenize = 'unicode61 remove_diacritics 2'`, []string{"title", "summary", "text"}, threeColumns, true},
+	{"ascii", `tokenize = 'ascii'`, []string{"title", "summary", "text"}, threeColumns, true},
+	{"ascii-detail-column", `tokenize = 'ascii', detail = column`, []string{"title", "summary", "text"}, threeColumns, false},
+	{"ascii-detail-none", `tokenize = 'ascii', detail = none`, []string{"title", "summary", "text"}, threeColumns, false},
+	// One column: the title, the summary unless the text holds it, the
+	// text (searchWords, the store's layout since migration 0017).
+	{"ascii-none-words", `tokenize = 'ascii', detail = none`, []string{"words"},
+		func(title, summary, text string) []any { return []any{searchWords(title, summary, text)} }, false},
+	// One column of each word once.
+	{"ascii-none-distinct", `tokenize = 'ascii', detail = none`, []string{"words"},
+		func(title, summary, text string) []any { return []any{distinctWords(title, summary, text)} }, false},
+}
+
+// distinctWords is every word of the fields once, in order of first
+// appearance.
+func distinctWords(fields ...string) string {
+	seen := map[string]bool{}
+	var b strings.Builder
+	for _, f := range fields {
+		for _, w := range strings.Fields(f) {
+			if !seen[w] {
+				seen[w] = true
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(w)
+			}
+		}
+	}
+	return b.String()
+}
+
 // BenchmarkSearchIndexVariants measures what writing the search index costs
-// per item (the FTS5 half of indexItem, a sixth of BenchmarkIngest's CPU),
-// for the table the store has (migration 0009: unicode61 tokenizer with
-// diacritics removal, full detail) and for variants of it, on the generated
-// corpus normalised as the store normalises it, fifty rows to a
-// transaction, automerge 16 as the store sets it. It reports CPU time per row (fts-us/row) and the index's
-// size per row (fts-B/row), and, for each variant, on how many of 300
-// phrases drawn from the corpus it finds other rows than the store's table
-// (differs): the texts are normalised already (searchtext: folded, words of
-// letters, digits and marks joined by single spaces), so a tokenizer that
-// only splits on spaces, as "ascii" does on such text, should find the same.
-// Phrase queries need full detail; with detail=column the benchmark looks up
-// the phrase's words instead, as a search would before it checks the order
-// of the words on the candidates' text.
+// per item (the FTS5 half of indexItem), for the table of migration 0009
+// (unicode61 tokenizer with diacritics removal, full detail, title, summary
+// and text), the store's table since migration 0017 (ascii-none-words) and
+// other variants, on the generated corpus normalised as the store
+// normalises it, fifty rows to a transaction, automerge 16 as the store
+// sets it. It reports CPU time per row (fts-us/row: FTS5 and whatever the
+// variant does in Go to make its row) and the index's size per row
+// (fts-B/row), and, for each variant, on how many of 300 searches drawn
+// from the corpus (phrases of one to three words, one in four ending in a
+// prefix) it finds other rows than migration 0009's table (differs). A
+// variant without positions (detail column or none) cannot answer a phrase:
+// it is asked for the phrase's words, and the candidates it returns
+// (cands/search on average) are kept when a field of theirs holds the
+// phrase (searchtext.HasPhrase), as the store's search does.
 //
 //	go test ./store -run '^$' -bench SearchIndexVariants -benchtime 1x -cpu 1
 func BenchmarkSearchIndexVariants(b *testing.B) {
@@ -49,31 +101,16 @@ func BenchmarkSearchIndexVariants(b *testing.B) {
 			rows = append(rows, [3]string{searchtext.Normalize(it.Title), searchtext.Normalize(it.Summary), searchtext.Normalize(it.Text)})
 		}
 	}
-	// Phrases of one to three words from the texts.
-	r := rand.New(rand.NewPCG(12, 13))
-	var phrases []string
-	for len(phrases) < 300 {
-		words := strings.Fields(rows[r.IntN(len(rows))][2])
-		if len(words) < 3 {
-			continue
-		}
-		n := 1 + r.IntN(3)
-		i := r.IntN(len(words) - n + 1)
-		phrases = append(phrases, strings.Join(words[i:i+n], " "))
-	}
-	variants := []struct{ name, options string }{
-		{"store", `tokenize = 'unicode61 remove_diacritics 2'`},
-		{"ascii", `tokenize = 'ascii'`},
-		{"store-detail-column", `tokenize = 'unicode61 remove_diacritics 2', detail = column`},
-		{"ascii-detail-column", `tokenize = 'ascii', detail = column`},
-	}
+	searches := corpusSearches(rows, 300)
 	ctx := context.Background()
 	var reference [][]int64
-	for _, v := range variants {
+	for _, v := range indexVariants {
 		b.Run(v.name, func(b *testing.B) {
 			var cpu time.Duration
 			var size int64
 			var found [][]int64
+			candidates := 0
+			insert := `INSERT INTO s (rowid, ` + strings.Join(v.columns, ", ") + `) VALUES (?` + strings.Repeat(", ?", len(v.columns)) + `)`
 			for b.Loop() {
 				b.StopTimer()
 				db, err := sql.Open("sqlite", "file:"+filepath.Join(b.TempDir(), "search.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
@@ -81,10 +118,10 @@ func BenchmarkSearchIndexVariants(b *testing.B) {
 					b.Fatal(err)
 				}
 				db.SetMaxOpenConns(1)
-				if _, err := db.ExecContext(ctx, `CREATE VIRTUAL TABLE s USING fts5(title, summary, text, content = '', contentless_delete = 1, `+v.options+`)`); err != nil {
+				if _, err := db.ExecContext(ctx, `CREATE VIRTUAL TABLE s USING fts5(`+strings.Join(v.columns, ", ")+`, content = '', contentless_delete = 1, `+v.options+`)`); err != nil {
 					b.Fatal(err)
 				}
-				// As migration 0011 sets it for the store's table.
+				// As migrations 0011 and 0017 set it for the store's table.
 				if _, err := db.ExecContext(ctx, `INSERT INTO s (s, rank) VALUES ('automerge', 16)`); err != nil {
 					b.Fatal(err)
 				}
@@ -95,11 +132,17 @@ func BenchmarkSearchIndexVariants(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
+					st, err := tx.PrepareContext(ctx, insert)
+					if err != nil {
+						b.Fatal(err)
+					}
 					for i := start; i < min(start+50, len(rows)); i++ {
-						if _, err := tx.ExecContext(ctx, `INSERT INTO s (rowid, title, summary, text) VALUES (?, ?, ?, ?)`, i+1, rows[i][0], rows[i][1], rows[i][2]); err != nil {
+						r := rows[i]
+						if _, err := st.ExecContext(ctx, append([]any{i + 1}, v.values(r[0], r[1], r[2])...)...); err != nil {
 							b.Fatal(err)
 						}
 					}
+					st.Close()
 					if err := tx.Commit(); err != nil {
 						b.Fatal(err)
 					}
@@ -110,15 +153,33 @@ func BenchmarkSearchIndexVariants(b *testing.B) {
 					b.Fatal(err)
 				}
 				found = found[:0]
-				for _, p := range phrases {
-					q := `"` + p + `"`
-					if strings.Contains(v.options, "column") {
-						q = p // the words, in any order
+				candidates = 0
+				for _, s := range searches {
+					if v.positions {
+						q := `"` + s.phrase + `"`
+						if s.prefix {
+							q += "*"
+						}
+						ids, err := variantMatchIDs(ctx, db, q)
+						if err != nil {
+							b.Fatalf("%s: %v", q, err)
+						}
+						found = append(found, ids)
+						continue
 					}
-					ids, err := variantMatchIDs(ctx, db, q)
+					ids, err := variantMatchIDs(ctx, db, ftsAllWords(strings.Split(s.phrase, " "), s.prefix))
 					if err != nil {
-						b.Fatalf("%s: %v", q, err)
+						b.Fatalf("%s: %v", s.phrase, err)
 					}
+					candidates += len(ids)
+					ids = slices.DeleteFunc(ids, func(id int64) bool {
+						for _, f := range rows[id-1] {
+							if searchtext.HasPhrase(f, s.phrase, s.prefix) {
+								return false
+							}
+						}
+						return true
+					})
 					found = append(found, ids)
 				}
 				db.Close()
@@ -136,8 +197,43 @@ func BenchmarkSearchIndexVariants(b *testing.B) {
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*len(rows)), "fts-us/row")
 			b.ReportMetric(float64(size)/float64(len(rows)), "fts-B/row")
 			b.ReportMetric(float64(differs), "differs")
+			if !v.positions {
+				b.ReportMetric(float64(candidates)/float64(len(searches)), "cands/search")
+			}
 		})
 	}
+}
+
+// corpusSearch is a search drawn from a corpus: a phrase of normalised
+// words, the last of them a prefix when prefix is set.
+type corpusSearch struct {
+	phrase string
+	prefix bool
+}
+
+// corpusSearches draws n searches from the texts of rows: phrases of one
+// to three words, one in four with its last word cut to a prefix of at
+// least two bytes.
+func corpusSearches(rows [][3]string, n int) []corpusSearch {
+	r := rand.New(rand.NewPCG(12, 13))
+	var out []corpusSearch
+	for len(out) < n {
+		words := strings.Fields(rows[r.IntN(len(rows))][2])
+		if len(words) < 3 {
+			continue
+		}
+		k := 1 + r.IntN(3)
+		i := r.IntN(len(words) - k + 1)
+		s := corpusSearch{phrase: strings.Join(words[i:i+k], " ")}
+		if len(out)%4 == 3 {
+			last := words[i+k-1]
+			if cut := len(last) / 2; cut >= 2 && utf8.RuneStart(last[cut]) {
+				s.phrase, s.prefix = strings.Join(append(slices.Clone(words[i:i+k-1]), last[:cut]), " "), true
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func variantMatchIDs(ctx context.Context, db *sql.DB, q string) ([]int64, error) {

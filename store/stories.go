@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -44,18 +45,28 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 	}
 	defer tx.Rollback()
 
+	phrases := searchPhrases(tx.pg(), q.Terms)
 	batch := q.Limit
-	if q.Keep != nil {
+	if q.Keep != nil || len(phrases) > 0 {
 		batch = min(max(2*q.Limit, 64), 1000)
 	}
 	var out []wirefeed.Story
 	cursor := q.Before
+	rejects := 0
 	for len(out) < q.Limit {
 		page, err := storyPage(ctx, tx, q, cursor, batch)
 		if err != nil {
 			return nil, fmt.Errorf("store: stories: %w", err)
 		}
 		for i := range page {
+			if len(phrases) > 0 && !matchesPhrases(&page[i], phrases) {
+				if rejects++; rejects == maxSearchRejects {
+					s.logger.Warn("search stopped: too many stories have the words of a phrase but not the phrase; older stories not searched",
+						slog.Any("terms", q.Terms), slog.Int("checked", rejects+len(out)), slog.Int("found", len(out)))
+					return out, nil
+				}
+				continue
+			}
 			if q.Keep != nil && !q.Keep(&page[i]) {
 				continue
 			}

@@ -7,8 +7,8 @@
 // matches wherever it occurs in a run of them.
 //
 // The store indexes items in SQLite FTS5 as Normalize gives them, and
-// searches with the phrases Phrase gives; feedout matches keyword rules
-// with Tokens and Contains. "москва" therefore finds "Москва", "sao paulo"
+// checks the order of a search's words with HasPhrase; feedout matches
+// keyword rules with Tokens and Contains. "москва" therefore finds "Москва", "sao paulo"
 // finds "São Paulo", and "南海" finds "南海局势" in search and rules alike.
 package searchtext
 
@@ -44,23 +44,6 @@ func Normalize(s string) string {
 		b.WriteString(tok)
 	})
 	return b.String()
-}
-
-// Phrase returns an FTS5 phrase that matches the words of term in order,
-// or "" when term has no words. A term ending in '*' matches words that
-// start with its last word.
-func Phrase(term string) string {
-	prefix := strings.HasSuffix(term, "*")
-	n := Normalize(strings.TrimSuffix(term, "*"))
-	if n == "" {
-		return ""
-	}
-	// Words hold only letters, digits and marks: nothing to escape.
-	q := `"` + n + `"`
-	if prefix {
-		q += "*"
-	}
-	return q
 }
 
 // Contains reports whether the words of phrase occur in words, one after

@@ -46,22 +46,6 @@ func TestNormalizeASCIIFastPath(t *testing.T) {
 	}
 }
 
-func TestPhrase(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Москва", `"москва"`},
-		{"South China Sea", `"south china sea"`},
-		{"南海", `"南 海"`},
-		{"relat*", `"relat"*`},
-		{`"quoted"`, `"quoted"`},
-		{"+++", ""},
-	}
-	for _, tt := range tests {
-		if got := Phrase(tt.in); got != tt.want {
-			t.Errorf("Phrase(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestContains(t *testing.T) {
 	tests := []struct {
 		text, phrase string
