@@ -206,7 +206,7 @@ func searchPhrases(pg bool, terms []string) []searchPhrase {
 // finds candidates in most of history, and each costs reading its members'
 // texts). A search that reaches it returns the stories found among the
 // candidates checked, newest first: a short page, with no next page.
-const maxSearchRejects = 2000
+var maxSearchRejects = 2000 // tests lower it
 
 // matchesPhrases reports whether, for each phrase, some member of st has
 // its words one after another in its title, summary or text, as

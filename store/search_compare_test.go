@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/wirefeed/wirefeed/fetcher"
 	"github.com/wirefeed/wirefeed/internal/fixtures"
 	"github.com/wirefeed/wirefeed/internal/searchtext"
+	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
 // scriptItems are items in the scripts searchtext treats apart: Han, kana
@@ -221,5 +224,118 @@ func pagedSearch(t *testing.T, s *Store, terms []string, size int) []string {
 		}
 		last := got[size-1]
 		cursor = &wirefeed.StoryCursor{FirstSeen: last.FirstSeen, ID: last.ID}
+	}
+}
+
+// TestSearchPhraseCheckIsBounded: a phrase whose words many stories have,
+// but not in its order, is checked on at most maxSearchRejects stories
+// that lack it per request; the request gets the stories found until
+// then, newest first, and the store says so in its log.
+func TestSearchPhraseCheckIsBounded(t *testing.T) {
+	var logs strings.Builder
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.db"), Options{Matcher: wirefeedtest.URLMatcher{},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Oldest first: a match, three that have the words in another
+	// order, a match (punctuation is no word), three more, a match.
+	texts := []string{"ended in Geneva", "Geneva: talks in it ended", "in Geneva, it ended", "ended: in Geneva?"}
+	var items []wirefeed.Item
+	for i, text := range []int{0, 1, 2, 1, 3, 2, 1, 2, 0} {
+		items = append(items, item(fmt.Sprint("s", i), fmt.Sprint("Story ", i), "Talks "+texts[text]+" on Monday.", storiesT0.Add(time.Duration(i)*time.Minute)))
+	}
+	record(t, s, "Agency", items...)
+	search := func() []string { return searchTitles(t, s, "ended in geneva") }
+	if got, want := search(), []string{"Story 8", "Story 4", "Story 0"}; !slices.Equal(got, want) {
+		t.Fatalf("unbounded: %q, want %q", got, want)
+	}
+	if strings.Contains(logs.String(), "search stopped") {
+		t.Errorf("the bound was reported without being reached: %s", logs.String())
+	}
+	defer func(n int) { maxSearchRejects = n }(maxSearchRejects)
+	maxSearchRejects = 5
+	if got, want := search(), []string{"Story 8", "Story 4"}; !slices.Equal(got, want) {
+		t.Errorf("after 5 rejects: %q, want %q", got, want)
+	}
+	if !strings.Contains(logs.String(), "search stopped") || !strings.Contains(logs.String(), "found=2") {
+		t.Errorf("the log does not say the search stopped with 2 found: %s", logs.String())
+	}
+	// A single word needs no check: the bound does not apply.
+	if got := searchTitles(t, s, "geneva"); len(got) != 9 {
+		t.Errorf("a word: %d stories, want 9", len(got))
+	}
+}
+
+// TestSearchIndexHoldsSearchtextWords: the ascii tokenizer reads the
+// normalised texts of every script as searchtext cuts them (the index's
+// terms are searchtext's words, no more and no fewer), and a search
+// finds a word of Thai or Devanagari only whole, as keyword rules do
+// (searchtext.Contains). Migration 0009's unicode61 tokenizer cut such
+// words again at their vowel signs and viramas, which it takes for
+// separators, and found pieces of them: the last column says what it
+// found.
+func TestSearchIndexHoldsSearchtextWords(t *testing.T) {
+	s := openStoriesStore(t)
+	ctx := context.Background()
+	want := map[string]bool{}
+	for i, sc := range scriptItems {
+		record(t, s, "Agency", item(fmt.Sprint("s", i), sc.title, sc.text, storiesT0.Add(time.Duration(i)*time.Minute)))
+		for _, w := range searchtext.Tokens(sc.title + " " + sc.text) {
+			want[w] = true
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, items_search, 'row')`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT term FROM temp.vocab`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for rows.Next() {
+		var term string
+		if err := rows.Scan(&term); err != nil {
+			t.Fatal(err)
+		}
+		got[term] = true
+	}
+	rows.Close()
+	for w := range want {
+		if !got[w] {
+			t.Errorf("searchtext word %q (%+q) is not a term of the index", w, w)
+		}
+	}
+	for w := range got {
+		if !want[w] {
+			t.Errorf("index term %q (%+q) is not a searchtext word", w, w)
+		}
+	}
+	buildPositionalIndex(t, s)
+	for _, tt := range []struct {
+		term       string
+		found, old bool
+	}{
+		{"南海", true, true},
+		{"海南", false, false},
+		{"東京で", true, true},
+		{"서울에서", true, true},
+		{"กรุงเทพ", true, true},
+		{"ก", true, true},   // a character of its own
+		{"ตร", false, true}, // ต is ตร only as ต with a vowel sign: ต่ (ต่างประเทศ)
+		{"القاهرة", true, true},
+		{"في القاهرة", true, true},
+		{"москве", true, true},
+		{"दिल्ली", true, true},
+		{"दिल", false, true}, // a piece of दिल्ली, cut at its virama
+		{"नई दिल्ली", true, true},
+	} {
+		if got := len(searchTitles(t, s, tt.term)) > 0; got != tt.found {
+			t.Errorf("%q: found %v, want %v", tt.term, got, tt.found)
+		}
+		if old := len(positionalSearch(t, s, []string{tt.term})) > 0; old != tt.old {
+			t.Errorf("%q: the positional index found %v, the test says %v", tt.term, old, tt.old)
+		}
 	}
 }
