@@ -1,10 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +60,7 @@ func BenchmarkSearch100k(b *testing.B) {
 	b.Logf("built %d stories in %s", stories, time.Since(start).Round(time.Second))
 	// A common word and a rare one of the generated vocabulary.
 	common, rare := fixtures.Words(rand.New(rand.NewPCG(0, 0)), 1), "zzzznotaword"
+	commonest := commonestWords(2)
 	for _, q := range []struct {
 		name  string
 		terms []string
@@ -65,6 +70,10 @@ func BenchmarkSearch100k(b *testing.B) {
 		{"cyrillic-lower-case", []string{"москве"}},
 		{"chinese-2-chars", []string{"南海"}},
 		{"phrase", []string{"переговоры в москве"}},
+		// The two commonest words of the generated vocabulary (each in
+		// about half the texts), in the order they rarely have: most
+		// candidates are checked and rejected, up to maxSearchRejects.
+		{"common-words-phrase", []string{commonest[1] + " " + commonest[0]}},
 		{"prefix", []string{"моск*"}},
 		{"no-match", []string{rare}},
 	} {
@@ -80,4 +89,16 @@ func BenchmarkSearch100k(b *testing.B) {
 			b.ReportMetric(float64(found), "stories")
 		})
 	}
+}
+
+// commonestWords returns the n commonest words of the generated prose,
+// commonest first.
+func commonestWords(n int) []string {
+	count := map[string]int{}
+	for _, w := range strings.Fields(fixtures.Words(rand.New(rand.NewPCG(9, 9)), 50_000)) {
+		count[w]++
+	}
+	words := slices.Collect(maps.Keys(count))
+	slices.SortFunc(words, func(a, b string) int { return cmp.Or(count[b]-count[a], strings.Compare(a, b)) })
+	return words[:n]
 }

@@ -46,33 +46,48 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 	defer tx.Rollback()
 
 	phrases := searchPhrases(tx.pg(), q.Terms)
-	batch := q.Limit
+	// chunk is how many stories' members are read at a time.
+	chunk := q.Limit
 	if q.Keep != nil || len(phrases) > 0 {
-		batch = min(max(2*q.Limit, 64), 1000)
+		chunk = min(max(2*q.Limit, 64), 1000)
+	}
+	batch := chunk
+	if len(phrases) > 0 {
+		// Every candidate the phrase check may reach, from one query:
+		// the index's answer for a common word is long, and a query per
+		// chunk would read it again each time.
+		batch = q.Limit + maxSearchRejects
 	}
 	var out []wirefeed.Story
 	cursor := q.Before
 	rejects := 0
 	for len(out) < q.Limit {
-		page, err := storyPage(ctx, tx, q, cursor, batch)
+		page, reps, err := storyPage(ctx, tx, q, cursor, batch)
 		if err != nil {
 			return nil, fmt.Errorf("store: stories: %w", err)
 		}
-		for i := range page {
-			if len(phrases) > 0 && !matchesPhrases(&page[i], phrases) {
-				if rejects++; rejects == maxSearchRejects {
-					s.logger.Warn("search stopped: too many stories have the words of a phrase but not the phrase; older stories not searched",
-						slog.Any("terms", q.Terms), slog.Int("checked", rejects+len(out)), slog.Int("found", len(out)))
-					return out, nil
+		for start := 0; start < len(page) && len(out) < q.Limit; start += chunk {
+			end := min(start+chunk, len(page))
+			part := page[start:end]
+			if err := addMembers(ctx, tx, part, reps[start:end]); err != nil {
+				return nil, fmt.Errorf("store: stories: %w", err)
+			}
+			for i := range part {
+				if len(phrases) > 0 && !matchesPhrases(&part[i], phrases) {
+					if rejects++; rejects == maxSearchRejects {
+						s.logger.Warn("search stopped: too many stories have the words of a phrase but not the phrase; older stories not searched",
+							slog.Any("terms", q.Terms), slog.Int("checked", rejects+len(out)), slog.Int("found", len(out)))
+						return out, nil
+					}
+					continue
 				}
-				continue
-			}
-			if q.Keep != nil && !q.Keep(&page[i]) {
-				continue
-			}
-			out = append(out, page[i])
-			if len(out) == q.Limit {
-				break
+				if q.Keep != nil && !q.Keep(&part[i]) {
+					continue
+				}
+				out = append(out, part[i])
+				if len(out) == q.Limit {
+					break
+				}
 			}
 		}
 		if len(page) < batch {
@@ -85,16 +100,17 @@ func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.
 }
 
 // storyPage reads up to n stories after cursor that meet q's SQL
-// conditions, with their members.
-func storyPage(ctx context.Context, tx *txn, q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) ([]wirefeed.Story, error) {
+// conditions, without their members (addMembers), and the item id of
+// each one's representative.
+func storyPage(ctx context.Context, tx *txn, q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, n int) ([]wirefeed.Story, []int64, error) {
 	query, args := storyPageSQL(tx.pg(), q, cursor, n)
 	// The text varies with the conditions asked for; a story page is
 	// read once per rendering, so it is not kept prepared.
 	rows, err := tx.queryOnce(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return readStoryPage(ctx, tx, rows)
+	return readStoryPage(rows)
 }
 
 // storyPageSQL returns the query of a story page and its arguments (pg:
@@ -135,33 +151,40 @@ func storyPageSQL(pg bool, q wirefeed.StoryQuery, cursor *wirefeed.StoryCursor, 
 		FROM clusters c ` + where + ` ORDER BY c.first_seen DESC, c.id DESC LIMIT ?`, args
 }
 
-// readStoryPage reads the stories a story page query selects, with their
-// members.
-func readStoryPage(ctx context.Context, tx *txn, rows *sql.Rows) ([]wirefeed.Story, error) {
+// readStoryPage reads the stories a story page query selects, and the
+// item id of each one's representative.
+func readStoryPage(rows *sql.Rows) ([]wirefeed.Story, []int64, error) {
+	defer rows.Close()
 	var stories []wirefeed.Story
-	var ids []string
 	var reps []int64
 	for rows.Next() {
 		var st wirefeed.Story
 		var first, pub, upd, rep int64
 		if err := rows.Scan(&st.ID, &first, &pub, &upd, &rep); err != nil {
-			rows.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		// FirstSeen is kept even when it is the epoch: it is the sort key
 		// a cursor must reproduce exactly.
 		st.FirstSeen, st.Published, st.Updated = unixUTC(first), unixUTC(pub), fromUnix(upd)
 		stories = append(stories, st)
-		ids = append(ids, st.ID)
 		reps = append(reps, rep)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	return stories, reps, nil
+}
+
+// addMembers reads the members of stories and sets each one's
+// representative, the member with the item id in reps (or the first).
+func addMembers(ctx context.Context, tx *txn, stories []wirefeed.Story, reps []int64) error {
+	ids := make([]string, len(stories))
+	for i := range stories {
+		ids[i] = stories[i].ID
 	}
 	members, err := loadMembers(ctx, tx, ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := range stories {
 		st := &stories[i]
@@ -175,7 +198,7 @@ func readStoryPage(ctx context.Context, tx *txn, rows *sql.Rows) ([]wirefeed.Sto
 			st.Representative = st.Members[0]
 		}
 	}
-	return stories, nil
+	return nil
 }
 
 const qTotals = `SELECT
