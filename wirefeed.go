@@ -383,7 +383,10 @@ type StoryQuery struct {
 	// of the story: as whole words, in order, compared as
 	// internal/searchtext folds them (any case, accents ignored; Chinese,
 	// Japanese, Korean and Thai by character); a term ending in '*'
-	// matches words that begin with it.
+	// matches words that begin with it. A store may bound the work one
+	// query spends on terms of several words: the SQLite store checks
+	// their order on at most 2,000 stories that have the words but not the
+	// phrase, and returns the stories found until then.
 	Terms []string
 	// Sources, when not empty, keeps only stories that some feed of this
 	// list (by name, case-insensitively) carried.
