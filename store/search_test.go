@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +104,65 @@ func TestRecordCountsMergesByRule(t *testing.T) {
 	// URLMatcher gives "url" to every decision, the first one included.
 	if r := got[0].Members[1].Rule; r != "url" {
 		t.Errorf("second member's Rule = %q, want url", r)
+	}
+}
+
+// TestUpgradeTo0017RebuildsSearchIndex opens a database as migration 0016
+// left it, with migration 0009's positional index filled, and checks that
+// the upgrade replaces the index with the word index and fills it from
+// the items at Open.
+func TestUpgradeTo0017RebuildsSearchIndex(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := open(ctx, path, Options{Matcher: wirefeedtest.URLMatcher{}}, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Record writes the word index; the items are then indexed again as
+	// 0009's code indexed them.
+	for _, q := range []string{`DROP TABLE items_search`,
+		`CREATE VIRTUAL TABLE items_search USING fts5(words, content = '', contentless_delete = 1, detail = none, tokenize = 'ascii')`} {
+		if _, err := old.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(t, old, "Agency", item("g1", "Summit in Zürich", "Leaders met in São Paulo before the summit.", storiesT0),
+		item("g2", "南海局势", "中国与菲律宾外长周二在马尼拉会面。", storiesT0.Add(time.Minute)))
+	for _, q := range []string{`DROP TABLE items_search`,
+		`CREATE VIRTUAL TABLE items_search USING fts5(title, summary, text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2')`,
+		`INSERT INTO items_search (rowid, title, summary, text) SELECT id, 'summit in zurich', '', 'leaders met in sao paulo before the summit' FROM items WHERE guid LIKE '%g1'`,
+		`INSERT INTO items_search (rowid, title, summary, text) SELECT id, '南 海 局 势', '', '中 国 与 菲 律 宾 外 长 周 二 在 马 尼 拉 会 面' FROM items WHERE guid LIKE '%g2'`,
+		`UPDATE meta SET value = 1 WHERE key = 'search_version'`} {
+		if _, err := old.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+
+	s, err := Open(ctx, path, Options{Matcher: wirefeedtest.URLMatcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var def string
+	var version, rows int
+	if err := s.db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'items_search'`).Scan(&def); err != nil || !strings.Contains(def, "detail = none") {
+		t.Errorf("items_search after the upgrade: %q (%v), want the word index of 0017", def, err)
+	}
+	if err := s.db.QueryRow(`SELECT value FROM meta WHERE key = 'search_version'`).Scan(&version); err != nil || version != searchVersion {
+		t.Errorf("search_version = %d (%v), want %d", version, err, searchVersion)
+	}
+	if err := s.db.QueryRow(`SELECT count(*) FROM items_search`).Scan(&rows); err != nil || rows != 2 {
+		t.Errorf("%d rows in the index (%v), want 2", rows, err)
+	}
+	for _, tt := range []struct{ term, want string }{
+		{"sao paulo", "Summit in Zürich"}, {"ZURICH", "Summit in Zürich"}, {"南海", "南海局势"}, {"马尼拉", "南海局势"},
+	} {
+		if got := searchTitles(t, s, tt.term); !slices.Equal(got, []string{tt.want}) {
+			t.Errorf("%q after the upgrade: %q, want %q", tt.term, got, tt.want)
+		}
+	}
+	if got := searchTitles(t, s, "paulo sao"); got != nil {
+		t.Errorf(`"paulo sao" found %q: the order of the words is not checked`, got)
 	}
 }
