@@ -31,10 +31,12 @@ const DefaultStoryLimit = 50
 // their published date themselves. All rows come from one read transaction, so a concurrent Record
 // is seen whole or not at all.
 //
-// Since, Before, Terms and Sources are answered in SQL. Keep is applied to
-// each candidate story in Go; the query then reads further batches until
-// Limit stories are kept or no candidates remain, so a selective Keep costs
-// a scan of the stories it rejects.
+// Since, Before, Terms and Sources are answered in SQL, except the order of
+// the words of a term on SQLite, whose index has no positions: it is
+// checked on the candidate stories in Go, on at most maxSearchRejects that
+// fail it. Keep is applied to each candidate story in Go; the query then
+// reads further batches until Limit stories are kept or no candidates
+// remain, so a selective Keep costs a scan of the stories it rejects.
 func (s *Store) Stories(ctx context.Context, q wirefeed.StoryQuery) ([]wirefeed.Story, error) {
 	if q.Limit <= 0 {
 		q.Limit = DefaultStoryLimit
