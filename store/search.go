@@ -13,8 +13,8 @@ import (
 
 // searchVersion is the version of internal/searchtext's normalisation the
 // search index must be built with. Raising it rebuilds the index at the
-// next Open.
-const searchVersion = 1
+// next Open. 2: vowel points of Arabic-script and Hebrew letters removed.
+const searchVersion = 2
 
 // indexItem writes the item's row of the search index. With replace, the
 // row it had is removed first (an updated item); a new item has none, since

@@ -1,6 +1,7 @@
 // Package searchtext turns text into the words that search and topic
 // rules compare, the same way for both: case folded by Unicode's rules,
-// accents removed from Latin and Greek letters, split on anything that is
+// accents removed from Latin and Greek letters (and the vowel points of
+// Arabic-script and Hebrew letters), split on anything that is
 // not a letter, digit or mark, and with the scripts that do not separate
 // words by spaces (Chinese, Japanese, Korean, Thai, Lao, Khmer, Myanmar,
 // Tibetan) cut into single characters, so that a phrase of characters
@@ -254,8 +255,11 @@ func eachASCII(s string, fn func(string)) {
 }
 
 // stripAccents removes the combining marks that follow Latin and Greek
-// letters (é -> e, ά -> α), leaving those of other scripts, where a mark
-// makes another letter (Devanagari vowel signs, Japanese voicing marks).
+// letters (é -> e, ά -> α), and Arabic-script and Hebrew letters, whose
+// marks are vowel points and signs most text leaves out (مُحَمَّد ->
+// محمد, وزیرِ -> وزیر, שָׁלוֹם -> שלום), leaving those of other scripts,
+// where a mark makes another letter (Devanagari vowel signs, Japanese
+// voicing marks).
 func stripAccents(s string) string {
 	d := norm.NFD.String(s)
 	var b strings.Builder
@@ -267,7 +271,7 @@ func stripAccents(s string) string {
 				continue
 			}
 		} else {
-			strip = unicode.In(r, unicode.Latin, unicode.Greek)
+			strip = unicode.In(r, unicode.Latin, unicode.Greek, unicode.Arabic, unicode.Hebrew)
 		}
 		b.WriteRune(r)
 	}

@@ -22,6 +22,9 @@ func TestTokens(t *testing.T) {
 		{"가게", []string{"가", "게"}},
 		{"กรุงเทพ", []string{"ก", "รุ", "ง", "เ", "ท", "พ"}},
 		{"नमस्ते दुनिया", []string{"नमस्ते", "दुनिया"}},
+		{"مُحَمَّد في القاهرة", []string{"محمد", "في", "القاهرة"}},
+		{"وزیرِ اعظم", []string{"وزیر", "اعظم"}},
+		{"שָׁלוֹם", []string{"שלום"}},
 		{"don't -- stop!", []string{"don", "t", "stop"}},
 		{"G20 Summit, NATO's 75th", []string{"g20", "summit", "nato", "s", "75th"}},
 		{"", nil},
@@ -148,7 +151,7 @@ func BenchmarkNormalize(b *testing.B) {
 // decompose or compose across a neighbour next to the places it is cut.
 func TestEachCutsAgree(t *testing.T) {
 	pieces := []string{"a", "Z", "7", " ", ".", "-", "<", "=", "'", "it’s", "é", "e\u0301", "\u0301", "\u0338", "Σ", "ς",
-		"ά", "ß", "İ", "ﬁ", "\u1100", "\u1161", "가", "南海", "ก", "नमस्ते", "ё", "\u00a0", "\ufeff", "\xff"}
+		"ά", "ß", "İ", "ﬁ", "مُ", "\u064f", "שָ", "\u1100", "\u1161", "가", "南海", "ก", "नमस्ते", "ё", "\u00a0", "\ufeff", "\xff"}
 	r := rand.New(rand.NewPCG(5, 13))
 	words := func(s string, each func(string, func(string))) []string {
 		var out []string
