@@ -3,7 +3,9 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/fetcher"
 	"github.com/wirefeed/wirefeed/internal/fixtures"
 	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
@@ -101,4 +104,61 @@ func commonestWords(n int) []string {
 	words := slices.Collect(maps.Keys(count))
 	slices.SortFunc(words, func(a, b string) int { return cmp.Or(count[b]-count[a], strings.Compare(a, b)) })
 	return words[:n]
+}
+
+// BenchmarkSearchIndexRebuild measures what an upgrade that changes the
+// search index (migration 0017, or a new searchVersion) costs at Open:
+// buildSearchIndex over the generated corpus (10,000 items of 300 to 800
+// words; 2,000 with -short), recorded beforehand. It reports CPU and wall
+// time per item (rebuild-cpu-us/item, rebuild-wall-us/item); a database of
+// 100,000 such items takes 100,000 times as long.
+//
+//	go test ./store -run '^$' -bench SearchIndexRebuild -benchtime 2x -cpu 1
+func BenchmarkSearchIndexRebuild(b *testing.B) {
+	o := fixtures.CorpusOptions{}
+	if testing.Short() {
+		o.Feeds = 40
+	}
+	corpus := fixtures.GenerateCorpus(o)
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "rebuild.db"), Options{Matcher: wirefeedtest.URLMatcher{}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	seen := time.Date(2024, 6, 10, 13, 0, 0, 0, time.UTC)
+	var outs []*wirefeed.Outcome
+	for i, f := range corpus.Feeds {
+		doc, err := fetcher.Parse(f.Body, f.ContentType, "https://"+f.Path, seen, fetcher.Limits{})
+		if err != nil {
+			b.Fatalf("parse %s: %v", f.Name, err)
+		}
+		outs = append(outs, &wirefeed.Outcome{Feed: wirefeed.Feed{Name: f.Name, URL: fmt.Sprintf("https://feeds.example/%d", i)},
+			Attempted: seen, Status: 200, Items: doc.Items})
+	}
+	for i := 0; i < len(outs); i += 16 {
+		if _, errs := s.RecordBatch(ctx, outs[i:min(i+16, len(outs))]); errors.Join(errs...) != nil {
+			b.Fatal(errors.Join(errs...))
+		}
+	}
+	var items int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&items); err != nil {
+		b.Fatal(err)
+	}
+	var cpu, wall time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		if _, err := s.db.ExecContext(ctx, `UPDATE meta SET value = 0 WHERE key = 'search_version'`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		cpu0, start := benchCPU(), time.Now()
+		if err := s.buildSearchIndex(ctx); err != nil {
+			b.Fatal(err)
+		}
+		cpu += benchCPU() - cpu0
+		wall += time.Since(start)
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*items), "rebuild-cpu-us/item")
+	b.ReportMetric(float64(wall.Microseconds())/float64(b.N*items), "rebuild-wall-us/item")
 }
