@@ -45,10 +45,11 @@ type HistoryOptions struct {
 	Feeds int
 	// Recorded is how many items are stored through Store.Record, the
 	// window's and the oldest; the other old items are copies of the
-	// recorded old ones made in SQL (rows, stories, signatures and
-	// sentence counts; no search index rows, which cannot be copied from
-	// a contentless index), so that a million items take minutes to
-	// build rather than an hour. Default (0): all of them are recorded.
+	// recorded old ones made in SQL (rows, stories, signatures, and the
+	// sentence lists of each feed's newest items, now copies; no search
+	// index rows, which cannot be copied from a contentless index), so
+	// that a million items take minutes to build rather than an hour.
+	// Default (0): all of them are recorded.
 	Recorded int
 	// Now is the time the history ends; default time.Now().
 	Now    time.Time
