@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/wirefeed/wirefeed"
+	"github.com/wirefeed/wirefeed/internal/pgtest"
 	"github.com/wirefeed/wirefeed/internal/wirefeedtest"
 )
 
@@ -17,16 +19,27 @@ import (
 // in the TEXT form of items from before 0015) and checks that each feed
 // keeps the lists of its newest 64 items only, that the counts are theirs,
 // and that the counts table is gone.
+//
+// On PostgreSQL (when pgtest.EnvVar names a server) the same, from
+// pgmigrations 0002 to 0003, without TEXT lists (PostgreSQL never had
+// them).
 func TestUpgradeTo0016KeepsEachFeedsLastLists(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testUpgradeSentences(t, filepath.Join(t.TempDir(), "old.db"), 15) })
+	t.Run("postgres", func(t *testing.T) { testUpgradeSentences(t, pgtest.DSN(t), 2) })
+}
+
+func testUpgradeSentences(t *testing.T, path string, version int) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := open(ctx, path, Options{Logger: slog.New(slog.DiscardHandler)}, 15)
+	old, err := open(ctx, path, Options{Logger: slog.New(slog.DiscardHandler)}, version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := time.Now().Add(-48 * time.Hour).Unix()
 	exec := func(q string, args ...any) {
 		t.Helper()
+		if old.pg {
+			q = rebind(q)
+		}
 		if _, err := old.db.ExecContext(ctx, q, args...); err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +53,7 @@ func TestUpgradeTo0016KeepsEachFeedsLastLists(t *testing.T) {
 	all := map[int64]map[int64]int{1: {}, 2: {}}
 	addItem := func(id, feed int64, list any, hashes ...int64) {
 		exec(`INSERT INTO items (id, feed_id, guid, title, published, updated, first_seen, cluster_id) VALUES (?, ?, ?, 'T', ?, ?, ?, 'c1')`,
-			id, feed, id, seen, seen, seen+id)
+			id, feed, strconv.FormatInt(id, 10), seen, seen, seen+id)
 		exec(`INSERT INTO item_sentences (day, item_id, first_seen, feed_id, hashes) VALUES (?, ?, ?, ?, ?)`,
 			(seen+id)/secondsPerDay, id, seen+id, feed, list)
 		for _, h := range hashes {
@@ -53,8 +66,18 @@ func TestUpgradeTo0016KeepsEachFeedsLastLists(t *testing.T) {
 		addItem(id, 1, blob, 7, 1000+id)
 		busy = append(busy, id)
 	}
-	addItem(1, 2, "7,-9", 7, -9)
-	addItem(3, 2, "-9", -9)
+	text := func(s string, hs ...int64) any { // a list from before 0015
+		if old.pg {
+			var b []byte
+			for _, h := range hs {
+				b = binary.BigEndian.AppendUint64(b, uint64(h))
+			}
+			return b
+		}
+		return s
+	}
+	addItem(1, 2, text("7,-9", 7, -9), 7, -9)
+	addItem(3, 2, text("-9", -9), -9)
 	addItem(5, 2, binary.BigEndian.AppendUint64(nil, 12), 12)
 	for f, counts := range all {
 		for h, n := range counts {
@@ -105,7 +128,11 @@ func TestUpgradeTo0016KeepsEachFeedsLastLists(t *testing.T) {
 		t.Errorf("Busy keeps %d lists from item %d, want 64 from item %d", lists, first, kept[0])
 	}
 	var tables int
-	if err := st.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'dedupe_sentence_counts'`).Scan(&tables); err != nil || tables != 0 {
+	q := `SELECT count(*) FROM sqlite_schema WHERE name = 'dedupe_sentence_counts'`
+	if st.pg {
+		q = `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'dedupe_sentence_counts'`
+	}
+	if err := st.db.QueryRow(q).Scan(&tables); err != nil || tables != 0 {
 		t.Errorf("dedupe_sentence_counts still there after the upgrade (%d, %v)", tables, err)
 	}
 	// Retention takes an upgraded list off (the trigger follows the new
