@@ -458,6 +458,12 @@ func isByline(line string) bool {
 func splitSentences(dst []string, line string) []string {
 	start := 0
 	for i := 0; i < len(line); {
+		// ASCII other than . ! ? ends nothing: skip it without decoding
+		// (most of a body).
+		if c := line[i]; c < utf8.RuneSelf && c != '.' && c != '!' && c != '?' {
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(line[i:])
 		i += size
 		if !isSentenceEnd(r) {
