@@ -276,6 +276,13 @@ func scanRuns(text string, fn func(r run)) {
 			}
 			class = c
 			buf = utf8.AppendRune(buf, f)
+			// The rest of a run of ASCII letters and digits goes on
+			// the same way, without the switch.
+			for c == runeWord && i < len(text) && text[i] < utf8.RuneSelf && classTab[text[i]] == runeWord {
+				f = foldTab[text[i]]
+				buf = append(buf, byte(f))
+				i++
+			}
 		case runeExpand:
 			if class != runeWord {
 				flush(false)
