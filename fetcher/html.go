@@ -221,6 +221,15 @@ func htmlToText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return foldParagraphs(s)
 	}
+	if text, _, ok := sanitizedFast(s, nil, false); ok {
+		return foldParagraphs(text)
+	}
+	return htmlToTextTokenized(s)
+}
+
+// htmlToTextTokenized is htmlToText with the tokenizer, for what
+// sanitizedFast does not read.
+func htmlToTextTokenized(s string) string {
 	z := html.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
 	b.Grow(len(s))

@@ -21,12 +21,13 @@ var fastPieces = []string{
 	`<img src="a.jpg"/>`, `<img src="a.jpg" alt="&#34;q&#34;">`, `<img alt="x"/>`, `<a href=/unquoted>`, `<a href='single'>`, `<a name>`,
 	`<A HREF="/UP">`, "</A>", `<p class="x" >`, `<time datetime="2026-11-10">`, "</time>", `<a data-x:y="1" href="mailto:a@b.example">`,
 	"&amp;", "&lt;", "&gt;", "&#39;", "&#34;", "&quot;", "&nbsp;", "&#x2019;", "&#8217;", "&amp", "&notit;", "&copy;", "&", "&#;", "&#x;",
-	"\r", "\r\r", `<a href="/a\rb">`, `<a href="/p?x=1&copy=2">`, `<img src="/i?a=1&notit;">`, "&#X41;",
+	"\r", "\r\r", `<a href="/a\rb">`, `<a href="/p?x=1&copy=2">`, `<a href="/1" href="/2">`, `<img src="/i?a=1&notit;">`, "&#X41;",
 	"<!-- c -->", "<!DOCTYPE html>", "<?pi?>", "< b", "a > b", "</>", "<", ">", "</p", `<a href="x`, "<p/>", "<custom-el>",
 }
 
 // TestSanitizedFastAgreesWithTokenizer checks that where sanitizedFast
-// reads a document, it gives what the tokenizer pass gives, on random
+// reads a document, it gives what the tokenizer passes give (of
+// sanitizeWithText and htmlToText), on random
 // documents and on every body of the generated corpus once sanitised;
 // and that it reads most of the sanitiser's output (the point of it).
 func TestSanitizedFastAgreesWithTokenizer(t *testing.T) {
@@ -40,6 +41,9 @@ func TestSanitizedFastAgreesWithTokenizer(t *testing.T) {
 		wantHTML, wantText := tokenizedWithText(doc, base, resolve)
 		if gotHTML, gotText := strings.TrimSpace(h), foldParagraphs(text); gotHTML != wantHTML || gotText != wantText {
 			t.Fatalf("sanitizedFast(%q)\n= %q, %q\nwant %q, %q", doc, gotHTML, gotText, wantHTML, wantText)
+		}
+		if got, want := htmlToText(doc), htmlToTextTokenized(doc); got != want {
+			t.Fatalf("htmlToText(%q) = %q, want %q", doc, got, want)
 		}
 		return true
 	}
@@ -80,4 +84,25 @@ func TestSanitizedFastAgreesWithTokenizer(t *testing.T) {
 		t.Fatalf("sanitizedFast read %d of %d sanitised corpus bodies, want 90%%", sane, bodies)
 	}
 	t.Logf("read %d of %d random documents, %d of %d sanitised corpus bodies", read, docs, sane, bodies)
+}
+
+// FuzzSanitizedFast looks for a document that sanitizedFast reads
+// otherwise than the tokenizer passes.
+func FuzzSanitizedFast(f *testing.F) {
+	for _, s := range fastPieces {
+		f.Add(s + "x" + s)
+	}
+	f.Add(`<p class="a">One &amp; <a href="/r?a=1&amp;b=2">two</a><br/></p><img src="i.jpg" alt="&#34;"/>`)
+	base, _ := url.Parse("https://news.example/world/story.html")
+	f.Fuzz(func(t *testing.T, doc string) {
+		resolve := strings.Contains(doc, "=")
+		text, h, ok := sanitizedFast(doc, base, resolve)
+		if !ok {
+			return
+		}
+		wantHTML, wantText := tokenizedWithText(doc, base, resolve)
+		if gotHTML, gotText := strings.TrimSpace(h), foldParagraphs(text); gotHTML != wantHTML || gotText != wantText {
+			t.Fatalf("sanitizedFast(%q)\n= %q, %q\nwant %q, %q", doc, gotHTML, gotText, wantHTML, wantText)
+		}
+	})
 }
