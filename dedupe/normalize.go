@@ -28,7 +28,19 @@ func Words(text string) []string {
 // and their word units to units. Bodies are compared by token hashes only,
 // so no token is allocated.
 func appendTokens(dst []uint64, units []uint8, text string) ([]uint64, []uint8) {
-	scanTokens(text, func(w []byte, u int) {
+	var t tokenScanner
+	return t.appendTokens(dst, units, text)
+}
+
+// tokenScanner is appendTokens with a buffer kept from one call to the
+// next: a body is tokenised a sentence at a time.
+type tokenScanner struct{ buf []byte }
+
+func (t *tokenScanner) appendTokens(dst []uint64, units []uint8, text string) ([]uint64, []uint8) {
+	if t.buf == nil {
+		t.buf = make([]byte, 0, 96)
+	}
+	t.buf = scanTokensInto(t.buf, text, func(w []byte, u int) {
 		dst = append(dst, xxhash.Sum64(w))
 		units = append(units, uint8(u))
 	})
@@ -116,6 +128,7 @@ func cleanBodyKeyed(text, title, key string, learned func(uint64) bool, trace *b
 	kept := 0
 	dated := false
 	var sentences []string
+	var tokens tokenScanner
 	for _, line := range lines {
 		if kept == 0 && isByline(line) {
 			trace.drop(line, "byline")
@@ -137,7 +150,7 @@ func cleanBodyKeyed(text, title, key string, learned func(uint64) bool, trace *b
 				continue
 			}
 			n := len(out.words)
-			out.words, out.units = appendTokens(out.words, out.units, s)
+			out.words, out.units = tokens.appendTokens(out.words, out.units, s)
 			if len(out.words) == n {
 				continue
 			}
