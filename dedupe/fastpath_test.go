@@ -61,6 +61,21 @@ func TestSplitSentencesASCIISkipAgrees(t *testing.T) {
 	}
 }
 
+// TestFoldSpacesUnitsAgrees checks the one pass of foldSpacesUnits
+// against foldSpaces then quickUnits.
+func TestFoldSpacesUnitsAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 29))
+	for range 30000 {
+		s := randomText(r, 24)
+		for _, limit := range []int{0, 1, unitsPerWord, 5 * unitsPerWord, 61 * unitsPerWord, 1000} {
+			line, u := foldSpacesUnits(s, limit)
+			if want := foldSpaces(s); line != want || u != quickUnits(want, limit) {
+				t.Fatalf("foldSpacesUnits(%q, %d) = %q, %d, want %q, %d", s, limit, line, u, want, quickUnits(want, limit))
+			}
+		}
+	}
+}
+
 // scanRunsRef is scanRuns as it was before its ASCII fast path.
 func scanRunsRef(text string, fn func(r run)) {
 	text = nfkc(text)

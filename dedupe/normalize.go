@@ -243,6 +243,39 @@ func foldSpaces(line string) string {
 	return b.String()
 }
 
+// foldSpacesUnits returns foldSpaces(line) and its length in word units
+// as quickUnits(folded, limit) counts them. A line of ASCII with no white
+// space to fold (most lines of a body) is read once for both; any other
+// takes the two passes.
+func foldSpacesUnits(line string, limit int) (string, int) {
+	if len(line) == 0 || line[0] == ' ' || line[len(line)-1] == ' ' {
+		return foldSpacesThenUnits(line, limit)
+	}
+	n, in := 0, false
+	for i := 0; i < len(line); i++ {
+		switch spaceByte[line[i]] {
+		case 0:
+			if !in && n < limit {
+				n += unitsPerWord
+			}
+			in = true
+		case plainSpace:
+			if line[i+1] == ' ' { // never the last byte: checked above
+				return foldSpacesThenUnits(line, limit)
+			}
+			in = false
+		default:
+			return foldSpacesThenUnits(line, limit)
+		}
+	}
+	return line, n
+}
+
+func foldSpacesThenUnits(line string, limit int) (string, int) {
+	line = foldSpaces(line)
+	return line, quickUnits(line, limit)
+}
+
 // spaceByte classes the bytes of a line for foldSpaces, one load per byte.
 var spaceByte = func() (t [256]uint8) {
 	for _, c := range "\t\n\v\f\r" {
