@@ -35,6 +35,32 @@ type Matcher interface {
 	Representative(members []Member) int
 }
 
+// DefaultSentenceItems is how many of a feed's most recent items a
+// store's Lookup.SentenceCounts counts for a Matcher that does not say
+// otherwise (SentenceWindow).
+const DefaultSentenceItems = 64
+
+// SentenceWindow is implemented by a Matcher that wants
+// Lookup.SentenceCounts to count another number of each feed's most recent
+// items than DefaultSentenceItems.
+type SentenceWindow interface {
+	// SentenceItems returns how many of a feed's most recent items
+	// (those that recorded Decision.Sentences) the counts cover.
+	SentenceItems() int
+}
+
+// SentenceItems returns how many of a feed's most recent items a store
+// counts sentences over for m: what m says if it is a SentenceWindow
+// (and says a positive number), else DefaultSentenceItems.
+func SentenceItems(m Matcher) int {
+	if w, ok := m.(SentenceWindow); ok {
+		if n := w.SentenceItems(); n > 0 {
+			return n
+		}
+	}
+	return DefaultSentenceItems
+}
+
 // MatchTx is a matching session: the decisions of one write transaction.
 // Decisions may depend on earlier decisions of the same session (an item
 // joins the story of an item matched just before it; a sentence becomes

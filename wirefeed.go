@@ -255,7 +255,11 @@ type Lookup interface {
 	// body (Decision.Words > 0), or 0 when every member is title-only.
 	StoryRoot(ctx context.Context, story string) (int64, error)
 	// SentenceCounts returns, for each hash that was recorded for feed
-	// (Decision.Sentences), the number of the feed's items that carry it.
+	// (Decision.Sentences), the number of the feed's most recent items
+	// that carry it: of the last SentenceItems(matcher) items of the feed
+	// that recorded sentences (newest by row id, those stored earlier in
+	// the transaction included) and are still stored. Hashes no such item
+	// carries are left out.
 	SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error)
 
 	// What a deduplicator keeps in memory, and how it catches up with

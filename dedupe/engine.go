@@ -14,7 +14,8 @@
 //     headline, known site furniture in many languages, photo captions, a
 //     leading dateline and byline, agency credits and URLs are removed, and
 //     so is every sentence learned as the feed's boilerplate (one that
-//     recurs in BoilerplateStories or more of the feed's items). What is
+//     recurs in BoilerplateStories or more of the feed's recent items,
+//     SentenceItems). What is
 //     left is folded (case, accents, the letter variants copy desks change)
 //     and cut into tokens: words, or character bigrams in scripts without
 //     spaces. Its token 5-shingles are what is compared. A body of fewer
@@ -124,8 +125,9 @@ const (
 	// DefaultTitleWindow is the largest gap between the published dates of
 	// a title-only item and the member it joins.
 	DefaultTitleWindow = 24 * time.Hour
-	// DefaultBoilerplateStories is in how many of a feed's items a
-	// sentence must occur to be learned as that feed's boilerplate.
+	// DefaultBoilerplateStories is in how many of a feed's recent items
+	// (Engine.SentenceItems) a sentence must occur to be learned as that
+	// feed's boilerplate.
 	DefaultBoilerplateStories = 4
 )
 

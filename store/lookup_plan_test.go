@@ -25,7 +25,8 @@ func TestLookupQueriesUseIndexes(t *testing.T) {
 		{"ItemID", qItemID, []any{"A", "guid"}},
 		{"StoryRoot", qStoryRoot, []any{"abc"}},
 		{"Items", qStoredItems, make([]any, inBatch)},
-		{"SentenceCounts", qSentenceCounts, append([]any{1}, make([]any, inBatch)...)},
+		{"SentenceCounts", qFeedSentences, []any{1}},
+		{"DropSentences", qDropSentences, []any{1, 99}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

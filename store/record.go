@@ -94,6 +94,7 @@ func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wiref
 	// writers' advisory lock on PostgreSQL): the session
 	// catches up with what other writers committed, and nobody commits
 	// anything until this transaction ends.
+	tx.window = wirefeed.SentenceItems(s.matcher)
 	lk := &txLookup{tx: tx}
 	mtx, err := s.matcher.Begin(ctx, lk)
 	if err != nil {

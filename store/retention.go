@@ -56,9 +56,9 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 		}
 		return 0, nil
 	}
-	if err := untallySentences(ctx, tx, cutoff); err != nil {
-		return 0, fmt.Errorf("store: prune sentence counts: %w", err)
-	}
+	// Deleting an item deletes its sentence list, if it was still in its
+	// feed's window (the trigger item_sentences_delete): a point delete
+	// per deleted item.
 	r, err := tx.exec(ctx, `DELETE FROM items WHERE first_seen < ?`, cutoff.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("store: prune items: %w", err)

@@ -14,68 +14,120 @@ import (
 	"github.com/wirefeed/wirefeed"
 )
 
-// Boilerplate statistics (migration 0015). For each feed, the number of its
-// stored items that carry each sentence the deduplicator recorded
-// (Decision.Sentences): dedupe_sentence_counts. A transaction keeps the
-// counts of the items it stores in memory (txn.sentences), answers
-// SentenceCounts with the stored counts plus those, and writes them once,
-// per feed and sentence, before it commits. Each item keeps the hashes it
-// added (item_sentences), so that retention can take them off again.
+// Boilerplate statistics (migrations 0015 and 0016). For each feed, the
+// sentence hashes (Decision.Sentences) of its last N items that recorded
+// any, N = wirefeed.SentenceItems(matcher): item_sentences, keyed by
+// (feed_id, item_id), so that a feed's lists are one short range however
+// long history is. The counts SentenceCounts answers are derived from them.
+// A transaction reads a feed's lists once, the first time it needs them,
+// keeps the window in memory (txn.sentences: the lists and their counts,
+// updated as it stores items), and writes the change once before it
+// commits: the lists of its new items, and one range delete of those that
+// fell out of the window. Deleting an item deletes its list (the trigger
+// item_sentences_delete), so retention and a feed's removal take it off
+// the counts by themselves.
 
 const (
-	qSentenceCounts = `SELECT hash, items FROM dedupe_sentence_counts WHERE feed_id = ? AND hash IN (` + inList + `)`
-	qFeedID         = `SELECT id FROM feeds WHERE name = ?`
-	qAddSentence    = `INSERT INTO dedupe_sentence_counts (feed_id, hash, items) VALUES (?, ?, ?)
-		ON CONFLICT (feed_id, hash) DO UPDATE SET items = dedupe_sentence_counts.items + excluded.items`
-	qAddSentences = `INSERT INTO dedupe_sentence_counts (feed_id, hash, items) VALUES (?, ?, ?)` +
-		`, (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)` +
-		`, (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)
-		ON CONFLICT (feed_id, hash) DO UPDATE SET items = dedupe_sentence_counts.items + excluded.items`
-	qDropUncounted = `DELETE FROM dedupe_sentence_counts WHERE feed_id = ? AND items <= 0 AND hash IN (` + inList + `)`
-	// On PostgreSQL a feed's hashes go as arrays, in one statement
-	// whatever their number: a round trip to the server costs more than
-	// the statement.
-	qSentenceCountsPG = `SELECT hash, items FROM dedupe_sentence_counts WHERE feed_id = $1 AND hash = ANY($2::bigint[])`
-	qAddSentencesPG   = `INSERT INTO dedupe_sentence_counts (feed_id, hash, items)
-		SELECT $1, h, n FROM unnest($2::bigint[], $3::bigint[]) AS t (h, n)
-		ON CONFLICT (feed_id, hash) DO UPDATE SET items = dedupe_sentence_counts.items + excluded.items`
-	qDropUncountedPG = `DELETE FROM dedupe_sentence_counts WHERE feed_id = $1 AND items <= 0 AND hash = ANY($2::bigint[])`
-	qItemSentences   = `INSERT INTO item_sentences (day, item_id, first_seen, feed_id, hashes) VALUES (?, ?, ?, ?, ?)`
-	qPrunedSentence  = `SELECT feed_id, hashes FROM item_sentences WHERE day <= ? AND first_seen < ?`
+	qFeedID        = `SELECT id FROM feeds WHERE name = ?`
+	qFeedSentences = `SELECT item_id, hashes FROM item_sentences WHERE feed_id = ? ORDER BY item_id`
+	qItemSentences = `INSERT INTO item_sentences (feed_id, item_id, hashes) VALUES (?, ?, ?)`
+	qDropSentences = `DELETE FROM item_sentences WHERE feed_id = ? AND item_id <= ?`
 )
 
-// sentenceTally is what a transaction adds to the counts: per feed id, per
-// hash, items.
-type sentenceTally map[int64]map[int64]int
+// sentenceList is one item's sentence hashes.
+type sentenceList struct {
+	item   int64
+	hashes []int64
+}
 
-func (t sentenceTally) add(feedID int64, hs []int64, n int) {
-	m := t[feedID]
-	if m == nil {
-		m = map[int64]int{}
-		t[feedID] = m
+// feedSentences is a feed's sentence window inside a transaction.
+type feedSentences struct {
+	// window holds the feed's last lists, oldest first: the first stored
+	// of them are rows of item_sentences, the others were added by the
+	// transaction.
+	window []sentenceList
+	stored int
+	// dropTo is the highest item id whose stored list fell out of the
+	// window (0: none); the rows up to it go at flush.
+	dropTo int64
+	counts map[int64]int // hash: lists in window that carry it
+}
+
+// push adds a list at the newest end of the window and lets the oldest
+// lists go beyond n.
+func (f *feedSentences) push(l sentenceList, n int) {
+	f.window = append(f.window, l)
+	for _, h := range l.hashes {
+		f.counts[h]++
 	}
-	for _, h := range hs {
-		m[h] += n
+	for len(f.window) > n {
+		old := f.window[0]
+		f.window = f.window[1:]
+		for _, h := range old.hashes {
+			if f.counts[h]--; f.counts[h] <= 0 {
+				delete(f.counts, h)
+			}
+		}
+		if f.stored > 0 {
+			f.stored--
+			f.dropTo = old.item
+		}
 	}
 }
 
+// feedSentences returns the transaction's window of a feed, read from the
+// store the first time.
+func (tx *txn) feedSentences(ctx context.Context, feedID int64) (*feedSentences, error) {
+	if f := tx.sentences[feedID]; f != nil {
+		return f, nil
+	}
+	rows, err := tx.query(ctx, qFeedSentences, feedID)
+	if err != nil {
+		return nil, fmt.Errorf("sentences of feed %d: %w", feedID, err)
+	}
+	defer rows.Close()
+	f := &feedSentences{counts: map[int64]int{}}
+	n := tx.sentenceItems()
+	for rows.Next() {
+		var l sentenceList
+		var raw any
+		if err := rows.Scan(&l.item, &raw); err != nil {
+			return nil, fmt.Errorf("sentences of feed %d: %w", feedID, err)
+		}
+		if l.hashes, err = decodeHashes(raw); err != nil {
+			return nil, fmt.Errorf("sentences of feed %d, item %d: %w", feedID, l.item, err)
+		}
+		f.stored++
+		f.push(l, n) // more than n stored only when N was made smaller
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sentences of feed %d: %w", feedID, err)
+	}
+	if tx.sentences == nil {
+		tx.sentences = map[int64]*feedSentences{}
+	}
+	tx.sentences[feedID] = f
+	return f, nil
+}
+
+// sentenceItems is N: how many of a feed's lists the window keeps.
+func (tx *txn) sentenceItems() int {
+	if tx.window > 0 {
+		return tx.window
+	}
+	return wirefeed.DefaultSentenceItems
+}
+
 // recordSentences keeps what a new item's decision says about its feed's
-// sentences: its hashes count for the feed (written with the transaction's
-// other counts by flushSentences) and are listed with the item; sentences it
-// made boilerplate are learned for good.
+// sentences: its hashes join the feed's window (written by
+// flushSentences); sentences it made boilerplate are learned for good.
 func recordSentences(ctx context.Context, tx *txn, feedID, itemID int64, dec wirefeed.Decision, seen time.Time) error {
 	if len(dec.Sentences) > 0 {
-		if tx.sentences == nil {
-			tx.sentences = sentenceTally{}
-		}
-		tx.sentences.add(feedID, dec.Sentences, 1)
-		blob := make([]byte, 0, 8*len(dec.Sentences))
-		for _, h := range dec.Sentences {
-			blob = binary.BigEndian.AppendUint64(blob, uint64(h))
-		}
-		if _, err := tx.exec(ctx, qItemSentences, seen.Unix()/secondsPerDay, itemID, seen.Unix(), feedID, blob); err != nil {
+		f, err := tx.feedSentences(ctx, feedID)
+		if err != nil {
 			return err
 		}
+		f.push(sentenceList{item: itemID, hashes: slices.Clone(dec.Sentences)}, tx.sentenceItems())
 	}
 	for _, h := range dec.Learned {
 		if _, err := tx.exec(ctx, `INSERT INTO dedupe_boilerplate (feed_id, hash, learned) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -86,101 +138,34 @@ func recordSentences(ctx context.Context, tx *txn, feedID, itemID int64, dec wir
 	return nil
 }
 
-// flushSentences writes the transaction's counts: a statement per 16
-// sentences, whatever the number of items that carry them.
+// flushSentences writes the transaction's windows: per feed, one range
+// delete of the stored lists that fell out, and the lists of its new items
+// that are still in.
 func flushSentences(ctx context.Context, tx *txn) error {
-	err := writeTally(ctx, tx, tx.sentences)
-	tx.sentences = nil
-	return err
-}
-
-// writeTally adds t to the stored counts (its counts may be negative) and
-// drops the counts that fall to zero.
-func writeTally(ctx context.Context, tx *txn, t sentenceTally) error {
-	feeds := make([]int64, 0, len(t))
-	for f := range t {
-		feeds = append(feeds, f)
+	feeds := make([]int64, 0, len(tx.sentences))
+	for id := range tx.sentences {
+		feeds = append(feeds, id)
 	}
 	slices.Sort(feeds)
-	for _, f := range feeds {
-		hs := make([]int64, 0, len(t[f]))
-		var drops []int64
-		for h, n := range t[f] {
-			hs = append(hs, h)
-			if n < 0 {
-				drops = append(drops, h)
+	for _, id := range feeds {
+		f := tx.sentences[id]
+		if f.dropTo > 0 {
+			if _, err := tx.exec(ctx, qDropSentences, id, f.dropTo); err != nil {
+				return fmt.Errorf("sentences of feed %d: %w", id, err)
 			}
 		}
-		slices.Sort(hs) // in key order: the pages are written once each
-		if tx.pg() {
-			ns := make([]int64, len(hs))
-			for i, h := range hs {
-				ns[i] = int64(t[f][h])
+		for _, l := range f.window[f.stored:] {
+			blob := make([]byte, 0, 8*len(l.hashes))
+			for _, h := range l.hashes {
+				blob = binary.BigEndian.AppendUint64(blob, uint64(h))
 			}
-			if _, err := tx.exec(ctx, qAddSentencesPG, f, hs, ns); err != nil {
-				return fmt.Errorf("sentence counts: %w", err)
+			if _, err := tx.exec(ctx, qItemSentences, id, l.item, blob); err != nil {
+				return fmt.Errorf("sentences of feed %d, item %d: %w", id, l.item, err)
 			}
-			if len(drops) > 0 {
-				if _, err := tx.exec(ctx, qDropUncountedPG, f, drops); err != nil {
-					return fmt.Errorf("sentence counts: %w", err)
-				}
-			}
-			continue
-		}
-		for len(hs) >= inBatch {
-			args := make([]any, 0, 3*inBatch)
-			for _, h := range hs[:inBatch] {
-				args = append(args, f, h, t[f][h])
-			}
-			if _, err := tx.exec(ctx, qAddSentences, args...); err != nil {
-				return fmt.Errorf("sentence counts: %w", err)
-			}
-			hs = hs[inBatch:]
-		}
-		for _, h := range hs {
-			if _, err := tx.exec(ctx, qAddSentence, f, h, t[f][h]); err != nil {
-				return fmt.Errorf("sentence counts: %w", err)
-			}
-		}
-		slices.Sort(drops)
-		err := batches(drops, 0, func(args []any) error {
-			_, err := tx.exec(ctx, qDropUncounted, append([]any{f}, args...)...)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("sentence counts: %w", err)
 		}
 	}
+	tx.sentences = nil
 	return nil
-}
-
-// untallySentences takes the items first seen before cutoff, which
-// retention is about to delete, off their feeds' sentence counts.
-func untallySentences(ctx context.Context, tx *txn, cutoff time.Time) error {
-	rows, err := tx.query(ctx, qPrunedSentence, cutoff.Unix()/secondsPerDay, cutoff.Unix())
-	if err != nil {
-		return err
-	}
-	t := sentenceTally{}
-	for rows.Next() {
-		var feedID int64
-		var raw any
-		if err := rows.Scan(&feedID, &raw); err != nil {
-			rows.Close()
-			return err
-		}
-		hs, err := decodeHashes(raw)
-		if err != nil {
-			rows.Close()
-			return fmt.Errorf("sentences of feed %d: %w", feedID, err)
-		}
-		t.add(feedID, hs, -1)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return writeTally(ctx, tx, t)
 }
 
 // decodeHashes reads an item_sentences list: packed by recordSentences, or
@@ -212,63 +197,24 @@ func decodeHashes(raw any) ([]int64, error) {
 	return nil, fmt.Errorf("a list of type %T", raw)
 }
 
-// SentenceCounts implements wirefeed.Lookup: the stored counts, plus the
-// items stored earlier in this transaction.
+// SentenceCounts implements wirefeed.Lookup: the counts over the feed's
+// window, which includes the items stored earlier in this transaction.
 func (l *txLookup) SentenceCounts(ctx context.Context, feed string, hashes []int64) (map[int64]int, error) {
 	out := map[int64]int{}
 	feedID, err := l.feedID(ctx, feed)
 	if err != nil || feedID == 0 {
 		return out, err
 	}
-	if l.tx.pg() {
-		err = l.sentenceCountsPG(ctx, feedID, hashes, out)
-	} else {
-		err = l.sentenceCounts(ctx, feedID, hashes, out)
-	}
+	f, err := l.tx.feedSentences(ctx, feedID)
 	if err != nil {
 		return nil, err
 	}
-	if pending := l.tx.sentences[feedID]; pending != nil {
-		for _, h := range hashes {
-			if n := pending[h]; n != 0 {
-				out[h] += n
-			}
+	for _, h := range hashes {
+		if n := f.counts[h]; n > 0 {
+			out[h] = n
 		}
 	}
 	return out, nil
-}
-
-// sentenceCountsPG reads the stored counts of hashes into out, on
-// PostgreSQL: one statement.
-func (l *txLookup) sentenceCountsPG(ctx context.Context, feedID int64, hashes []int64, out map[int64]int) error {
-	return l.scanCounts(ctx, out, qSentenceCountsPG, feedID, hashes)
-}
-
-// sentenceCounts reads the stored counts of hashes into out, on SQLite: a
-// statement per inBatch hashes.
-func (l *txLookup) sentenceCounts(ctx context.Context, feedID int64, hashes []int64, out map[int64]int) error {
-	return batches(hashes, 0, func(args []any) error {
-		return l.scanCounts(ctx, out, qSentenceCounts, append([]any{feedID}, args...)...)
-	})
-}
-
-// scanCounts runs query, whose rows are (hash, count), and puts each into
-// out.
-func (l *txLookup) scanCounts(ctx context.Context, out map[int64]int, query string, args ...any) error {
-	rows, err := l.tx.query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var h int64
-		var n int
-		if err := rows.Scan(&h, &n); err != nil {
-			return err
-		}
-		out[h] = n
-	}
-	return rows.Err()
 }
 
 // feedID returns the id of the feed with this name (0 when there is none),

@@ -103,6 +103,7 @@ func (s *Store) ReadLookup(ctx context.Context, fn func(l wirefeed.Lookup) error
 		return fmt.Errorf("store: read: %w", err)
 	}
 	defer tx.Rollback()
+	tx.window = wirefeed.SentenceItems(s.matcher)
 	return fn(&txLookup{tx: tx})
 }
 

@@ -107,9 +107,11 @@ type txn struct {
 	stmts  *stmtCache
 	bound  map[string]*sql.Stmt
 	search []searchRow // see indexLater
-	// sentences are the sentence counts of the items stored in the
-	// transaction, written by flushSentences.
-	sentences sentenceTally
+	// sentences are the feeds' sentence windows the transaction read
+	// (sentences.go), written by flushSentences; window is their length,
+	// wirefeed.SentenceItems of the store's matcher.
+	sentences map[int64]*feedSentences
+	window    int
 }
 
 // begin starts a transaction; write transactions (opts nil) take the

@@ -42,6 +42,6 @@ start=$(date +%s)
 # main CI), with the race detector; then the command line's tests, every
 # one whose database is configurable on PostgreSQL, the three-instance
 # test among them.
-go test -count=1 -race -run 'TestConformance|TestLeases' ./store/
+go test -count=1 -race -run 'TestConformance|TestLeases|TestSentenceCountsCoverTheLastItems|TestUpgradeTo0016' ./store/
 go test -count=1 ./cmd/wirefeed/
 echo "postgres suite: ok in $(( $(date +%s) - start ))s"

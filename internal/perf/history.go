@@ -45,10 +45,11 @@ type HistoryOptions struct {
 	Feeds int
 	// Recorded is how many items are stored through Store.Record, the
 	// window's and the oldest; the other old items are copies of the
-	// recorded old ones made in SQL (rows, stories, signatures and
-	// sentence counts; no search index rows, which cannot be copied from
-	// a contentless index), so that a million items take minutes to
-	// build rather than an hour. Default (0): all of them are recorded.
+	// recorded old ones made in SQL (rows, stories, signatures, and the
+	// sentence lists of each feed's newest items, now copies; no search
+	// index rows, which cannot be copied from a contentless index), so
+	// that a million items take minutes to build rather than an hour.
+	// Default (0): all of them are recorded.
 	Recorded int
 	// Now is the time the history ends; default time.Now().
 	Now    time.Time
@@ -156,7 +157,7 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 	if err := st.Close(); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	if err := copyOld(ctx, path, old, o.Items-o.Recorded); err != nil {
+	if err := copyOld(ctx, path, old, o.Items-o.Recorded, m.engine.SentenceItems()); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
 	o.Logger.Info("history built", slog.String("path", path), slog.Int("items", o.Items), slog.Int("window", o.Window),
@@ -165,11 +166,14 @@ func BuildHistory(ctx context.Context, path string, o HistoryOptions) error {
 }
 
 // copyOld adds n copies of the first recorded old items (ids 1 to old) in
-// SQL: each copy a story of its own, with its item's body, dates,
-// signature and sentence counts, and a GUID, URL and body hash of its own.
-// It writes the store's tables directly, in the database at path once the
-// store has closed it, and so follows its schema.
-func copyOld(ctx context.Context, path string, old, n int) error {
+// SQL: each copy a story of its own, with its item's body, dates and
+// signature, and a GUID, URL and body hash of its own. The copies take the
+// highest ids, so each feed's newest items are copies: they get the
+// feed's sentence lists (copySentences), as the store keeps them for the
+// last window items of each feed. It writes the store's tables directly,
+// in the database at path once the store has closed it, and so follows its
+// schema.
+func copyOld(ctx context.Context, path string, old, n, window int) error {
 	db, err := openFile(path)
 	if err != nil {
 		return err
@@ -201,9 +205,11 @@ func copyOld(ctx context.Context, path string, old, n int) error {
 				return fmt.Errorf("copying old items: %w", err)
 			}
 		}
-		if err := copySentences(ctx, tx, maxID, int64(k), int64(round)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("copying old items' sentences: %w", err)
+		if n == k { // the last round: its copies are the feeds' newest items
+			if err := copySentences(ctx, tx, window, int64(round)); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("copying old items' sentences: %w", err)
+			}
 		}
 		if err := tx.Commit(); err != nil {
 			return err
@@ -227,58 +233,74 @@ func openFile(path string) (*sql.DB, error) {
 	return sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
 }
 
-// copySentences gives the copies of items 1 to k (ids shifted by shift)
-// sentence lists and counts of their own: their originals' sentences with
-// hashes moved by the round, so that, as in a real history, most sentences
-// of a million items are distinct.
-func copySentences(ctx context.Context, tx *sql.Tx, shift, k, round int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT day, item_id, first_seen, feed_id, hashes FROM item_sentences WHERE item_id <= ?`, k)
+// copySentences moves each feed's sentence lists (the store keeps those of
+// its last window items that recorded any) to its newest window items,
+// now copies, with hashes moved by the round, so that, as in a real
+// history, the copies' sentences are not their originals'.
+func copySentences(ctx context.Context, tx *sql.Tx, window int, round int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT feed_id, hashes FROM item_sentences ORDER BY feed_id, item_id`)
 	if err != nil {
 		return err
 	}
-	type list struct {
-		day, id, seen, feed int64
-		blob                []byte
-	}
-	var lists []list
-	counts := map[[2]int64]int64{}
+	lists := map[int64][][]byte{}
+	var feeds []int64
 	for rows.Next() {
-		var l list
+		var feed int64
 		var raw []byte
-		if err := rows.Scan(&l.day, &l.id, &l.seen, &l.feed, &raw); err != nil {
+		if err := rows.Scan(&feed, &raw); err != nil {
 			rows.Close()
 			return err
 		}
-		l.blob = make([]byte, len(raw))
+		blob := make([]byte, len(raw))
 		for i := 0; i+8 <= len(raw); i += 8 {
-			h := int64(binary.BigEndian.Uint64(raw[i:])) + round*7919
-			binary.BigEndian.PutUint64(l.blob[i:], uint64(h))
-			counts[[2]int64{l.feed, h}]++
+			binary.BigEndian.PutUint64(blob[i:], uint64(int64(binary.BigEndian.Uint64(raw[i:]))+round*7919))
 		}
-		lists = append(lists, l)
+		if lists[feed] == nil {
+			feeds = append(feeds, feed)
+		}
+		lists[feed] = append(lists[feed], blob)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, l := range lists {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO item_sentences (day, item_id, first_seen, feed_id, hashes) VALUES (?, ?, ?, ?, ?)`,
-			l.day, l.id+shift, l.seen, l.feed, l.blob); err != nil {
-			return err
-		}
-	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO dedupe_sentence_counts (feed_id, hash, items) VALUES (?, ?, ?)
-		ON CONFLICT (feed_id, hash) DO UPDATE SET items = items + excluded.items`)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM item_sentences`); err != nil {
 		return err
 	}
-	defer st.Close()
-	for fh, n := range counts {
-		if _, err := st.ExecContext(ctx, fh[0], fh[1], n); err != nil {
+	for _, feed := range feeds {
+		ids, err := newestItems(ctx, tx, feed, min(window, len(lists[feed])))
+		if err != nil {
 			return err
+		}
+		// ids newest first, lists oldest first: the newest list goes to
+		// the newest item.
+		ls := lists[feed][len(lists[feed])-len(ids):]
+		for i, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO item_sentences (feed_id, item_id, hashes) VALUES (?, ?, ?)`,
+				feed, id, ls[len(ls)-1-i]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// newestItems returns the ids of feed's n newest items, newest first.
+func newestItems(ctx context.Context, tx *sql.Tx, feed int64, n int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM items WHERE feed_id = ? ORDER BY id DESC LIMIT ?`, feed, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // CachedHistory returns the path of a database built with o in dir, building
@@ -379,6 +401,9 @@ func (m *historyMatcher) Begin(ctx context.Context, l wirefeed.Lookup) (wirefeed
 }
 
 func (m *historyMatcher) Representative([]wirefeed.Member) int { return 0 }
+
+// SentenceItems is the engine's (wirefeed.SentenceWindow).
+func (m *historyMatcher) SentenceItems() int { return m.engine.SentenceItems() }
 
 // historySession decides as historyMatcher says; it signs items with the
 // engine's session it wraps.

@@ -100,11 +100,11 @@ func (r *recording) item(ctx context.Context, it *wirefeed.Item) error {
 		bodyHash: dec.BodyHash, words: dec.Words, rule: dec.Rule, signature: dec.Signature, compared: dec.Compared}
 	r.s.items[n.id] = n
 	r.s.signed(n, nil, dec.Signature)
-	for _, h := range dec.Sentences {
-		if r.f.sentences[h] == nil {
-			r.f.sentences[h] = map[int64]bool{}
+	if len(dec.Sentences) > 0 {
+		r.f.sentences = append(r.f.sentences, sentenceList{item: n.id, hashes: slices.Clone(dec.Sentences)})
+		if k := wirefeed.SentenceItems(r.s.matcher); len(r.f.sentences) > k {
+			r.f.sentences = slices.Delete(r.f.sentences, 0, len(r.f.sentences)-k)
 		}
-		r.f.sentences[h][n.id] = true
 	}
 	for _, h := range dec.Learned {
 		if !r.f.learned[h] {
@@ -292,9 +292,7 @@ func (s *Store) RemoveItem(feedName, guid string) bool {
 	if it.signature != nil {
 		s.logged(change{kind: wirefeed.ChangeUnsigned, itemID: it.id, seen: it.seen})
 	}
-	for _, hs := range f.sentences {
-		delete(hs, it.id)
-	}
+	f.sentences = slices.DeleteFunc(f.sentences, func(l sentenceList) bool { return l.item == it.id })
 	if len(s.members(it.story)) == 0 {
 		delete(s.stories, it.story)
 	} else {

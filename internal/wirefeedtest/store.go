@@ -79,7 +79,16 @@ type feed struct {
 	configURL string
 	state     wirefeed.FeedState // Items is counted when read
 	learned   map[int64]bool     // boilerplate hashes (Decision.Learned)
-	sentences map[int64]map[int64]bool
+	// sentences are the Decision.Sentences of the feed's last
+	// wirefeed.SentenceItems(matcher) items that recorded any, oldest
+	// first, as the store keeps them: what SentenceCounts counts.
+	sentences []sentenceList
+}
+
+// sentenceList is one item's sentence hashes.
+type sentenceList struct {
+	item   int64
+	hashes []int64
 }
 
 // NewStore returns an empty Store whose new items go where m decides; nil
@@ -130,7 +139,7 @@ func (s *Store) ensureFeed(f wirefeed.Feed) *feed {
 		return fd
 	}
 	fd := &feed{id: int64(len(s.feeds) + 1), configURL: f.URL, state: wirefeed.FeedState{Name: f.Name, URL: f.URL, ConfigURL: f.URL},
-		learned: map[int64]bool{}, sentences: map[int64]map[int64]bool{}}
+		learned: map[int64]bool{}}
 	s.feeds = append(s.feeds, fd)
 	return fd
 }

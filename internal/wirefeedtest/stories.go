@@ -215,9 +215,15 @@ func (l lookup) SentenceCounts(_ context.Context, feed string, hashes []int64) (
 	if f == nil {
 		return out, nil
 	}
+	want := map[int64]bool{}
 	for _, h := range hashes {
-		if n := len(f.sentences[h]); n > 0 {
-			out[h] = n
+		want[h] = true
+	}
+	for _, l := range f.sentences {
+		for _, h := range l.hashes {
+			if want[h] {
+				out[h]++
+			}
 		}
 	}
 	return out, nil
