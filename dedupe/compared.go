@@ -71,9 +71,10 @@ func (e *Engine) preparedFromCompared(it wirefeed.StoredItem) (prepared, bool) {
 	}
 	words := make([]uint64, 0, len(sentences)/5)
 	units := make([]uint8, 0, len(sentences)/5)
+	var tokens tokenScanner
 	for s := range strings.SplitSeq(sentences, "\n") {
 		n := len(words)
-		words, units = appendTokens(words, units, s)
+		words, units = tokens.appendTokens(words, units, s)
 		if len(words) == n {
 			continue
 		}

@@ -226,20 +226,38 @@ type txState struct {
 	learned learnedSet
 	// byKey lists the pending items under each of their band keys (as the
 	// index would), so that an item meets the session's earlier items
-	// through its probes, not by comparison with each of them.
-	byKey map[uint32][]int32
+	// through its probes, not by comparison with each of them. Each key
+	// heads a chain in listed (1 + its index), newest item first: one
+	// slice for the session, not one per key.
+	byKey  map[uint32]int32
+	listed []keyLink
 }
+
+// keyLink is one pending item listed under a band key: the item's index
+// in txState.items, and 1 + the index in txState.listed of the key's
+// previous link, 0 at the end of the chain.
+type keyLink struct{ item, next int32 }
 
 // addPending adds a matched item to the session's pending items.
 func (t *txState) addPending(feed, guid string, sig signature) {
 	if t.byKey == nil {
-		t.byKey = map[uint32][]int32{}
+		t.byKey = map[uint32]int32{}
 	}
 	n := int32(len(t.items))
-	for _, k := range sig.keys(nil) {
-		t.byKey[k] = append(t.byKey[k], n)
+	var buf [64]uint32
+	for _, k := range sig.keys(buf[:0]) {
+		t.listed = append(t.listed, keyLink{item: n, next: t.byKey[k]})
+		t.byKey[k] = int32(len(t.listed))
 	}
 	t.items = append(t.items, pendingItem{feed: feed, guid: guid, sig: sig})
+}
+
+// pendingUnder calls fn with each pending item listed under band key k,
+// newest first.
+func (t *txState) pendingUnder(k uint32, fn func(item int32)) {
+	for at := t.byKey[k]; at != 0; at = t.listed[at-1].next {
+		fn(t.listed[at-1].item)
+	}
 }
 
 type pendingItem struct {

@@ -76,11 +76,10 @@ func extract(text, title, titleKey string, trace *bodyTrace) []string {
 	titleUnits := quickUnits(title, 64*unitsPerWord)
 	hasText := false
 	for line := range strings.SplitSeq(text, "\n") {
-		line = foldSpaces(line)
+		line, u := foldSpacesUnits(line, asideMaxUnits+unitsPerWord) // enough units for every rule here
 		if line == "" {
 			continue
 		}
-		u := quickUnits(line, asideMaxUnits+unitsPerWord) // enough for every rule here
 		c := lineText
 		switch {
 		case len(lines) < titleLines && title != "" && u <= titleUnits+(staticTailWords+1)*unitsPerWord && isTitleLine(line, title, titleKey, &titleWords):

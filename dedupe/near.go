@@ -142,7 +142,7 @@ func (e *Engine) candidates(ctx context.Context, l wirefeed.Lookup, seen time.Ti
 	var pending map[int32]*hit
 	var order []int32
 	for ki, k := range keys {
-		for _, i := range e.tx.byKey[k] {
+		e.tx.pendingUnder(k, func(i int32) {
 			h := pending[i]
 			if h == nil {
 				if pending == nil {
@@ -157,7 +157,7 @@ func (e *Engine) candidates(ctx context.Context, l wirefeed.Lookup, seen time.Ti
 			} else {
 				h.titleHits++
 			}
-		}
+		})
 	}
 	slices.Sort(order)
 	for _, i := range order {

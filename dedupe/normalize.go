@@ -28,7 +28,19 @@ func Words(text string) []string {
 // and their word units to units. Bodies are compared by token hashes only,
 // so no token is allocated.
 func appendTokens(dst []uint64, units []uint8, text string) ([]uint64, []uint8) {
-	scanTokens(text, func(w []byte, u int) {
+	var t tokenScanner
+	return t.appendTokens(dst, units, text)
+}
+
+// tokenScanner is appendTokens with a buffer kept from one call to the
+// next: a body is tokenised a sentence at a time.
+type tokenScanner struct{ buf []byte }
+
+func (t *tokenScanner) appendTokens(dst []uint64, units []uint8, text string) ([]uint64, []uint8) {
+	if t.buf == nil {
+		t.buf = make([]byte, 0, 96)
+	}
+	t.buf = scanTokensInto(t.buf, text, func(w []byte, u int) {
 		dst = append(dst, xxhash.Sum64(w))
 		units = append(units, uint8(u))
 	})
@@ -116,6 +128,7 @@ func cleanBodyKeyed(text, title, key string, learned func(uint64) bool, trace *b
 	kept := 0
 	dated := false
 	var sentences []string
+	var tokens tokenScanner
 	for _, line := range lines {
 		if kept == 0 && isByline(line) {
 			trace.drop(line, "byline")
@@ -137,7 +150,7 @@ func cleanBodyKeyed(text, title, key string, learned func(uint64) bool, trace *b
 				continue
 			}
 			n := len(out.words)
-			out.words, out.units = appendTokens(out.words, out.units, s)
+			out.words, out.units = tokens.appendTokens(out.words, out.units, s)
 			if len(out.words) == n {
 				continue
 			}
@@ -228,6 +241,39 @@ func foldSpaces(line string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// foldSpacesUnits returns foldSpaces(line) and its length in word units
+// as quickUnits(folded, limit) counts them. A line of ASCII with no white
+// space to fold (most lines of a body) is read once for both; any other
+// takes the two passes.
+func foldSpacesUnits(line string, limit int) (string, int) {
+	if len(line) == 0 || line[0] == ' ' || line[len(line)-1] == ' ' {
+		return foldSpacesThenUnits(line, limit)
+	}
+	n, in := 0, false
+	for i := 0; i < len(line); i++ {
+		switch spaceByte[line[i]] {
+		case 0:
+			if !in && n < limit {
+				n += unitsPerWord
+			}
+			in = true
+		case plainSpace:
+			if line[i+1] == ' ' { // never the last byte: checked above
+				return foldSpacesThenUnits(line, limit)
+			}
+			in = false
+		default:
+			return foldSpacesThenUnits(line, limit)
+		}
+	}
+	return line, n
+}
+
+func foldSpacesThenUnits(line string, limit int) (string, int) {
+	line = foldSpaces(line)
+	return line, quickUnits(line, limit)
 }
 
 // spaceByte classes the bytes of a line for foldSpaces, one load per byte.
@@ -458,6 +504,12 @@ func isByline(line string) bool {
 func splitSentences(dst []string, line string) []string {
 	start := 0
 	for i := 0; i < len(line); {
+		// ASCII other than . ! ? ends nothing: skip it without decoding
+		// (most of a body).
+		if c := line[i]; c < utf8.RuneSelf && c != '.' && c != '!' && c != '?' {
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(line[i:])
 		i += size
 		if !isSentenceEnd(r) {

@@ -244,9 +244,15 @@ type run struct {
 // scanRuns calls fn with the runs of text, folded, in a buffer fn must not
 // keep.
 func scanRuns(text string, fn func(r run)) {
+	scanRunsInto(make([]byte, 0, 96), text, fn)
+}
+
+// scanRunsInto is scanRuns with buf (its length ignored) as the buffer; it
+// returns the buffer, grown as it had to be, for the next call: a body's
+// sentences are scanned with one.
+func scanRunsInto(buf []byte, text string, fn func(r run)) []byte {
 	text = nfkc(text)
-	var arr [96]byte
-	buf := arr[:0]
+	buf = buf[:0]
 	class := uint8(runeSep)
 	prev := rune(0)
 	flush := func(end bool) {
@@ -276,6 +282,13 @@ func scanRuns(text string, fn func(r run)) {
 			}
 			class = c
 			buf = utf8.AppendRune(buf, f)
+			// The rest of a run of ASCII letters and digits goes on
+			// the same way, without the switch.
+			for c == runeWord && i < len(text) && text[i] < utf8.RuneSelf && classTab[text[i]] == runeWord {
+				f = foldTab[text[i]]
+				buf = append(buf, byte(f))
+				i++
+			}
 		case runeExpand:
 			if class != runeWord {
 				flush(false)
@@ -303,6 +316,7 @@ func scanRuns(text string, fn func(r run)) {
 		prev = f
 	}
 	flush(false)
+	return buf
 }
 
 // isDigitStart reports whether s starts with a decimal digit of any
@@ -326,7 +340,12 @@ func isWordStart(s string) bool {
 // scanTokens calls fn with the tokens of text (see the comment at the top
 // of this file) and their word units, in a buffer fn must not keep.
 func scanTokens(text string, fn func(tok []byte, units int)) {
-	scanRuns(text, func(r run) {
+	scanTokensInto(make([]byte, 0, 96), text, fn)
+}
+
+// scanTokensInto is scanTokens with a buffer, as scanRunsInto.
+func scanTokensInto(buf []byte, text string, fn func(tok []byte, units int)) []byte {
+	return scanRunsInto(buf, text, func(r run) {
 		if r.class == runeWord {
 			fn(r.text, wordUnits(r.text))
 			return

@@ -128,7 +128,13 @@ func sortedSet(xs []uint64) []uint64 {
 		return slices.Compact(out)
 	}
 	shift := 64 - min(max(bits.Len(uint(len(xs)))-1, 4), 16)
-	ends := make([]int32, 1<<(64-shift))
+	var small [512]int32 // the buckets of up to 1,023 values, without an allocation
+	var ends []int32
+	if n := 1 << (64 - shift); n <= len(small) {
+		ends = small[:n]
+	} else {
+		ends = make([]int32, n)
+	}
 	for _, x := range xs {
 		ends[x>>shift]++
 	}

@@ -43,7 +43,7 @@ func TestSortedSet(t *testing.T) {
 		},
 	}
 	for name, gen := range gens {
-		for _, n := range []int{0, 1, 2, bucketSortMin - 1, bucketSortMin, bucketSortMin + 1, 100, 500, 1000, 4096, 70_000} {
+		for _, n := range []int{0, 1, 2, bucketSortMin - 1, bucketSortMin, bucketSortMin + 1, 100, 500, 1000, 1023, 1024, 4096, 70_000} {
 			xs := gen(n)
 			orig := slices.Clone(xs)
 			want := slices.Clone(xs)

@@ -40,6 +40,15 @@ func sanitizeWithText(raw string, base *url.URL) (string, string) {
 		return clean, foldParagraphs(clean)
 	}
 	resolve := base != nil && strings.ContainsAny(clean, "=")
+	if text, h, ok := sanitizedFast(clean, base, resolve); ok {
+		return strings.TrimSpace(h), foldParagraphs(text)
+	}
+	return tokenizedWithText(clean, base, resolve)
+}
+
+// tokenizedWithText is sanitizeWithText's pass over the sanitised HTML
+// with the tokenizer, for what sanitizedFast does not read.
+func tokenizedWithText(clean string, base *url.URL, resolve bool) (string, string) {
 	z := html.NewTokenizer(strings.NewReader(clean))
 	var out bytes.Buffer
 	if resolve {
@@ -212,6 +221,15 @@ func htmlToText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return foldParagraphs(s)
 	}
+	if text, _, ok := sanitizedFast(s, nil, false); ok {
+		return foldParagraphs(text)
+	}
+	return htmlToTextTokenized(s)
+}
+
+// htmlToTextTokenized is htmlToText with the tokenizer, for what
+// sanitizedFast does not read.
+func htmlToTextTokenized(s string) string {
 	z := html.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
 	b.Grow(len(s))

@@ -57,7 +57,10 @@ func TestSanitizeWithTextEqualsTheThreePasses(t *testing.T) {
 	for _, b := range bodies {
 		for _, u := range []*url.URL{base, nil} {
 			wantHTML := sanitizeHTML(b, u)
-			wantText := htmlToText(wantHTML)
+			wantText := foldParagraphs(wantHTML)
+			if strings.ContainsAny(wantHTML, "<&") {
+				wantText = htmlToTextTokenized(wantHTML) // htmlToText before its byte scanner
+			}
 			gotHTML, gotText := sanitizeWithText(b, u)
 			if gotHTML != wantHTML || gotText != wantText {
 				t.Fatalf("sanitizeWithText(%.200q, %v)\n= %.200q, %.200q\nwant %.200q, %.200q", b, u, gotHTML, gotText, wantHTML, wantText)
