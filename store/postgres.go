@@ -153,7 +153,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options, upTo int) (*Sto
 	if upTo < math.MaxInt {
 		return s, nil
 	}
-	if err := s.buildSearchIndex(ctx); err != nil {
+	if err := s.startSearchRebuild(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", name, err)
 	}

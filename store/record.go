@@ -89,6 +89,7 @@ func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wiref
 	if err != nil {
 		return fail(err)
 	}
+	tx.searchBelow = s.rebuild.below // under wmu, as the rebuild's chunks
 	defer tx.Rollback()
 	// The transaction holds the write lock (BEGIN IMMEDIATE on SQLite, the
 	// writers' advisory lock on PostgreSQL): the session

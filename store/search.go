@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/wirefeed/wirefeed"
 	"github.com/wirefeed/wirefeed/internal/searchtext"
@@ -64,85 +62,14 @@ func (t *txn) indexLater(id int64, title, summary, text string, replace bool) {
 // thing a transaction writes.
 func (t *txn) flushSearch(ctx context.Context) error {
 	for _, r := range t.search {
+		if r.id < t.searchBelow {
+			continue // the rebuild indexes it, with the text it has then (rebuild.go)
+		}
 		if err := indexItem(ctx, t, r.id, r.title, r.summary, r.text, r.replace); err != nil {
 			return err
 		}
 	}
 	t.search = t.search[:0]
-	return nil
-}
-
-// buildSearchIndex (re)builds the search index from the stored items when
-// it was built with another normalisation, or never (a database created
-// before migration 0009): one transaction, so a search never sees half an
-// index.
-func (s *Store) buildSearchIndex(ctx context.Context) error {
-	var v int64
-	if err := s.queryRow(ctx, `SELECT value FROM meta WHERE key = 'search_version'`).Scan(&v); err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	if v == searchVersion {
-		return nil
-	}
-	start := time.Now()
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.begin(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.exec(ctx, `DELETE FROM items_search`); err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	n := 0
-	for after := int64(0); ; {
-		rows, err := tx.query(ctx, `SELECT id, title, body, summary, text FROM items WHERE id > ? ORDER BY id LIMIT 1000`, after)
-		if err != nil {
-			return fmt.Errorf("search index: %w", err)
-		}
-		type row struct {
-			id                   int64
-			title, summary, text string
-		}
-		var batch []row
-		for rows.Next() {
-			var r row
-			var b itemBody
-			if err := rows.Scan(&r.id, &r.title, &b.body, &b.summary, &b.text); err != nil {
-				rows.Close()
-				return fmt.Errorf("search index: %w", err)
-			}
-			if r.summary, r.text, _, err = b.read(); err != nil {
-				rows.Close()
-				return fmt.Errorf("search index: item %d: %w", r.id, err)
-			}
-			batch = append(batch, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("search index: %w", err)
-		}
-		for _, r := range batch {
-			if err := indexItem(ctx, tx, r.id, r.title, r.summary, r.text, false); err != nil {
-				return err
-			}
-		}
-		n += len(batch)
-		if len(batch) < 1000 {
-			break
-		}
-		after = batch[len(batch)-1].id
-	}
-	if _, err := tx.exec(ctx, `UPDATE meta SET value = ? WHERE key = 'search_version'`, searchVersion); err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	if n > 0 {
-		s.logger.Info("search index built", slog.Int("items", n), slog.Duration("took", time.Since(start)))
-	}
 	return nil
 }
 

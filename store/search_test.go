@@ -76,6 +76,9 @@ func TestSearchIndexBuiltForOlderDatabases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if err := s.WaitSearchRebuild(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if got := searchTitles(t, s, "zurich"); !slices.Equal(got, []string{"Summit in Zürich"}) {
 		t.Errorf("after reopening: %q, want the item found", got)
 	}
@@ -144,6 +147,9 @@ func TestUpgradeTo0017RebuildsSearchIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if err := s.WaitSearchRebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var def string
 	var version, rows int
 	if err := s.db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'items_search'`).Scan(&def); err != nil || !strings.Contains(def, "detail = none") {

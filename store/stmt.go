@@ -107,6 +107,9 @@ type txn struct {
 	stmts  *stmtCache
 	bound  map[string]*sql.Stmt
 	search []searchRow // see indexLater
+	// searchBelow: items with a lower id are left to the search index's
+	// rebuild (rebuild.go), which has not reached them yet.
+	searchBelow int64
 	// sentences are the feeds' sentence windows the transaction read
 	// (sentences.go), written by flushSentences; window is their length,
 	// wirefeed.SentenceItems of the store's matcher.

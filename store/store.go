@@ -66,6 +66,8 @@ type Store struct {
 	pg     bool
 	leases *leases
 
+	rebuild searchRebuild // the search index's background rebuild (rebuild.go)
+
 	probeMu  sync.Mutex // WriteProbe's last answer
 	probeAt  time.Time
 	probeErr error
@@ -152,7 +154,7 @@ func open(ctx context.Context, dbPath string, opts Options, upTo int) (*Store, e
 	if upTo < math.MaxInt {
 		return s, nil // an old schema, for tests: no search index yet
 	}
-	if err := s.buildSearchIndex(ctx); err != nil {
+	if err := s.startSearchRebuild(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dbPath, err)
 	}
@@ -183,6 +185,7 @@ func createWithPageSize(ctx context.Context, dbPath string) error {
 
 // Close closes the database, checkpointing the WAL into the main file.
 func (s *Store) Close() error {
+	s.stopSearchRebuild()
 	if s.leases != nil {
 		s.leases.close()
 	}
