@@ -407,6 +407,11 @@ type Totals struct {
 	Stories       int // stories
 	MergedStories int // stories carried by more than one item
 	Items         int // items from every feed
+	// While the search index is rebuilt in the background (after an
+	// upgrade changed it), SearchIndexed of SearchToIndex items are
+	// indexed, newest first, and searches find only those; SearchToIndex
+	// is 0 when the index is complete.
+	SearchIndexed, SearchToIndex int
 }
 
 // StoryCursor is a position in the newest-first order of stories: the

@@ -32,9 +32,10 @@ var historyTables = []string{"items", "clusters", "item_signatures", "item_sente
 
 // mayScan lists statements that read whole tables by design, and why.
 var mayScan = map[string]string{
-	qTotals:                    "the status page's totals: one request at a time, not a cycle",
-	qFindItemGUID:              "wirefeed explain looking an item up by GUID: a one-off command",
-	`DELETE FROM items_search`: "rebuilding the search index when its normalisation changes: once per version",
+	qTotals:       "the status page's totals: one request at a time, not a cycle",
+	qFindItemGUID: "wirefeed explain looking an item up by GUID: a one-off command",
+	qRebuildCount: "counting the items the search index's rebuild will index, for its progress: once per version, " +
+		"in the background, outside the writer lock",
 	qChangeTrimTo: "walks the change log from its oldest entry and stops at the first one kept: it reads what retention trims, " +
 		"and the log holds a day of changes",
 }
@@ -66,6 +67,10 @@ func TestNoStatementScansHistory(t *testing.T) {
 	// A feed's sentence lists beyond its last N go once it has more than
 	// N items; the workload stores fewer.
 	queries = append(queries, qDropSentences)
+	// The search index's rebuild (rebuild.go): a new database has no
+	// items to index, so its chunks do not run in the workload.
+	queries = append(queries, qRebuildCount, qRebuildChunk, qRebuildCursor, qRebuildSetMeta, qRebuildAddMeta, qRebuildEnd, qRebuildMaxID,
+		qRebuildState, qEmptyIndex)
 	// What triggers do when the store deletes or changes rows.
 	queries = append(queries, triggerStatements(t, st)...)
 	slices.Sort(queries)

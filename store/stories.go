@@ -215,6 +215,9 @@ func (s *Store) Totals(ctx context.Context) (wirefeed.Totals, error) {
 	if err != nil {
 		return wirefeed.Totals{}, fmt.Errorf("store: totals: %w", err)
 	}
+	if done, total := s.SearchRebuild(); total > 0 {
+		t.SearchIndexed, t.SearchToIndex = int(done), int(total)
+	}
 	return t, nil
 }
 
