@@ -27,6 +27,11 @@ var ErrReadOnly = errors.New("store: opened read-only")
 // (A daemon that starts writing during such a read may make it fail; it
 // cannot make it change the database.) The schema must be current: a
 // read-only open cannot migrate.
+//
+// Nor does it start or resume a rebuild of the search index (rebuild.go):
+// export and explain do not search, and a search on a read-only store
+// answers from what is indexed, during an unfinished rebuild the items
+// from its cursor up (the newest).
 func openReadOnly(ctx context.Context, dbPath string, opts Options) (*Store, error) {
 	q := url.Values{"immutable": {"1"}}
 	if walExists(dbPath) {

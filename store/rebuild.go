@@ -60,6 +60,13 @@ const (
 // indexes (tests lower it).
 var searchRebuildChunk = 500
 
+// searchRebuildPause is how long the rebuild leaves the writer lock free
+// between two chunks: a fetch cycle waiting for it gets it at once (the
+// mutex hands it over to a waiter), but the readiness probe only tries it
+// every few milliseconds (probe.go), and would find it free for
+// microseconds without this.
+const searchRebuildPause = 10 * time.Millisecond
+
 // searchRebuildLogEvery is how many chunks pass between two progress
 // lines of the log; the merged feed's generation moves with them, so that
 // cached search answers see what was indexed meanwhile.
@@ -251,6 +258,12 @@ func (s *Store) runSearchRebuild(ctx context.Context, st map[string]int64) {
 			continue
 		}
 		wait = time.Second
+		if !finished {
+			select {
+			case <-ctx.Done():
+			case <-time.After(searchRebuildPause):
+			}
+		}
 		if finished {
 			s.logger.Info("search index rebuilt", slog.Int64("items", s.rebuild.done.Load()-startDone),
 				slog.Duration("took", time.Since(start)))

@@ -33,7 +33,8 @@ func BenchmarkUpgrade(b *testing.B) {
 		b.Skipf("set %s to a database of an earlier schema to time its upgrade", upgradeFromEnv)
 	}
 	ctx := context.Background()
-	var wall, cpu, rwall, rcpu, chunkMax time.Duration
+	var wall, cpu, rwall, rcpu, chunkMax, probeMax time.Duration
+	var probeFailed int
 	var before, after, items int64
 	for b.Loop() {
 		b.StopTimer()
@@ -56,11 +57,16 @@ func BenchmarkUpgrade(b *testing.B) {
 		wall += time.Since(t0)
 		cpu += CPUTime() - c0
 		t1, c1 := time.Now(), CPUTime()
+		probes, stop := make(chan probeStats), make(chan struct{})
+		go func() { probes <- probeWhile(ctx, st, b, stop) }()
 		if err := st.WaitSearchRebuild(ctx); err != nil {
 			b.Fatal(err)
 		}
 		rwall += time.Since(t1)
 		rcpu += CPUTime() - c1
+		close(stop)
+		p := <-probes
+		probeMax, probeFailed = max(probeMax, p.longest), probeFailed+p.failed
 		n, longest := st.SearchRebuildStats()
 		items += n
 		chunkMax = max(chunkMax, longest)
@@ -83,7 +89,37 @@ func BenchmarkUpgrade(b *testing.B) {
 		b.ReportMetric(float64(rcpu.Microseconds())/float64(items), "rebuild-cpu-us/item")
 		b.ReportMetric(float64(items)/n, "rebuilt-items")
 		b.ReportMetric(float64(chunkMax.Microseconds())/1000, "rebuild-chunk-max-ms")
+		b.ReportMetric(float64(probeMax.Microseconds())/1000, "probe-max-ms")
+		b.ReportMetric(float64(probeFailed), "probe-failed")
 	}
 	b.ReportMetric(float64(before)/n, "before-B")
 	b.ReportMetric(float64(after)/n, "after-B")
+}
+
+// probeStats is what the readiness probes during a rebuild saw: the
+// longest one, and how many failed.
+type probeStats struct {
+	longest time.Duration
+	failed  int
+}
+
+// probeWhile runs the store's write probe (what /readyz does; with 2 s,
+// less than its 3) every 1.1 s until stop is closed.
+func probeWhile(ctx context.Context, st *store.Store, b *testing.B, stop <-chan struct{}) probeStats {
+	var p probeStats
+	for {
+		select {
+		case <-stop:
+			return p
+		case <-time.After(1100 * time.Millisecond):
+		}
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		t0 := time.Now()
+		if err := st.WriteProbe(pctx); err != nil {
+			p.failed++
+			b.Logf("write probe during the rebuild: %v", err)
+		}
+		cancel()
+		p.longest = max(p.longest, time.Since(t0))
+	}
 }
