@@ -138,10 +138,12 @@ func indexRows(t *testing.T, s *Store) (rows, items int) {
 	return rows, items
 }
 
-func checkComplete(t *testing.T, s *Store, n int, word func(int) string) {
+// checkComplete checks that the rebuild has ended with items from to n
+// indexed, each once, with the text word gives.
+func checkComplete(t *testing.T, s *Store, from, n int, word func(int) string) {
 	t.Helper()
-	if got := found(t, s, n, word); !slices.Equal(got, span(1, n)) {
-		t.Errorf("after the rebuild, found %v, want items 1 to %d", got, n)
+	if got := found(t, s, n, word); !slices.Equal(got, span(from, n)) {
+		t.Errorf("after the rebuild, found %v, want items %d to %d", got, from, n)
 	}
 	if rows, items := indexRows(t, s); rows != items {
 		t.Errorf("the index has %d rows for %d items", rows, items)
@@ -171,7 +173,7 @@ func checkComplete(t *testing.T, s *Store, n int, word func(int) string) {
 		t.Fatal(err)
 	}
 	defer conn.ExecContext(ctx, `DROP TABLE temp.search_vocab`)
-	for i := 1; i <= n; i++ {
+	for i := from; i <= n; i++ {
 		var docs int
 		if err := conn.QueryRowContext(ctx, `SELECT coalesce(sum(doc), 0) FROM temp.search_vocab WHERE term = ?`, word(i)).Scan(&docs); err != nil {
 			t.Fatal(err)
@@ -185,8 +187,9 @@ func checkComplete(t *testing.T, s *Store, n int, word func(int) string) {
 // TestSearchRebuildRunsAfterOpen opens a database whose index is behind:
 // Open returns before the first chunk is indexed, searches find the
 // newest items first while the rest waits, items stored, updated and
-// updated again meanwhile are indexed once with their current text, and
-// at the end every item is found, with one row each.
+// updated again meanwhile are indexed once with their current text, items
+// pruned meanwhile are not indexed, and at the end every item is found,
+// with one row each.
 func TestSearchRebuildRunsAfterOpen(t *testing.T) {
 	for _, pg := range []bool{false, true} {
 		t.Run(backendName(pg), func(t *testing.T) { testSearchRebuildRunsAfterOpen(t, pg) })
@@ -255,6 +258,10 @@ func testSearchRebuildRunsAfterOpen(t *testing.T, pg bool) {
 		t.Errorf("after the updates, found %v", got)
 	}
 
+	// Retention deletes items 1 to 3, which the rebuild has not reached.
+	if n, err := s.Prune(context.Background(), storiesT0.Add(4*time.Minute+30*time.Second)); err != nil || n != 3 {
+		t.Fatalf("Prune = %d, %v; want items 1 to 3 deleted", n, err)
+	}
 	step.advance() // the second chunk committed: 41 to 50
 	if got := found(t, s, rebuildItems, rebuildWord); !slices.Equal(got, append(span(41, 54), span(56, 60)...)) {
 		t.Errorf("after two chunks, found %v", got)
@@ -269,7 +276,7 @@ func testSearchRebuildRunsAfterOpen(t *testing.T, pg bool) {
 		}
 		return rebuildWord(i)
 	}
-	checkComplete(t, s, 61, word)
+	checkComplete(t, s, 4, 61, word)
 	// One more update replaces the item's row: a second row (the item
 	// indexed twice) would keep the text it had.
 	for _, i := range []int{5, 55} {
@@ -326,7 +333,7 @@ func testSearchRebuildResumesAfterClose(t *testing.T, pg bool) {
 	if n, _ := s.SearchRebuildStats(); n != rebuildItems-20 {
 		t.Errorf("the resumed rebuild indexed %d items, want the %d left", n, rebuildItems-20)
 	}
-	checkComplete(t, s, rebuildItems, rebuildWord)
+	checkComplete(t, s, 1, rebuildItems, rebuildWord)
 }
 
 // TestSearchRebuildSurvivesKill9 kills a process rebuilding the index
@@ -387,7 +394,7 @@ func TestSearchRebuildSurvivesKill9(t *testing.T) {
 	if err := s.WaitSearchRebuild(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	checkComplete(t, s, rebuildItems, rebuildWord)
+	checkComplete(t, s, 1, rebuildItems, rebuildWord)
 	t.Logf("%d kills before the rebuild ended", kills)
 }
 
