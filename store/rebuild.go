@@ -324,7 +324,12 @@ func (s *Store) rebuildChunk(ctx context.Context, bump bool) (finished bool, err
 	if err := rows.Err(); err != nil {
 		return false, fmt.Errorf("search index: %w", err)
 	}
-	for _, r := range batch {
+	// Written in ascending order of id: FTS5 writes what it holds in
+	// memory to disk as a segment whenever a row's id is not above the
+	// last one's, so rows written newest first made a segment per item
+	// (30 times the CPU, measured at a million items).
+	for i := len(batch) - 1; i >= 0; i-- {
+		r := batch[i]
 		if err := indexItem(ctx, tx, r.id, r.title, r.summary, r.text, false); err != nil {
 			return false, err
 		}
@@ -339,7 +344,7 @@ func (s *Store) rebuildChunk(ctx context.Context, bump bool) (finished bool, err
 		}
 		bump = true
 	} else {
-		cursor = batch[len(batch)-1].id
+		cursor = batch[len(batch)-1].id // the lowest
 		for _, kv := range []struct {
 			k string
 			v int64
