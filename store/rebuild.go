@@ -33,11 +33,14 @@ const (
 	metaRebuildCursor = "search_rebuild_cursor"
 	metaRebuildDone   = "search_rebuild_done"
 	metaRebuildTotal  = "search_rebuild_total"
+	// metaRebuildVersion is the searchVersion the rebuild builds: a
+	// rebuild left unfinished by an older wirefeed starts over.
+	metaRebuildVersion = "search_rebuild_version"
 )
 
 // Statements of the rebuild (plan_test.go checks their plans).
 const (
-	qRebuildState = `SELECT key, value FROM meta WHERE key IN ('search_rebuild_to', 'search_rebuild_cursor', 'search_rebuild_done', 'search_rebuild_total')`
+	qRebuildState = `SELECT key, value FROM meta WHERE key IN ('search_rebuild_to', 'search_rebuild_cursor', 'search_rebuild_done', 'search_rebuild_total', 'search_rebuild_version')`
 	qRebuildMaxID = `SELECT max(id) FROM items`
 	// qRebuildCount reads the narrowest index of items (a range of
 	// rowids would read the table's rows, gigabytes at a million items):
@@ -47,7 +50,7 @@ const (
 	qRebuildCursor  = `SELECT value FROM meta WHERE key = 'search_rebuild_cursor'`
 	qRebuildSetMeta = `UPDATE meta SET value = ? WHERE key = ?`
 	qRebuildAddMeta = `INSERT INTO meta (key, value) VALUES (?, ?)`
-	qRebuildEnd     = `DELETE FROM meta WHERE key IN ('search_rebuild_to', 'search_rebuild_cursor', 'search_rebuild_done', 'search_rebuild_total')`
+	qRebuildEnd     = `DELETE FROM meta WHERE key IN ('search_rebuild_to', 'search_rebuild_cursor', 'search_rebuild_done', 'search_rebuild_total', 'search_rebuild_version')`
 	qSearchVersion  = `SELECT value FROM meta WHERE key = 'search_version'`
 	qSetVersion     = `UPDATE meta SET value = ? WHERE key = 'search_version'`
 	// qEmptyIndex empties the contentless FTS5 index at once, without
@@ -169,7 +172,7 @@ func (s *Store) readRebuildState(ctx context.Context) (map[string]int64, error) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}
-	if _, ok := st[metaRebuildCursor]; !ok {
+	if _, ok := st[metaRebuildCursor]; !ok || st[metaRebuildVersion] != searchVersion {
 		return nil, nil
 	}
 	return st, nil
@@ -193,6 +196,9 @@ func (s *Store) beginRebuild(ctx context.Context) (map[string]int64, error) {
 	if _, err := tx.exec(ctx, empty); err != nil {
 		return nil, fmt.Errorf("search index: emptying: %w", err)
 	}
+	if _, err := tx.exec(ctx, qRebuildEnd); err != nil { // an older version's
+		return nil, fmt.Errorf("search index: %w", err)
+	}
 	var top sql.NullInt64
 	if err := tx.queryRow(ctx, qRebuildMaxID).Scan(&top); err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
@@ -203,8 +209,9 @@ func (s *Store) beginRebuild(ctx context.Context) (map[string]int64, error) {
 			return nil, fmt.Errorf("search index: %w", err)
 		}
 	} else {
-		st = map[string]int64{metaRebuildTo: top.Int64, metaRebuildCursor: top.Int64 + 1, metaRebuildDone: 0, metaRebuildTotal: 0}
-		for _, k := range []string{metaRebuildTo, metaRebuildCursor, metaRebuildDone, metaRebuildTotal} {
+		st = map[string]int64{metaRebuildTo: top.Int64, metaRebuildCursor: top.Int64 + 1, metaRebuildDone: 0, metaRebuildTotal: 0,
+			metaRebuildVersion: searchVersion}
+		for _, k := range []string{metaRebuildTo, metaRebuildCursor, metaRebuildDone, metaRebuildTotal, metaRebuildVersion} {
 			if _, err := tx.exec(ctx, qRebuildAddMeta, k, st[k]); err != nil {
 				return nil, fmt.Errorf("search index: %w", err)
 			}

@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -423,4 +424,59 @@ func TestSearchRebuildChild(t *testing.T) {
 	fmt.Println("rebuilt")
 	os.Stdout.Sync()
 	_ = s.Close()
+}
+
+// TestSearchRebuildOfAnOlderVersionStartsOver: a read-only open neither
+// resumes an unfinished rebuild nor reports one; a rebuild left unfinished
+// by a wirefeed of another search version (another normalisation) is not
+// resumed but started again, so the index holds one normalisation.
+func TestSearchRebuildOfAnOlderVersionStartsOver(t *testing.T) {
+	ctx := context.Background()
+	path := oldIndexDB(t, false)
+	step := stepRebuild(t, 10)
+	s, err := Open(ctx, path, Options{Matcher: wirefeedtest.URLMatcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step.pause()
+	step.advance()
+	step.advance() // two chunks committed
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rebuildChunkHook = nil
+
+	ro, err := Open(ctx, path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, total := ro.SearchRebuild(); total != 0 || done != 0 {
+		t.Errorf("a read-only store reports a rebuild of its own: %d of %d", done, total)
+	}
+	if got := found(t, ro, rebuildItems, rebuildWord); !slices.Equal(got, span(41, 60)) {
+		t.Errorf("a read-only store found %v, want what the rebuild indexed, 41 to 60", got)
+	}
+	ro.Close()
+
+	// As a wirefeed of the version before would have left it.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE meta SET value = ? WHERE key = 'search_rebuild_version'`, searchVersion-1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err = Open(ctx, path, Options{Matcher: wirefeedtest.URLMatcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.WaitSearchRebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.SearchRebuildStats(); n != rebuildItems {
+		t.Errorf("the rebuild indexed %d items, want all %d again", n, rebuildItems)
+	}
+	checkComplete(t, s, 1, rebuildItems, rebuildWord)
 }
