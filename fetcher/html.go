@@ -79,17 +79,7 @@ func tokenizedWithText(clean string, base *url.URL, resolve bool) (string, strin
 		case html.StartTagToken, html.SelfClosingTagToken:
 			if resolve && hasLinkAttr(raw) {
 				t := z.Token()
-				changed := false
-				for i, a := range t.Attr {
-					if a.Key != "href" && a.Key != "src" {
-						continue
-					}
-					if abs := resolveRef(a.Val, base); abs != a.Val {
-						t.Attr[i].Val = abs
-						changed = true
-					}
-				}
-				if changed {
+				if resolveAttrs(&t, base) {
 					out.WriteString(t.String())
 				} else {
 					out.Write(z.Raw()) // as resolveLinks writes it
@@ -169,17 +159,7 @@ func resolveLinks(s string, base *url.URL) string {
 			return b.String()
 		case html.StartTagToken, html.SelfClosingTagToken:
 			t := z.Token()
-			changed := false
-			for i, a := range t.Attr {
-				if a.Key != "href" && a.Key != "src" {
-					continue
-				}
-				if abs := resolveRef(a.Val, base); abs != a.Val {
-					t.Attr[i].Val = abs
-					changed = true
-				}
-			}
-			if changed {
+			if resolveAttrs(&t, base) {
 				b.WriteString(t.String())
 			} else {
 				b.Write(z.Raw())
@@ -188,6 +168,22 @@ func resolveLinks(s string, base *url.URL) string {
 			b.Write(z.Raw())
 		}
 	}
+}
+
+// resolveAttrs makes the token's href and src attributes absolute against
+// base, and tells whether any of them changed.
+func resolveAttrs(t *html.Token, base *url.URL) bool {
+	changed := false
+	for i, a := range t.Attr {
+		if a.Key != "href" && a.Key != "src" {
+			continue
+		}
+		if abs := resolveRef(a.Val, base); abs != a.Val {
+			t.Attr[i].Val = abs
+			changed = true
+		}
+	}
+	return changed
 }
 
 func resolveRef(ref string, base *url.URL) string {

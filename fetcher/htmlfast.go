@@ -69,19 +69,7 @@ func sanitizedFast(clean string, base *url.URL, resolve bool) (text, h string, o
 			continue
 		}
 		if resolve {
-			changed := false
-			if hasLinkAttr([]byte(raw)) {
-				for k, a := range t.Attr {
-					if a.Key != "href" && a.Key != "src" {
-						continue
-					}
-					if abs := resolveRef(a.Val, base); abs != a.Val {
-						t.Attr[k].Val = abs
-						changed = true
-					}
-				}
-			}
-			if changed {
+			if hasLinkAttr([]byte(raw)) && resolveAttrs(&t, base) {
 				out.WriteString(t.String())
 			} else {
 				out.WriteString(raw)
