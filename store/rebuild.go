@@ -283,6 +283,28 @@ func (s *Store) runSearchRebuild(ctx context.Context, st map[string]int64) {
 	}
 }
 
+// readSearchBelow sets the transaction's searchBelow while a rebuild of
+// the search index runs: below is this Store's cursor (read under wmu),
+// and, when it is not zero, the cursor as committed replaces it, since
+// another process on the same database (a cron fetch beside the daemon)
+// may have moved it further down, indexing items this Store would
+// otherwise still leave to the rebuild when they are updated.
+func (tx *txn) readSearchBelow(ctx context.Context, below int64) error {
+	tx.searchBelow = below
+	if below == 0 {
+		return nil
+	}
+	err := tx.queryRow(ctx, qRebuildCursor).Scan(&tx.searchBelow)
+	if errors.Is(err, sql.ErrNoRows) {
+		tx.searchBelow = 0 // finished by another process
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("search index: rebuild cursor: %w", err)
+	}
+	return nil
+}
+
 // rebuildChunk indexes the next chunk of items below the cursor and moves
 // the cursor, in one transaction under the writer lock; finished reports
 // that none was left, and the rebuild's end recorded. With bump, the

@@ -480,3 +480,39 @@ func TestSearchRebuildOfAnOlderVersionStartsOver(t *testing.T) {
 	}
 	checkComplete(t, s, 1, rebuildItems, rebuildWord)
 }
+
+// TestSearchRebuildSharedWithAnotherWriter opens one database with a
+// search index behind in two Stores, as a daemon and a cron fetch beside
+// it would: both resume the rebuild, and a chunk that one of them indexes
+// moves the cursor the other still remembers. An item of that chunk
+// updated through either store is indexed with its new text: the write
+// path goes by the committed cursor, not by the one its store last moved.
+func TestSearchRebuildSharedWithAnotherWriter(t *testing.T) {
+	path := oldIndexDB(t, false)
+	step := stepRebuild(t, 10)
+	open := func() *Store {
+		s, err := Open(context.Background(), path, Options{Matcher: wirefeedtest.URLMatcher{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a := open()
+	defer a.Close()
+	b := open()
+	defer b.Close()
+	// Both goroutines come to the hook before their first chunk; let one
+	// of them index a chunk (items 51 to 60), and have both wait again.
+	step.pause()
+	step.advance()
+	step.pause()
+	for k, s := range []*Store{a, b} {
+		w := fmt.Sprintf("upd%dq", k)
+		it := rebuildItem(55, w)
+		it.Updated = it.Updated.Add(time.Duration(k+1) * time.Hour)
+		record(t, s, "Agency", it)
+		if got := searchTitles(t, a, w); !slices.Equal(got, []string{"Item 55"}) {
+			t.Errorf("item 55 updated through store %d: search for its new text found %q", k, got)
+		}
+	}
+}

@@ -89,8 +89,10 @@ func (s *Store) recordTx(ctx context.Context, outs []*wirefeed.Outcome) ([]wiref
 	if err != nil {
 		return fail(err)
 	}
-	tx.searchBelow = s.rebuild.below // under wmu, as the rebuild's chunks
 	defer tx.Rollback()
+	if err := tx.readSearchBelow(ctx, s.rebuild.below); err != nil {
+		return fail(err)
+	}
 	// The transaction holds the write lock (BEGIN IMMEDIATE on SQLite, the
 	// writers' advisory lock on PostgreSQL): the session
 	// catches up with what other writers committed, and nobody commits
