@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -405,18 +403,11 @@ func (r *itemRecorder) finish(ctx context.Context) error {
 	return nil
 }
 
-// storyIDEncoding writes ids in lower-case base32 without padding: short,
-// URL- and URN-safe.
-var storyIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// newStory creates a story for an item that joins none. Its id derives
-// from the feed and GUID of that first item, so it is stable and says
-// nothing about row order; on the rare clash a counter is mixed in.
+// newStory creates a story for an item that joins none, with an id from
+// wirefeed.NewStoryID; on the rare clash a counter is mixed in.
 func newStory(ctx context.Context, tx *txn, feed string, it *wirefeed.Item, seen time.Time) (string, error) {
 	for n := 0; ; n++ {
-		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00%s\x00%d", feed, it.GUID, n)
-		id := storyIDEncoding.EncodeToString(h.Sum(nil)[:10])
+		id := wirefeed.NewStoryID(seen, feed, it.GUID, n)
 		r, err := tx.exec(ctx, `INSERT INTO clusters (id, first_seen, published, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 			id, seen.Unix(), it.Published.Unix(), seen.Unix())
 		if err != nil {

@@ -2,8 +2,6 @@ package wirefeedtest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base32"
 	"fmt"
 	"slices"
 	"time"
@@ -170,15 +168,11 @@ func (s *Store) itemByKey(f *feed, key string) *item {
 	return nil
 }
 
-// storyIDEncoding and newStory make ids as the store does, so that both
-// order stories alike (ties in first-seen time are broken by id).
-var storyIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
+// newStory makes ids as the store does, so that both order stories alike
+// (ties in first-seen time are broken by id).
 func (s *Store) newStory(feed string, it *wirefeed.Item, seen time.Time) string {
 	for n := 0; ; n++ {
-		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00%s\x00%d", feed, it.GUID, n)
-		id := storyIDEncoding.EncodeToString(h.Sum(nil)[:10])
+		id := wirefeed.NewStoryID(seen, feed, it.GUID, n)
 		if _, taken := s.stories[id]; !taken {
 			s.stories[id] = &story{id: id, firstSeen: seen, published: time.Unix(it.Published.Unix(), 0).UTC(), update: seen}
 			return id
