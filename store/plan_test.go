@@ -32,7 +32,8 @@ var historyTables = []string{"items", "clusters", "item_signatures", "item_sente
 
 // mayScan lists statements that read whole tables by design, and why.
 var mayScan = map[string]string{
-	qTotals:       "the status page's totals: one request at a time, not a cycle",
+	qTotals: "the status page's and metrics' totals: counted when they are asked for and the generation has moved " +
+		"since the last count (Totals), not per request, per fetch or per cycle",
 	qFindItemGUID: "wirefeed explain looking an item up by GUID: a one-off command",
 	qRebuildCount: "counting the items the search index's rebuild will index, for its progress: once per version, " +
 		"in the background, outside the writer lock",

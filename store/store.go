@@ -71,6 +71,11 @@ type Store struct {
 	probeMu  sync.Mutex // WriteProbe's last answer
 	probeAt  time.Time
 	probeErr error
+
+	totalsMu sync.Mutex // Totals' last count and the generation it was made at
+	totals   wirefeed.Totals
+	totalsAt int64
+	totalsOK bool // totals holds a count
 }
 
 // Options configures Open.
