@@ -217,7 +217,7 @@ const qTotals = `SELECT
 var totalsCounted atomic.Int64
 
 // Totals returns counts of stories and items. The counts read every item's
-// entry in an index (0.35 to 1.2 s with a million items), and the status
+// entry in an index (0.4 to 1.6 s with a million items), and the status
 // page and each metrics scrape ask for them, so they are counted again
 // only when the generation has moved (every change to stories or items
 // moves it, whichever process made it); otherwise Totals costs one point
